@@ -1,0 +1,144 @@
+/// What kind of interruption of the mutator an event records.
+public enum PauseKind: String, Codable, Sendable, CaseIterable {
+    /// A whole stop-the-world collection (roots, mark, sweep when eager).
+    case collection
+    /// One slice of incremental marking, interleaved with the mutator.
+    case markSlice
+    /// The final stop-the-world step of an incremental cycle (rescan roots, finish marking).
+    case finalMark
+    /// Lazy sweeping done by the allocator on its slow path, when it is long enough to be logged.
+    case sweep
+    /// A bulk free done by the program itself: a malloc'd structure freed, an ARC release cascade, an arena's
+    /// scope end. Logged so that every manager's interruptions are comparable.
+    case stall
+}
+
+/// The duration of one named phase inside a pause (`roots`, `mark`, `sweep`, ...).
+public struct PhaseTime: Codable, Equatable, Sendable {
+    public var name: String
+    public var nanoseconds: UInt64
+    public init(_ name: String, nanoseconds: UInt64) {
+        self.name = name
+        self.nanoseconds = nanoseconds
+    }
+}
+
+/// One interruption of the mutator, recorded exactly.
+///
+/// Times are `MonotonicClock` readings in nanoseconds. Byte and object counts are 0 where they do not apply.
+public struct PauseEvent: Codable, Equatable, Sendable {
+    public var kind: PauseKind
+    /// Collection cycle number (1-based) for collector events, 0 for stalls.
+    public var cycle: Int
+    /// When the pause began (`MonotonicClock.now()`).
+    public var startNanoseconds: UInt64
+    /// How long the mutator was stopped.
+    public var durationNanoseconds: UInt64
+    /// The phases the pause consisted of, in order; their sum is at most `durationNanoseconds`.
+    public var phases: [PhaseTime]
+    /// Heap bytes in use before and after (for a collector: allocated cells and large objects).
+    public var heapBytesBefore: Int
+    public var heapBytesAfter: Int
+    /// Objects and bytes the mark phase found live.
+    public var objectsMarked: Int
+    public var bytesMarked: Int
+    /// Cells (or objects) freed.
+    public var cellsFreed: Int
+    /// Free-form label for stalls: what was dropped (`tree`, `scope`, ...).
+    public var label: String
+
+    public init(kind: PauseKind, cycle: Int = 0, startNanoseconds: UInt64, durationNanoseconds: UInt64,
+                phases: [PhaseTime] = [], heapBytesBefore: Int = 0, heapBytesAfter: Int = 0,
+                objectsMarked: Int = 0, bytesMarked: Int = 0, cellsFreed: Int = 0, label: String = "") {
+        self.kind = kind
+        self.cycle = cycle
+        self.startNanoseconds = startNanoseconds
+        self.durationNanoseconds = durationNanoseconds
+        self.phases = phases
+        self.heapBytesBefore = heapBytesBefore
+        self.heapBytesAfter = heapBytesAfter
+        self.objectsMarked = objectsMarked
+        self.bytesMarked = bytesMarked
+        self.cellsFreed = cellsFreed
+        self.label = label
+    }
+
+    /// When the pause ended.
+    public var endNanoseconds: UInt64 { startNanoseconds &+ durationNanoseconds }
+}
+
+/// The only way pause measurements leave a memory manager: the manager appends events, the runner reads them.
+///
+/// A manager does not know how it is measured; it only reports what it did. Single-threaded: one log per
+/// manager, appended on the thread that runs the workload.
+public final class PauseLog {
+    /// Every event, in the order recorded (which is start-time order for a single mutator).
+    public private(set) var events: [PauseEvent] = []
+
+    /// Stalls shorter than this are counted but not stored as events, so that a workload freeing a million
+    /// tiny structures does not flood the log. Collector events are always stored.
+    public var stallThresholdNanoseconds: UInt64
+
+    /// Stalls below the threshold: how many and their total time.
+    public private(set) var unloggedStallCount = 0
+    public private(set) var unloggedStallNanoseconds: UInt64 = 0
+
+    public init(stallThresholdNanoseconds: UInt64 = 0) {
+        self.stallThresholdNanoseconds = stallThresholdNanoseconds
+        events.reserveCapacity(1024)
+    }
+
+    /// Records one event.
+    public func record(_ event: PauseEvent) {
+        if event.kind == .stall && event.durationNanoseconds < stallThresholdNanoseconds {
+            unloggedStallCount += 1
+            unloggedStallNanoseconds &+= event.durationNanoseconds
+            return
+        }
+        events.append(event)
+    }
+
+    /// Removes every event (the runner calls it after warm-up, as MMTk's harness_begin does).
+    public func removeAll() {
+        events.removeAll(keepingCapacity: true)
+        unloggedStallCount = 0
+        unloggedStallNanoseconds = 0
+    }
+
+    /// Times `body` and records it as a stall with `label` (a bulk free at a workload's drop point).
+    @inlinable
+    public func measureStall<R, E: Error>(_ label: String, _ body: () throws(E) -> R) throws(E) -> R {
+        let start = MonotonicClock.now()
+        let result = try body()
+        let end = MonotonicClock.now()
+        record(PauseEvent(kind: .stall, startNanoseconds: start, durationNanoseconds: end &- start, label: label))
+        return result
+    }
+}
+
+/// Summary statistics over a set of pauses.
+public struct PauseSummary: Codable, Equatable, Sendable {
+    public var count: Int
+    public var totalNanoseconds: UInt64
+    public var maxNanoseconds: UInt64
+    /// The 50th, 99th percentile of pause durations (nearest-rank), 0 when there are none.
+    public var p50Nanoseconds: UInt64
+    public var p99Nanoseconds: UInt64
+
+    public init(_ events: [PauseEvent]) {
+        let durations = events.map(\.durationNanoseconds).sorted()
+        count = durations.count
+        totalNanoseconds = durations.reduce(0, &+)
+        maxNanoseconds = durations.last ?? 0
+        p50Nanoseconds = nearestRank(durations, 50)
+        p99Nanoseconds = nearestRank(durations, 99)
+    }
+}
+
+/// The nearest-rank percentile of sorted values: the smallest value with at least `percentile`% of values at
+/// or below it; 0 for no values.
+public func nearestRank(_ sorted: [UInt64], _ percentile: Double) -> UInt64 {
+    guard !sorted.isEmpty else { return 0 }
+    let rank = Int((percentile / 100 * Double(sorted.count)).rounded(.up))
+    return sorted[min(max(rank, 1), sorted.count) - 1]
+}
