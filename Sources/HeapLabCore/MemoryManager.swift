@@ -38,6 +38,12 @@ public protocol MemoryManager {
     /// A collector's drops are free; its pauses are logged by the collector itself.
     var dropsStall: Bool { get }
 
+    /// Whether memory comes back only when the scope it was allocated in ends (an arena): `dropTree` and `free`
+    /// then reclaim nothing. A workload whose lifetimes do not nest (an LRU cache) must then use an idiom that
+    /// does (copying survivors into a new scope every K operations) and say so in its outcome notes.
+    /// Defaults to false.
+    var freesOnlyAtScopeEnd: Bool { get }
+
     // MARK: objects
 
     /// Allocates one object of `shape`: every reference slot nil, every payload byte zero.
@@ -107,6 +113,10 @@ public protocol MemoryManager {
 
     /// What the manager measured about itself so far. Cheap enough to call at iteration boundaries.
     func statistics() -> ManagerStatistics
+}
+
+extension MemoryManager {
+    @inlinable public var freesOnlyAtScopeEnd: Bool { false }
 }
 
 /// Counters a memory manager keeps about itself. Fields a manager can not know are nil.
