@@ -7,7 +7,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("GCBench small / malloc") { benchmark in
         let bench = try GCBench.make(testSize: true)
         for _ in benchmark.scaledIterations {
-            blackHole(try bench.run(on: MallocManager(), context: RunContext(pauseLog: PauseLog())))
+            HeapLabCore.blackHole(try bench.run(on: MallocManager(), context: RunContext(pauseLog: PauseLog())))
         }
     }
 }
