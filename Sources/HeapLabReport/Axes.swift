@@ -9,6 +9,8 @@ struct Axes {
     static let bottomRoom = 46.0
     /// Tick mark length (px).
     static let tickLength = 5.0
+    /// Least space between two tick labels (px).
+    static let labelGap = 6.0
 
     /// The left margin that fits `y`'s tick labels, and the rotated axis title beside them when there is one.
     static func leftMargin(for y: any AxisScale, hasTitle: Bool) -> Double {
@@ -46,19 +48,28 @@ struct Axes {
             .line(x1: plot.x, y1: plot.bottom, x2: plot.right, y2: plot.bottom, stroke: ChartStyle.axisColour),
             .line(x1: plot.x, y1: plot.y, x2: plot.x, y2: plot.bottom, stroke: ChartStyle.axisColour),
         ]
+        // Tick labels that would touch the previous one are left out (the tick mark stays): a dense axis then
+        // shows every other label instead of overlapping ones.
+        var lastRight = -Double.infinity
         for tick in x.ticks {
             let px = plot.x + x.fraction(of: tick.value) * plot.width
             parts.append(.line(x1: px, y1: plot.bottom, x2: px, y2: plot.bottom + Axes.tickLength, stroke: ChartStyle.axisColour))
-            if xLabels {
+            let half = ChartStyle.textWidth(tick.label) / 2
+            if xLabels && px - half >= lastRight + Axes.labelGap {
                 parts.append(.label(tick.label, x: px, y: plot.bottom + Axes.tickLength + ChartStyle.fontSize + 2,
                                     anchor: "middle", fill: ChartStyle.mutedTextColour))
+                lastRight = px + half
             }
         }
+        var lastTop = Double.infinity
         for tick in y.ticks {
             let py = plot.bottom - y.fraction(of: tick.value) * plot.height
             parts.append(.line(x1: plot.x - Axes.tickLength, y1: py, x2: plot.x, y2: py, stroke: ChartStyle.axisColour))
-            parts.append(.label(tick.label, x: plot.x - Axes.tickLength - 3, y: py + ChartStyle.fontSize * 0.35,
-                                anchor: "end", fill: ChartStyle.mutedTextColour))
+            if py + ChartStyle.fontSize / 2 <= lastTop - Axes.labelGap / 2 {
+                parts.append(.label(tick.label, x: plot.x - Axes.tickLength - 3, y: py + ChartStyle.fontSize * 0.35,
+                                    anchor: "end", fill: ChartStyle.mutedTextColour))
+                lastTop = py - ChartStyle.fontSize / 2
+            }
         }
         if let xTitle {
             parts.append(.label(xTitle, x: plot.x + plot.width / 2, y: plot.bottom + Axes.bottomRoom - 6,

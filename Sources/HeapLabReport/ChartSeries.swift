@@ -12,3 +12,23 @@ struct ChartSeries {
     /// Draws a dot at every point: for sparse series, where a lone point would otherwise be invisible.
     var markers: Bool = false
 }
+
+extension ChartSeries {
+    /// The series as a group (`class="series"`, with `data-manager` and `data-series`) holding a tooltip, its
+    /// polyline and, when asked for, a dot per point.
+    func render(on axes: Axes) -> SVGElement {
+        let pixels = points.map { axes.point($0.x, $0.y) }
+        var children: [SVGElement] = [SVGElement("title", text: name)]
+        var attributes = [("points", pixels.map { "\(svgNumber($0.x)),\(svgNumber($0.y))" }.joined(separator: " ")),
+                          ("fill", "none"), ("stroke", colour), ("stroke-width", "2"),
+                          ("stroke-linejoin", "round"), ("stroke-linecap", "round")]
+        if let dash { attributes.append(("stroke-dasharray", dash)) }
+        children.append(SVGElement("polyline", attributes))
+        if markers {
+            for p in pixels {
+                children.append(SVGElement("circle", [("cx", svgNumber(p.x)), ("cy", svgNumber(p.y)), ("r", "3"), ("fill", colour)]))
+            }
+        }
+        return .group([("class", "series"), ("data-manager", manager), ("data-series", name)], children)
+    }
+}

@@ -6,9 +6,13 @@ import HeapLabCore
 public enum HTMLPage {
     /// The page for `reports`, charts coloured by `palette`.
     ///
-    /// - Parameter links: files beside the page to link to (`results.json`, ...), with a description each.
+    /// - Parameters:
+    ///   - links: files beside the page to link to (`results.json`, ...), with a description each.
+    ///   - charts: charts already rendered (without XML declaration), by `ReportCharts.fileName`; those missing
+    ///     are rendered here.
     public static func render(reports: [RunReport], palette: ManagerPalette,
-                              links: [(file: String, description: String)] = []) -> String {
+                              links: [(file: String, description: String)] = [],
+                              charts: [String: String] = [:]) -> String {
         var html = """
         <!DOCTYPE html>
         <html lang="en">
@@ -36,7 +40,8 @@ public enum HTMLPage {
             html += "<h2 id=\"\(escaped(ReportCharts.slug(workload)))\">\(escaped(workload))</h2>\n<div class=\"charts\">\n"
             for kind in ReportCharts.Kind.allCases {
                 html += "<figure>\n"
-                html += ReportCharts.svg(kind, workload: workload, reports: reports, palette: palette, standalone: false)
+                html += charts[ReportCharts.fileName(workload: workload, kind: kind)]
+                    ?? ReportCharts.svg(kind, workload: workload, reports: reports, palette: palette, standalone: false)
                 html += "<figcaption>\(escaped(caption(kind)))</figcaption>\n</figure>\n"
             }
             html += "</div>\n"
@@ -99,8 +104,10 @@ public enum HTMLPage {
     .meta { color: #555; margin: 0 0 10px; }
     .files { color: #555; margin: 0 0 10px; padding-left: 20px; }
     table { border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }
-    th, td { padding: 4px 9px; border-bottom: 1px solid #e5e5e5; white-space: nowrap; }
-    th { text-align: left; background: #f5f5f5; font-weight: 600; vertical-align: bottom; }
+    .table { overflow-x: auto; }
+    th, td { padding: 4px 7px; border-bottom: 1px solid #e5e5e5; }
+    td { white-space: nowrap; }
+    th { text-align: left; background: #f5f5f5; font-weight: 600; vertical-align: bottom; min-width: 3.5em; }
     th .unit { display: block; font-weight: 400; color: #666; font-size: 11px; }
     td.num { text-align: right; }
     td.status-ok { color: #11703a; }

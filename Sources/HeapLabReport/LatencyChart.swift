@@ -35,7 +35,8 @@ public struct LatencyChart {
                         points: points, markers: true)
         }
         let counts = Set(measured.map(\.report.latency.count))
-        let countNote = counts.count == 1 ? "\(counts.first!) operations per run" : "\(counts.min() ?? 0)-\(counts.max() ?? 0) operations per run"
+        let countNote = counts.count == 1 ? "\(UnitFormat.integer(counts.first!)) operations per run"
+            : "\(UnitFormat.integer(counts.min() ?? 0)) to \(UnitFormat.integer(counts.max() ?? 0)) operations per run"
         return LineChart(
             title: "\(runs.workload): latency per operation",
             subtitle: runs.subtitle(measured.isEmpty ? "no operation latencies were recorded" : "lower is better; \(countNote)"),

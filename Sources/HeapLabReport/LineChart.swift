@@ -24,23 +24,7 @@ struct LineChart {
         let legendTop = plot.bottom + Axes.bottomRoom + 8
         let height = legendTop + legendModel.height(width: width - 2 * 16) + 10
 
-        var lines: [SVGElement] = []
-        for s in series where !s.points.isEmpty {
-            let pixels = s.points.map { axes.point($0.x, $0.y) }
-            var children: [SVGElement] = [SVGElement("title", text: s.name)]
-            var attributes = [("points", pixels.map { "\(svgNumber($0.x)),\(svgNumber($0.y))" }.joined(separator: " ")),
-                              ("fill", "none"), ("stroke", s.colour), ("stroke-width", "2"),
-                              ("stroke-linejoin", "round"), ("stroke-linecap", "round")]
-            if let dash = s.dash { attributes.append(("stroke-dasharray", dash)) }
-            children.append(SVGElement("polyline", attributes))
-            if s.markers {
-                for p in pixels {
-                    children.append(SVGElement("circle", [("cx", svgNumber(p.x)), ("cy", svgNumber(p.y)), ("r", "3"),
-                                                          ("fill", s.colour)]))
-                }
-            }
-            lines.append(.group([("class", "series"), ("data-manager", s.manager), ("data-series", s.name)], children))
-        }
+        let lines = series.filter { !$0.points.isEmpty }.map { $0.render(on: axes) }
         let document = SVGDocument(width: width, height: height, title: title, content: [
             heading.render(x: 16, y: 0),
             axes.grid(),

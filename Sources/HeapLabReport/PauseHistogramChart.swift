@@ -15,11 +15,6 @@ public struct PauseHistogramChart {
     /// Bins per decade of pause length.
     public static let binsPerDecade = 5
 
-    static let panelHeight = 84.0
-    /// Room above each panel for its label, and below it for tick labels.
-    static let panelLabelRoom = 24.0
-    static let panelTickRoom = 22.0
-
     /// The chart of `workload`'s runs among `reports`, coloured by `palette`.
     public init(workload: String, reports: [RunReport], palette: ManagerPalette) {
         runs = ChartRuns(workload: workload, reports: reports)
@@ -39,7 +34,6 @@ public struct PauseHistogramChart {
 
     /// The SVG text (with an XML declaration when `standalone`).
     public func svg(standalone: Bool = true) -> String {
-        let width = ChartStyle.width
         let durations = runs.shown.map { $0.report.pauses.map { max($0.durationNanoseconds, 1) } }
         let everything = durations.flatMap { $0 }
         let x = LogScale(minimum: Double(everything.min() ?? 1_000), maximum: Double(everything.max() ?? 1_000_000),
@@ -48,38 +42,19 @@ public struct PauseHistogramChart {
         let largestCount = counts.flatMap { $0 }.max() ?? 1
         // The count axis starts at 0.5 (a bar for a count of 1 has height) but is labelled from 1.
         let y = LogScale(minimum: 0.5, maximum: Double(max(largestCount, 1)), tickFloor: 1,
-                         label: { UnitFormat.tick($0) })
+                         label: { UnitFormat.count($0) })
 
         let note = everything.isEmpty ? "no pauses or stalls were logged" : "pauses and stalls by length, \(PauseHistogramChart.binsPerDecade) bins per decade; count on a log scale"
-        let heading = ChartHeading(title: "\(runs.workload): pause and stall times", subtitle: runs.subtitle(note))
-        let left = Axes.leftMargin(for: y, hasTitle: true)
-        let plotWidth = width - left - 24
-        var content: [SVGElement] = [heading.render(x: 16, y: 0)]
-        var top = heading.height + 6
-        var panels: [SVGElement] = []
-        for (index, run) in runs.shown.enumerated() {
-            let plot = PlotRect(x: left, y: top + PauseHistogramChart.panelLabelRoom, width: plotWidth,
-                                height: PauseHistogramChart.panelHeight)
-            let axes = Axes(x: x, y: y, plot: plot)
-            let colour = palette.colour(of: run.report.manager)
-            let isLast = index == runs.shown.count - 1
-            panels.append(.group([("class", "series"), ("data-manager", run.report.manager), ("data-series", run.name)], [
-                SVGElement("title", text: run.name),
-                axes.grid(),
-                bars(counts[index], scale: x, axes: axes, colour: colour),
-                axes.frame(xTitle: isLast ? "pause or stall length (log scale)" : nil, yTitle: "count"),
-                .group([("class", "legend-item"), ("data-label", run.name)], [
-                    .label(run.name, x: left, y: top + 16, size: 13, weight: "600", fill: colour),
-                    .label(PauseHistogramChart.summary(run.report), x: left + ChartStyle.textWidth(run.name, size: 13) + 14,
-                           y: top + 16, fill: ChartStyle.mutedTextColour),
-                ]),
-            ]))
-            top = plot.bottom + (isLast ? Axes.bottomRoom : PauseHistogramChart.panelTickRoom)
+        let panels = runs.shown.enumerated().map { index, run in
+            PanelStack.Panel(name: run.name, manager: run.report.manager, colour: palette.colour(of: run.report.manager),
+                             summary: PauseHistogramChart.summary(run.report)) { axes in
+                [.group([("class", "series"), ("data-manager", run.report.manager), ("data-series", run.name)],
+                        [bars(counts[index], scale: x, axes: axes, colour: palette.colour(of: run.report.manager))])]
+            }
         }
-        content.append(.group([("class", "data")], panels))
-        let document = SVGDocument(width: width, height: top + 12, title: "\(runs.workload): pause and stall times",
-                                   content: content)
-        return document.render(standalone: standalone)
+        return PanelStack(heading: ChartHeading(title: "\(runs.workload): pause and stall times", subtitle: runs.subtitle(note)),
+                          x: x, y: y, xTitle: "pause or stall length (log scale)", yTitle: "count", panels: panels)
+            .render(standalone: standalone)
     }
 
     /// The bars of one panel as a single path: one rectangle per non-empty bin.
@@ -101,14 +76,14 @@ public struct PauseHistogramChart {
     static func summary(_ report: RunReport) -> String {
         let pauses = report.collectorPauses.count, stalls = report.stalls.count
         var parts: [String] = []
-        if pauses > 0 { parts.append("\(pauses) collector pause\(pauses == 1 ? "" : "s")") }
-        if stalls > 0 || pauses == 0 { parts.append("\(stalls) stall\(stalls == 1 ? "" : "s")") }
+        if pauses > 0 { parts.append("\(UnitFormat.integer(pauses)) collector pause\(pauses == 1 ? "" : "s")") }
+        if stalls > 0 || pauses == 0 { parts.append("\(UnitFormat.integer(stalls)) stall\(stalls == 1 ? "" : "s")") }
         if let longest = report.pauses.map(\.durationNanoseconds).max() {
             parts.append("longest \(UnitFormat.duration(nanoseconds: Double(longest)))")
         }
         var text = parts.joined(separator: ", ")
         if report.unloggedStallCount > 0 {
-            text += " (+ \(report.unloggedStallCount) short stalls not logged, \(UnitFormat.duration(nanoseconds: Double(report.unloggedStallNanoseconds))) in all)"
+            text += " (+ \(UnitFormat.integer(report.unloggedStallCount)) short stalls not logged, \(UnitFormat.duration(nanoseconds: Double(report.unloggedStallNanoseconds))) in all)"
         }
         return text
     }

@@ -49,10 +49,14 @@ public enum ReportWriter {
         try save(Data(CSVExport.csv(reports).utf8), directory.appendingPathComponent(csvFile))
         try save(ChromeTrace.json(for: reports), directory.appendingPathComponent(traceFile))
         let palette = ManagerPalette(reports: reports)
+        // Each chart is rendered once, for its file and for the page (the files only add the XML declaration).
+        var rendered: [String: String] = [:]
         for workload in ReportCharts.workloads(reports) {
             for kind in ReportCharts.Kind.allCases {
-                let svg = ReportCharts.svg(kind, workload: workload, reports: reports, palette: palette)
-                try save(Data(svg.utf8), charts.appendingPathComponent(ReportCharts.fileName(workload: workload, kind: kind)))
+                let name = ReportCharts.fileName(workload: workload, kind: kind)
+                let svg = ReportCharts.svg(kind, workload: workload, reports: reports, palette: palette, standalone: false)
+                rendered[name] = svg
+                try save(Data((SVGDocument.xmlDeclaration + svg).utf8), charts.appendingPathComponent(name))
             }
         }
         let html = HTMLPage.render(reports: reports, palette: palette, links: [
@@ -60,7 +64,7 @@ public enum ReportWriter {
             (csvFile, "one row per run, for spreadsheets and scripts"),
             (traceFile, "pauses, phases and stalls on a timeline: open it in ui.perfetto.dev or chrome://tracing"),
             (chartsDirectory + "/", "the charts below as SVG files"),
-        ])
+        ], charts: rendered)
         try save(Data(html.utf8), directory.appendingPathComponent(htmlFile))
         return written
     }

@@ -18,11 +18,12 @@ enum RunTable {
         Column(title: "wall time", unit: "time", numeric: true) { duration($0.wallNanoseconds) },
         Column(title: "CPU time", unit: "user + system", numeric: true) { duration($0.cpuNanoseconds) },
         Column(title: "peak resident", unit: "memory", numeric: true) { bytes($0.residentMemory.peakBytes) },
-        Column(title: "collector pauses", unit: "count", numeric: true) { String($0.collectorPauses.count) },
+        Column(title: "collector pauses", unit: "count", numeric: true) { UnitFormat.integer($0.collectorPauses.count) },
         Column(title: "pause total", unit: "time", numeric: true) { duration(PauseSummary($0.collectorPauses).totalNanoseconds) },
         Column(title: "longest pause", unit: "time", numeric: true) { duration(PauseSummary($0.collectorPauses).maxNanoseconds) },
         Column(title: "stalls", unit: "count (+ unlogged)", numeric: true) { r in
-            r.unloggedStallCount > 0 ? "\(r.stalls.count) (+\(r.unloggedStallCount))" : String(r.stalls.count)
+            let logged = UnitFormat.integer(r.stalls.count)
+            return r.unloggedStallCount > 0 ? "\(logged) (+\(UnitFormat.integer(r.unloggedStallCount)))" : logged
         },
         Column(title: "stall total", unit: "time, incl. unlogged", numeric: true) { r in
             duration(PauseSummary(r.stalls).totalNanoseconds &+ r.unloggedStallNanoseconds)
@@ -37,7 +38,7 @@ enum RunTable {
     ]
 
     static func html(reports: [RunReport], palette: ManagerPalette) -> String {
-        var html = "<table>\n<thead><tr>"
+        var html = "<div class=\"table\"><table>\n<thead><tr>"
         for c in columns {
             let unit = c.unit.isEmpty ? "" : "<span class=\"unit\">\(xmlEscaped(c.unit))</span>"
             html += "<th>\(xmlEscaped(c.title))\(unit)</th>"
@@ -57,7 +58,7 @@ enum RunTable {
             }
             html += "</tr>\n"
         }
-        return html + "</tbody>\n</table>\n"
+        return html + "</tbody>\n</table></div>\n"
     }
 
     /// A duration cell; a dash for none.

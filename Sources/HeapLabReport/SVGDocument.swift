@@ -6,6 +6,9 @@ struct SVGDocument {
     var title: String
     var content: [SVGElement]
 
+    /// The first line of a standalone SVG file.
+    static let xmlDeclaration = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+
     /// The SVG text. A standalone file gets an XML declaration; an image inlined into HTML does not need one.
     func render(standalone: Bool = true) -> String {
         let root = SVGElement("svg", [
@@ -17,7 +20,7 @@ struct SVGDocument {
             SVGElement("title", text: title),
             SVGElement("rect", [("width", "100%"), ("height", "100%"), ("fill", ChartStyle.background)]),
         ] + content)
-        var output = standalone ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" : ""
+        var output = standalone ? SVGDocument.xmlDeclaration : ""
         root.render(into: &output)
         return output
     }

@@ -73,6 +73,26 @@ public enum UnitFormat {
         return trimmed(String(format: "%.\(decimals)f", value))
     }
 
+    /// A whole number with thousands separated by commas: `89,626`.
+    public static func integer(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { grouped += "," }
+            grouped.append(digit)
+        }
+        return value < 0 ? "-" + grouped : grouped
+    }
+
+    /// A count for an axis, short: `1`, `10`, `1k`, `10k`, `2.5M`.
+    public static func count(_ value: Double) -> String {
+        let magnitude = abs(value)
+        if magnitude >= 1e9 { return tick(value / 1e9) + "G" }
+        if magnitude >= 1e6 { return tick(value / 1e6) + "M" }
+        if magnitude >= 1e3 { return tick(value / 1e3) + "k" }
+        return tick(value)
+    }
+
     /// A tick label: the shortest decimal that represents `value` after rounding to 6 decimals (`0.5`, `10`, `2.5`).
     static func tick(_ value: Double) -> String {
         trimmed(String(format: "%.6f", value))

@@ -46,8 +46,8 @@ final class ChartTests: XCTestCase {
             for group in series(e) {
                 let manager = group.attributes["data-manager"]!
                 let index = e.firstIndex { $0.attributes["data-series"] == group.attributes["data-series"] }!
-                // The first coloured element after the group's opening tag is its line or bars.
-                let drawn = e[(index + 1)...].first { $0.attributes["stroke"] != nil && $0.name == "polyline" || $0.name == "path" }!
+                // The first element drawn after the group's opening tag is its line or its bars.
+                let drawn = e[(index + 1)...].first { $0.name == "polyline" || $0.name == "path" }!
                 XCTAssertEqual(drawn.attributes["stroke"] ?? drawn.attributes["fill"], palette.colour(of: manager), "\(kind) \(manager)")
             }
         }
@@ -56,6 +56,7 @@ final class ChartTests: XCTestCase {
 
     func testPauseHistogramHasAPanelPerManagerWithBarsWhereThereWerePauses() throws {
         let e = try elements(.pauses)
+        XCTAssertEqual(e.filter { $0.attributes["class"] == "panel" }.compactMap { $0.attributes["data-manager"] }, managers)
         XCTAssertEqual(series(e).compactMap { $0.attributes["data-manager"] }, managers)
         XCTAssertEqual(legendLabels(e), managers)
         let paths = e.filter { $0.name == "path" }
@@ -79,16 +80,28 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(counts[14], 2, "the maximum lands in the last bin")
     }
 
-    func testMemoryChartDrawsResidentLiveAndHeapLinesWithAKey() throws {
+    func testMemoryChartOfManyManagersHasAPanelEachWithResidentLiveAndHeapLines() throws {
         let e = try elements(.memory)
+        XCTAssertEqual(e.filter { $0.attributes["class"] == "panel" }.compactMap { $0.attributes["data-manager"] }, managers)
         let lines = series(e)
         for m in managers {
-            XCTAssertTrue(lines.contains { $0.attributes["data-series"] == "\(m) resident" }, m)
+            XCTAssertTrue(lines.contains { $0.attributes["data-series"] == "\(m) resident" && $0.attributes["data-manager"] == m }, m)
             XCTAssertTrue(lines.contains { $0.attributes["data-series"] == "\(m) live" }, m)
         }
         XCTAssertTrue(lines.contains { $0.attributes["data-series"] == "marksweep heap" })
         XCTAssertFalse(lines.contains { $0.attributes["data-series"] == "malloc heap" })
         XCTAssertEqual(legendLabels(e), managers + ["resident memory", "live bytes", "manager heap"])
+        XCTAssertEqual(axisTitles(e).filter { $0 != "memory (MiB)" }, ["time since run start (s)"])
+    }
+
+    func testMemoryChartOfFewManagersOverlaysThem() throws {
+        let few = [reports[0], reports[2]]
+        let e = try elements(.memory, few)
+        XCTAssertTrue(e.filter { $0.attributes["class"] == "panel" }.isEmpty)
+        XCTAssertEqual(series(e).compactMap { $0.attributes["data-series"] },
+                       ["marksweep resident", "marksweep live", "marksweep heap", "malloc resident", "malloc live"])
+        XCTAssertEqual(e.filter { $0.name == "polyline" }.count, 5)
+        XCTAssertEqual(legendLabels(e), ["marksweep", "malloc", "resident memory", "live bytes", "manager heap"])
         XCTAssertEqual(axisTitles(e), ["time since run start (s)", "memory (MiB)"])
     }
 

@@ -62,11 +62,18 @@ enum Fixtures {
             }
         }
         var samples: [MemorySample] = []
+        // Live bytes rise and fall with the workload's phases; resident memory follows the peak (memory freed to
+        // malloc is rarely returned to the system) plus the manager's overhead.
         var elapsed: UInt64 = 0
+        var peak = 0
+        let overhead = Int(g.logUniform(4, 40) * 1_048_576)
+        let phase = g.unit() * 6
         while elapsed <= wall {
-            let live = 20 << 20 + Int(g.unit() * Double(40 << 20))
-            samples.append(MemorySample(elapsedNanoseconds: elapsed, residentBytes: live + (30 << 20) + Int(g.unit() * Double(10 << 20)),
-                                        liveBytes: live, heapBytes: collects ? live + (16 << 20) : nil))
+            let t = Double(elapsed) / 1e9
+            let live = (20 << 20) + Int(Double(30 << 20) * (0.5 + 0.5 * sin(t * 3 + phase))) + Int(g.unit() * Double(2 << 20))
+            peak = max(peak, live)
+            samples.append(MemorySample(elapsedNanoseconds: elapsed, residentBytes: peak + overhead,
+                                        liveBytes: live, heapBytes: collects ? live + overhead / 2 : nil))
             elapsed += 50_000_000
         }
         let ladder: [Double] = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999, 100]
