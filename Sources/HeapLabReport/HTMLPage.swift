@@ -113,7 +113,7 @@ public enum HTMLPage {
     td.status-ok { color: #11703a; }
     td.status-bad { color: #b00020; font-weight: 600; }
     .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; border-radius: 2px; }
-    .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px; }
+    .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 18px; align-items: start; }
     figure { margin: 0; border: 1px solid #e5e5e5; border-radius: 4px; padding: 6px; }
     figure svg { width: 100%; height: auto; display: block; }
     figcaption { color: #555; font-size: 13px; padding: 4px 8px 6px; line-height: 1.4; }

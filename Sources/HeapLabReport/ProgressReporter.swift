@@ -81,26 +81,25 @@ public final class ProgressReporter: Sendable {
     public func finish(_ outcome: String) {
         guard isEnabled else { return }
         let now = clock()
-        let text: String? = state.withLock { s in
-            guard let current = s.current, !s.closed else { return nil }
+        // Writes happen under the lock, so the timer's redraw can never interleave with this line or follow close.
+        state.withLock { s in
+            guard let current = s.current, !s.closed else { return }
             s.current = nil
             s.finished += 1
             s.finishedNanoseconds &+= now &- current.start
-            return "[\(current.index)/\(total)] \(current.label): \(outcome) in \(ProgressReporter.clock(now &- current.start))"
+            emit("\r\u{1B}[2K[\(current.index)/\(total)] \(current.label): \(outcome) in \(ProgressReporter.clock(now &- current.start))\n")
         }
-        if let text { emit("\r\u{1B}[2K" + text + "\n") }
-        redraw()
     }
 
     /// Clears the progress line and stops the timer. Later calls do nothing.
     public func close() {
-        let wasOpen = state.withLock { s in
-            defer { s.closed = true }
-            return !s.closed
+        state.withLock { s in
+            guard !s.closed else { return }
+            s.closed = true
+            s.current = nil
+            timer?.cancel()
+            if isEnabled { emit("\r\u{1B}[2K") }
         }
-        guard wasOpen else { return }
-        timer?.cancel()
-        if isEnabled { emit("\r\u{1B}[2K") }
     }
 
     /// The status line for a run in progress; a pure function of its arguments, so tests can check it.
@@ -137,14 +136,12 @@ public final class ProgressReporter: Sendable {
     func redraw() {
         guard isEnabled else { return }
         let now = clock()
-        let text: String? = state.withLock { s in
-            guard let current = s.current, !s.closed else { return nil }
-            return ProgressReporter.line(index: current.index, total: total, label: current.label,
-                                         elapsedNanoseconds: now &- s.started, currentNanoseconds: now &- current.start,
-                                         finished: s.finished, finishedNanoseconds: s.finishedNanoseconds)
+        state.withLock { s in
+            guard let current = s.current, !s.closed else { return }
+            emit("\r\u{1B}[2K" + fitted(ProgressReporter.line(
+                index: current.index, total: total, label: current.label, elapsedNanoseconds: now &- s.started,
+                currentNanoseconds: now &- current.start, finished: s.finished, finishedNanoseconds: s.finishedNanoseconds)))
         }
-        guard let text else { return }
-        emit("\r\u{1B}[2K" + fitted(text))
     }
 
     /// `text` cut to the terminal's width, so the line never wraps (a wrapped line can not be redrawn in place).
