@@ -27,6 +27,13 @@ struct PanelStack {
     static let labelRoom = 24.0
     static let tickRoom = 22.0
 
+    /// `text` shortened with an ellipsis to fit `width` px (by the estimate of `ChartStyle.textWidth`).
+    static func fitted(_ text: String, width: Double) -> String {
+        guard ChartStyle.textWidth(text) > width else { return text }
+        let characters = max(0, Int(width / ChartStyle.textWidth("x")) - 1)
+        return String(text.prefix(characters)) + "…"
+    }
+
     func render(standalone: Bool) -> String {
         let left = Axes.leftMargin(for: y, hasTitle: true)
         let plotWidth = width - left - 24
@@ -43,7 +50,8 @@ struct PanelStack {
                 axes.frame(xTitle: isLast ? xTitle : nil, yTitle: yTitle),
                 .group([("class", "legend-item"), ("data-label", panel.name)], [
                     .label(panel.name, x: left, y: top + 16, size: 13, weight: "600", fill: panel.colour),
-                    .label(panel.summary, x: left + ChartStyle.textWidth(panel.name, size: 13) + 14, y: top + 16,
+                    .label(PanelStack.fitted(panel.summary, width: plotWidth - ChartStyle.textWidth(panel.name, size: 13) - 14),
+                           x: left + ChartStyle.textWidth(panel.name, size: 13) + 14, y: top + 16,
                            fill: ChartStyle.mutedTextColour),
                 ]),
             ]))
