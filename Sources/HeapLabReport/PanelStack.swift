@@ -43,6 +43,8 @@ struct PanelStack {
             let plot = PlotRect(x: left, y: top + PanelStack.labelRoom, width: plotWidth, height: panelHeight)
             let axes = Axes(x: x, y: y, plot: plot)
             let isLast = index == panels.count - 1
+            // The name is bold, wider than the estimate for regular text.
+            let nameWidth = ChartStyle.textWidth(panel.name, size: 13) * 1.1
             groups.append(.group([("class", "panel"), ("data-manager", panel.manager)], [
                 SVGElement("title", text: panel.name),
                 axes.grid(),
@@ -50,9 +52,8 @@ struct PanelStack {
                 axes.frame(xTitle: isLast ? xTitle : nil, yTitle: yTitle),
                 .group([("class", "legend-item"), ("data-label", panel.name)], [
                     .label(panel.name, x: left, y: top + 16, size: 13, weight: "600", fill: panel.colour),
-                    .label(PanelStack.fitted(panel.summary, width: plotWidth - ChartStyle.textWidth(panel.name, size: 13) - 14),
-                           x: left + ChartStyle.textWidth(panel.name, size: 13) + 14, y: top + 16,
-                           fill: ChartStyle.mutedTextColour),
+                    .label(PanelStack.fitted(panel.summary, width: plotWidth - nameWidth - 14),
+                           x: left + nameWidth + 14, y: top + 16, fill: ChartStyle.mutedTextColour),
                 ]),
             ]))
             top = plot.bottom + (isLast ? Axes.bottomRoom : PanelStack.tickRoom)

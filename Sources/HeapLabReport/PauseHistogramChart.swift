@@ -72,7 +72,7 @@ public struct PauseHistogramChart {
         return SVGElement("path", [("d", path.isEmpty ? "M0 0" : path), ("fill", colour), ("fill-opacity", "0.85")])
     }
 
-    /// `12 collector pauses, 3,401 stalls, longest 1.2 ms; + 50 short stalls not logged (20 µs in all)`.
+    /// `3,401 stalls, longest 1.2 ms; 50 more too short to log (20 µs)`.
     static func summary(_ report: RunReport) -> String {
         let pauses = report.collectorPauses.count, stalls = report.stalls.count
         var parts: [String] = []
@@ -83,7 +83,7 @@ public struct PauseHistogramChart {
         }
         var text = parts.joined(separator: ", ")
         if report.unloggedStallCount > 0 {
-            text += "; + \(UnitFormat.integer(report.unloggedStallCount)) short stalls not logged (\(UnitFormat.duration(nanoseconds: Double(report.unloggedStallNanoseconds))) in all)"
+            text += "; \(UnitFormat.integer(report.unloggedStallCount)) more too short to log (\(UnitFormat.duration(nanoseconds: Double(report.unloggedStallNanoseconds))))"
         }
         return text
     }

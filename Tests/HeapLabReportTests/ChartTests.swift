@@ -63,7 +63,7 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(paths.count, managers.count)
         for path in paths { XCTAssertTrue(path.attributes["d"]!.contains("V"), "every manager of the fixture paused") }
         XCTAssertEqual(axisTitles(e).filter { $0 != "count" }, ["pause or stall length (log scale)"])
-        XCTAssertTrue(e.contains { $0.text.contains("short stalls not logged") })
+        XCTAssertTrue(e.contains { $0.text.contains("1,234 more too short to log (457 µs)") })
     }
 
     func testHistogramBinsCountEveryPause() {
