@@ -83,6 +83,19 @@ final class ProgressReporterTests: XCTestCase {
         XCTAssertTrue(output.hasSuffix("\u{1B}[2K"), "close clears the status line")
     }
 
+    func testRedrawsTheLineWhileARunGoesOn() throws {
+        let (leader, follower) = try pseudoTerminal()
+        defer { close(leader); close(follower) }
+        let reporter = ProgressReporter(total: 3, fileDescriptor: follower)
+        reporter.start(1, "gcbench on malloc")
+        Thread.sleep(forTimeInterval: 1.4)
+        reporter.close()
+        let output = drain(leader)
+        XCTAssertGreaterThanOrEqual(output.components(separatedBy: "[1/3] gcbench on malloc · elapsed").count - 1, 2,
+                                    "the timer redraws the line every second: \(output)")
+        XCTAssertFalse(output.contains("\n"), "no permanent line before the run finishes")
+    }
+
     func testLineEstimatesTheTimeLeftFromFinishedRuns() {
         XCTAssertEqual(ProgressReporter.line(index: 1, total: 4, label: "w on m", elapsedNanoseconds: 2_000_000_000,
                                              currentNanoseconds: 2_000_000_000, finished: 0, finishedNanoseconds: 0),
