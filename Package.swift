@@ -47,7 +47,8 @@ let package = Package(
         .testTarget(name: "HeapLabCoreTests", dependencies: ["HeapLabCore"]),
         .testTarget(name: "SystemHeapsTests", dependencies: ["SystemHeaps", "HeapLabCore"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SystemHeaps", "HeapLabCore"]),
-        .testTarget(name: "HeapLabReportTests", dependencies: ["HeapLabReport", "HeapLabCore"]),
+        // Workloads and SystemHeaps only to make real runs to report on (tests may import several modules).
+        .testTarget(name: "HeapLabReportTests", dependencies: ["HeapLabReport", "HeapLabCore", "Workloads", "SystemHeaps"]),
         .testTarget(name: "heaplabTests", dependencies: ["heaplab", "HeapLabCore"]),
 
         // MARK: benchmarks (package-benchmark; `swift package benchmark`, see scripts/bench.sh)

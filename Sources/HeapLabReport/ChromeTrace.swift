@@ -1,0 +1,133 @@
+import Foundation
+import HeapLabCore
+
+/// Exports runs as Chrome Trace Event JSON, which Perfetto UI (ui.perfetto.dev, "Open trace file") and
+/// chrome://tracing load: every run is a process of its own, named `workload on manager`, on a timeline that
+/// starts at 0 when its workload started, so runs lie side by side for comparison.
+///
+/// In each process:
+/// - thread 1, `run`: one span for the whole workload;
+/// - thread 2, `collector pauses`: one complete event (`"ph": "X"`) per collector pause, with its phases
+///   (roots, mark, sweep, ...) nested inside it in order, and heap figures in its arguments;
+/// - thread 3, `stalls`: one event per logged stall at a drop point, named after what was dropped;
+/// - counter `memory (MiB)`: resident memory, live and heap bytes at each memory sample.
+///
+/// Times (`ts`, `dur`) are microseconds, as the format requires, with nanosecond precision in the fraction.
+public enum ChromeTrace {
+    /// Thread ids inside each run's process.
+    public static let runThread = 1
+    public static let pauseThread = 2
+    public static let stallThread = 3
+
+    /// One trace event. Only the fields the format needs for each phase type are written.
+    struct Event: Encodable {
+        var name: String
+        var cat: String?
+        var ph: String
+        var ts: Double?
+        var dur: Double?
+        var pid: Int
+        var tid: Int?
+        var args: [String: Argument]?
+    }
+
+    /// An event argument: a number or a string.
+    enum Argument: Encodable {
+        case integer(Int)
+        case number(Double)
+        case text(String)
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .integer(let v): try container.encode(v)
+            case .number(let v): try container.encode(v)
+            case .text(let v): try container.encode(v)
+            }
+        }
+    }
+
+    private struct File: Encodable {
+        var traceEvents: [Event]
+        var displayTimeUnit = "ms"
+    }
+
+    /// The trace of `reports` as JSON. Runs that did not complete still get a process (with what they logged),
+    /// so a failed run shows where it stopped.
+    ///
+    /// - Throws: an `EncodingError` only if a value can not be encoded (a non-finite number; none is produced).
+    public static func json(for reports: [RunReport]) throws -> Data {
+        var events: [Event] = []
+        for (index, report) in reports.enumerated() {
+            events += self.events(for: report, pid: index + 1)
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(File(traceEvents: events))
+    }
+
+    /// Microseconds from nanoseconds.
+    static func microseconds(_ nanoseconds: UInt64) -> Double { Double(nanoseconds) / 1_000 }
+
+    /// The events of one run, as process `pid`.
+    static func events(for report: RunReport, pid: Int) -> [Event] {
+        var events: [Event] = [
+            Event(name: "process_name", ph: "M", pid: pid, args: ["name": .text("\(report.workload) on \(report.manager)")]),
+            Event(name: "process_sort_index", ph: "M", pid: pid, args: ["sort_index": .integer(pid)]),
+            Event(name: "thread_name", ph: "M", pid: pid, tid: runThread, args: ["name": .text("run")]),
+            Event(name: "thread_name", ph: "M", pid: pid, tid: pauseThread, args: ["name": .text("collector pauses")]),
+            Event(name: "thread_name", ph: "M", pid: pid, tid: stallThread, args: ["name": .text("stalls")]),
+            Event(name: report.workload, cat: "run", ph: "X", ts: 0, dur: microseconds(report.wallNanoseconds), pid: pid,
+                  tid: runThread, args: [
+                    "manager": .text(report.manager), "status": .text(report.status.rawValue),
+                    "cpu_ms": .number(Double(report.cpuNanoseconds) / 1e6),
+                    "peak_resident_bytes": .integer(report.residentMemory.peakBytes),
+                    "unlogged_stalls": .integer(report.unloggedStallCount),
+                  ]),
+        ]
+        for pause in report.pauses {
+            if pause.kind == .stall {
+                events.append(Event(name: pause.label.isEmpty ? "stall" : "stall: \(pause.label)", cat: "stall", ph: "X",
+                                    ts: microseconds(pause.startNanoseconds), dur: microseconds(pause.durationNanoseconds),
+                                    pid: pid, tid: stallThread, args: nil))
+                continue
+            }
+            events.append(Event(name: "\(name(of: pause.kind)) \(pause.cycle)", cat: pause.kind.rawValue, ph: "X",
+                                ts: microseconds(pause.startNanoseconds), dur: microseconds(pause.durationNanoseconds),
+                                pid: pid, tid: pauseThread, args: [
+                                    "cycle": .integer(pause.cycle),
+                                    "heap_bytes_before": .integer(pause.heapBytesBefore),
+                                    "heap_bytes_after": .integer(pause.heapBytesAfter),
+                                    "objects_marked": .integer(pause.objectsMarked),
+                                    "bytes_marked": .integer(pause.bytesMarked),
+                                    "cells_freed": .integer(pause.cellsFreed),
+                                ]))
+            // Phases run back to back from the pause's start; their sum is at most the pause (PauseEvent's
+            // invariant), so each lies inside it and the viewer nests them under it.
+            var phaseStart = pause.startNanoseconds
+            for phase in pause.phases {
+                events.append(Event(name: phase.name, cat: "phase", ph: "X", ts: microseconds(phaseStart),
+                                    dur: microseconds(phase.nanoseconds), pid: pid, tid: pauseThread, args: nil))
+                phaseStart &+= phase.nanoseconds
+            }
+        }
+        for sample in report.memorySamples {
+            var args: [String: Argument] = ["resident": .number(Double(sample.residentBytes) / 1_048_576)]
+            if let live = sample.liveBytes { args["live"] = .number(Double(live) / 1_048_576) }
+            if let heap = sample.heapBytes { args["heap"] = .number(Double(heap) / 1_048_576) }
+            events.append(Event(name: "memory (MiB)", ph: "C", ts: microseconds(sample.elapsedNanoseconds), pid: pid, args: args))
+        }
+        return events
+    }
+
+    /// A pause kind in words.
+    static func name(of kind: PauseKind) -> String {
+        switch kind {
+        case .collection: return "collection"
+        case .markSlice: return "mark slice"
+        case .finalMark: return "final mark"
+        case .sweep: return "sweep"
+        case .stall: return "stall"
+        }
+    }
+}

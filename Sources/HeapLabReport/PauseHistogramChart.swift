@@ -1,0 +1,90 @@
+import Foundation
+import HeapLabCore
+
+/// How long the program was stopped, per manager on one workload: one histogram panel per manager, stacked,
+/// with a shared log-scale x axis of pause length (five bins per decade) and a shared log-scale y axis of
+/// counts, so that a manager's rare long pauses stay visible beside its thousands of short ones.
+///
+/// Counted are every logged interruption: collector pauses (collections, mark slices, final marks, long lazy
+/// sweeps) and stalls at the workload's drop points (bulk frees, release cascades, scope ends). Stalls under the
+/// pause log's threshold are not in the log; each panel says how many there were.
+public struct PauseHistogramChart {
+    let runs: ChartRuns
+    let palette: ManagerPalette
+
+    /// Bins per decade of pause length.
+    public static let binsPerDecade = 5
+
+    /// The chart of `workload`'s runs among `reports`, coloured by `palette`.
+    public init(workload: String, reports: [RunReport], palette: ManagerPalette) {
+        runs = ChartRuns(workload: workload, reports: reports)
+        self.palette = palette
+    }
+
+    /// Counts of `durations` (nanoseconds, all > 0) in the log bins of `scale`, `binsPerDecade` per decade.
+    static func binCounts(_ durations: [UInt64], scale: LogScale) -> [Int] {
+        let binCount = Int((scale.upperExponent - scale.lowerExponent).rounded()) * binsPerDecade
+        var counts = [Int](repeating: 0, count: binCount)
+        for d in durations {
+            let position = (log10(Double(max(d, 1))) - scale.lowerExponent) * Double(binsPerDecade)
+            counts[min(binCount - 1, max(0, Int(position.rounded(.down))))] += 1
+        }
+        return counts
+    }
+
+    /// The SVG text (with an XML declaration when `standalone`).
+    public func svg(standalone: Bool = true) -> String {
+        let durations = runs.shown.map { $0.report.pauses.map { max($0.durationNanoseconds, 1) } }
+        let everything = durations.flatMap { $0 }
+        let x = LogScale(minimum: Double(everything.min() ?? 1_000), maximum: Double(everything.max() ?? 1_000_000),
+                         label: { UnitFormat.duration(nanoseconds: $0) })
+        let counts = durations.map { PauseHistogramChart.binCounts($0, scale: x) }
+        let largestCount = counts.flatMap { $0 }.max() ?? 1
+        // The count axis starts at 0.5 (a bar for a count of 1 has height) but is labelled from 1.
+        let y = LogScale(minimum: 0.5, maximum: Double(max(largestCount, 1)), tickFloor: 1,
+                         label: { UnitFormat.count($0) })
+
+        let note = everything.isEmpty ? "no pauses or stalls were logged" : "pauses and stalls by length, \(PauseHistogramChart.binsPerDecade) bins per decade; count on a log scale"
+        let panels = runs.shown.enumerated().map { index, run in
+            PanelStack.Panel(name: run.name, manager: run.report.manager, colour: palette.colour(of: run.report.manager),
+                             summary: PauseHistogramChart.summary(run.report)) { axes in
+                [.group([("class", "series"), ("data-manager", run.report.manager), ("data-series", run.name)],
+                        [bars(counts[index], scale: x, axes: axes, colour: palette.colour(of: run.report.manager))])]
+            }
+        }
+        return PanelStack(heading: ChartHeading(title: "\(runs.workload): pause and stall times", subtitle: runs.subtitle(note)),
+                          x: x, y: y, xTitle: "pause or stall length (log scale)", yTitle: "count", panels: panels)
+            .render(standalone: standalone)
+    }
+
+    /// The bars of one panel as a single path: one rectangle per non-empty bin.
+    private func bars(_ counts: [Int], scale: LogScale, axes: Axes, colour: String) -> SVGElement {
+        var path = ""
+        let lower = scale.lowerExponent
+        for (bin, count) in counts.enumerated() where count > 0 {
+            let from = pow(10, lower + Double(bin) / Double(PauseHistogramChart.binsPerDecade))
+            let to = pow(10, lower + Double(bin + 1) / Double(PauseHistogramChart.binsPerDecade))
+            let (x0, top) = axes.point(from, Double(count))
+            let (x1, _) = axes.point(to, Double(count))
+            let gap = 1.0  // a hairline between neighbouring bars
+            path += "M\(svgNumber(x0 + gap / 2)) \(svgNumber(axes.plot.bottom))V\(svgNumber(top))H\(svgNumber(x1 - gap / 2))V\(svgNumber(axes.plot.bottom))Z"
+        }
+        return SVGElement("path", [("d", path.isEmpty ? "M0 0" : path), ("fill", colour), ("fill-opacity", "0.85")])
+    }
+
+    /// `3,401 stalls, longest 1.2 ms; 50 more too short to log (20 µs)`.
+    static func summary(_ report: RunReport) -> String {
+        let pauses = report.collectorPauses.count, stalls = report.stalls.count
+        var parts: [String] = []
+        if pauses > 0 { parts.append("\(UnitFormat.integer(pauses)) collector pause\(pauses == 1 ? "" : "s")") }
+        if stalls > 0 || pauses == 0 { parts.append("\(UnitFormat.integer(stalls)) stall\(stalls == 1 ? "" : "s")") }
+        if let longest = report.pauses.map(\.durationNanoseconds).max() {
+            parts.append("longest \(UnitFormat.duration(nanoseconds: Double(longest)))")
+        }
+        var text = parts.joined(separator: ", ")
+        if report.unloggedStallCount > 0 {
+            text += "; \(UnitFormat.integer(report.unloggedStallCount)) more too short to log (\(UnitFormat.duration(nanoseconds: Double(report.unloggedStallNanoseconds))))"
+        }
+        return text
+    }
+}

@@ -1,0 +1,47 @@
+import HeapLabCore
+
+/// The charts of a report: four per workload, each comparing every manager that ran it.
+public enum ReportCharts {
+    /// The kinds of chart, in the order the HTML page shows them.
+    public enum Kind: String, CaseIterable, Sendable {
+        /// Pause and stall length histograms, one panel per manager (`PauseHistogramChart`).
+        case pauses
+        /// Minimum mutator utilization curves (`MMUChart`).
+        case mmu
+        /// Resident memory, live and heap bytes over time (`MemoryChart`).
+        case memory
+        /// Per-operation latency percentiles (`LatencyChart`).
+        case latency
+    }
+
+    /// The workloads of `reports`, in order of first appearance.
+    public static func workloads(_ reports: [RunReport]) -> [String] {
+        var seen = Set<String>()
+        return reports.map(\.workload).filter { seen.insert($0).inserted }
+    }
+
+    /// The file name of a chart: `gcbench-mmu.svg` (the workload name reduced to letters, digits, `-` and `_`).
+    public static func fileName(workload: String, kind: Kind) -> String {
+        "\(slug(workload))-\(kind.rawValue).svg"
+    }
+
+    /// The SVG text of one chart of `workload` among `reports` (with an XML declaration when `standalone`).
+    public static func svg(_ kind: Kind, workload: String, reports: [RunReport], palette: ManagerPalette,
+                           standalone: Bool = true) -> String {
+        switch kind {
+        case .pauses: return PauseHistogramChart(workload: workload, reports: reports, palette: palette).svg(standalone: standalone)
+        case .mmu: return MMUChart(workload: workload, reports: reports, palette: palette).svg(standalone: standalone)
+        case .memory: return MemoryChart(workload: workload, reports: reports, palette: palette).svg(standalone: standalone)
+        case .latency: return LatencyChart(workload: workload, reports: reports, palette: palette).svg(standalone: standalone)
+        }
+    }
+
+    /// `name` reduced to characters safe in a file name on every system.
+    static func slug(_ name: String) -> String {
+        let kept = name.lowercased().map { c -> Character in
+            c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "_") ? c : "-"
+        }
+        let text = String(kept)
+        return text.isEmpty ? "workload" : text
+    }
+}

@@ -1,0 +1,166 @@
+import HeapLabCore
+@testable import HeapLabReport
+import XCTest
+
+final class ChartTests: XCTestCase {
+    let reports = Fixtures.matrix()
+    lazy var palette = ManagerPalette(reports: reports)
+    var managers: [String] { Fixtures.managers.map(\.name) }
+
+    /// The chart's SVG, checked to be well-formed XML with an `svg` root in the SVG namespace.
+    func elements(_ kind: ReportCharts.Kind, _ reports: [RunReport]? = nil, workload: String = "gcbench") throws -> [XMLCollector.Element] {
+        let svg = ReportCharts.svg(kind, workload: workload, reports: reports ?? self.reports, palette: palette)
+        XCTAssertTrue(svg.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"))
+        let elements = try XMLCollector.parse(svg)
+        XCTAssertEqual(elements.first?.name, "svg")
+        XCTAssertEqual(elements.first?.attributes["xmlns"], "http://www.w3.org/2000/svg")
+        return elements
+    }
+
+    func series(_ elements: [XMLCollector.Element]) -> [XMLCollector.Element] {
+        elements.filter { $0.attributes["class"] == "series" }
+    }
+
+    func legendLabels(_ elements: [XMLCollector.Element]) -> [String] {
+        elements.filter { $0.attributes["class"] == "legend-item" }.compactMap { $0.attributes["data-label"] }
+    }
+
+    func axisTitles(_ elements: [XMLCollector.Element]) -> [String] {
+        elements.filter { $0.attributes["class"] == "axis-title" }.map(\.text)
+    }
+
+    func testMMUChartHasOneLinePerManagerAndALegendEntryEach() throws {
+        let e = try elements(.mmu)
+        XCTAssertEqual(series(e).compactMap { $0.attributes["data-manager"] }, managers)
+        XCTAssertEqual(e.filter { $0.name == "polyline" }.count, managers.count)
+        XCTAssertEqual(legendLabels(e), managers)
+        XCTAssertEqual(axisTitles(e), ["window length (log scale)", "minimum mutator utilization (%)"])
+        // The x axis runs 1 ms to 1 s.
+        let labels = e.filter { $0.name == "text" }.map(\.text)
+        XCTAssertTrue(labels.contains("1 ms") && labels.contains("1 s") && labels.contains("100%"), "\(labels)")
+    }
+
+    func testEachManagerKeepsItsColourInEveryChart() throws {
+        for kind in ReportCharts.Kind.allCases {
+            let e = try elements(kind)
+            for group in series(e) {
+                let manager = group.attributes["data-manager"]!
+                let index = e.firstIndex { $0.attributes["data-series"] == group.attributes["data-series"] }!
+                // The first element drawn after the group's opening tag is its line or its bars.
+                let drawn = e[(index + 1)...].first { $0.name == "polyline" || $0.name == "path" }!
+                XCTAssertEqual(drawn.attributes["stroke"] ?? drawn.attributes["fill"], palette.colour(of: manager), "\(kind) \(manager)")
+            }
+        }
+        XCTAssertEqual(Set(managers.map(palette.colour(of:))).count, managers.count, "seven managers, seven colours")
+    }
+
+    func testPauseHistogramHasAPanelPerManagerWithBarsWhereThereWerePauses() throws {
+        let e = try elements(.pauses)
+        XCTAssertEqual(e.filter { $0.attributes["class"] == "panel" }.compactMap { $0.attributes["data-manager"] }, managers)
+        XCTAssertEqual(series(e).compactMap { $0.attributes["data-manager"] }, managers)
+        XCTAssertEqual(legendLabels(e), managers)
+        let paths = e.filter { $0.name == "path" }
+        XCTAssertEqual(paths.count, managers.count)
+        for path in paths { XCTAssertTrue(path.attributes["d"]!.contains("V"), "every manager of the fixture paused") }
+        XCTAssertEqual(axisTitles(e).filter { $0 != "count" }, ["pause or stall length (log scale)"])
+        XCTAssertTrue(e.contains { $0.text.contains("1,234 more too short to log (457 µs)") })
+    }
+
+    func testHistogramBinsCountEveryPause() {
+        let scale = LogScale(minimum: 1_000, maximum: 1_000_000)
+        XCTAssertEqual(scale.lowerExponent, 3)
+        XCTAssertEqual(scale.upperExponent, 6)
+        let counts = PauseHistogramChart.binCounts([1_000, 1_100, 1_600, 9_999, 10_000, 999_999, 1_000_000, 5], scale: scale)
+        XCTAssertEqual(counts.count, 15)
+        XCTAssertEqual(counts.reduce(0, +), 8)
+        XCTAssertEqual(counts[0], 3, "1000, 1100 and 5 (clamped) are in the first bin [1 µs, 1.58 µs)")
+        XCTAssertEqual(counts[1], 1, "1600 is in [1.58 µs, 2.51 µs)")
+        XCTAssertEqual(counts[4], 1, "9999 is in the last bin of its decade")
+        XCTAssertEqual(counts[5], 1)
+        XCTAssertEqual(counts[14], 2, "the maximum lands in the last bin")
+    }
+
+    func testMemoryChartOfManyManagersHasAPanelEachWithResidentLiveAndHeapLines() throws {
+        let e = try elements(.memory)
+        XCTAssertEqual(e.filter { $0.attributes["class"] == "panel" }.compactMap { $0.attributes["data-manager"] }, managers)
+        let lines = series(e)
+        for m in managers {
+            XCTAssertTrue(lines.contains { $0.attributes["data-series"] == "\(m) resident" && $0.attributes["data-manager"] == m }, m)
+            XCTAssertTrue(lines.contains { $0.attributes["data-series"] == "\(m) live" }, m)
+        }
+        XCTAssertTrue(lines.contains { $0.attributes["data-series"] == "marksweep heap" })
+        XCTAssertFalse(lines.contains { $0.attributes["data-series"] == "malloc heap" })
+        XCTAssertEqual(legendLabels(e), managers + ["resident memory", "live bytes", "manager heap"])
+        XCTAssertEqual(axisTitles(e).filter { $0 != "memory (MiB)" }, ["time since run start (s)"])
+    }
+
+    func testMemoryChartOfFewManagersOverlaysThem() throws {
+        let few = [reports[0], reports[2]]
+        let e = try elements(.memory, few)
+        XCTAssertTrue(e.filter { $0.attributes["class"] == "panel" }.isEmpty)
+        XCTAssertEqual(series(e).compactMap { $0.attributes["data-series"] },
+                       ["marksweep resident", "marksweep live", "marksweep heap", "malloc resident", "malloc live"])
+        XCTAssertEqual(e.filter { $0.name == "polyline" }.count, 5)
+        XCTAssertEqual(legendLabels(e), ["marksweep", "malloc", "resident memory", "live bytes", "manager heap"])
+        XCTAssertEqual(axisTitles(e), ["time since run start (s)", "memory (MiB)"])
+    }
+
+    func testLatencyChartShowsPercentilesOnANinesAxis() throws {
+        let e = try elements(.latency)
+        XCTAssertEqual(series(e).count, managers.count)
+        XCTAssertEqual(legendLabels(e), managers)
+        let labels = e.filter { $0.name == "text" }.map(\.text)
+        for tick in ["50%", "90%", "99%", "99.9%", "99.99%", "max"] { XCTAssertTrue(labels.contains(tick), tick) }
+        XCTAssertFalse(labels.contains("99.999%"), "67,650 operations resolve four nines, not five")
+        // 14 ladder points minus 99.999%, which the sample count does not resolve.
+        XCTAssertEqual(e.filter { $0.name == "circle" }.count, managers.count * 13)
+    }
+
+    func testRunsThatDidNotCompleteAreLeftOutAndNamed() throws {
+        var reports = self.reports
+        reports[1].status = .notApplicable
+        reports[2].status = .outOfMemory
+        let e = try elements(.mmu, reports)
+        XCTAssertEqual(series(e).count, managers.count - 2)
+        let subtitle = e.first { $0.attributes["class"] == "chart-subtitle" }?.text ?? ""
+        XCTAssertTrue(subtitle.contains("not shown: arena (not applicable), malloc (out of memory)"), subtitle)
+    }
+
+    func testARepeatedManagerGetsNumberedSeriesInItsColour() throws {
+        let reports = [self.reports[2], self.reports[2], self.reports[5]]
+        let e = try elements(.latency, reports)
+        XCTAssertEqual(legendLabels(e), ["malloc", "malloc (run 2)", "arc"])
+    }
+
+    func testChartsOfAWorkloadWithoutRunsOrDataAreStillWellFormed() throws {
+        var bare = RunReport(workload: "gcbench", manager: "malloc", parameters: [:], managerConfiguration: [:],
+                             machine: Fixtures.machine, date: "2026-11-29T10:00:00Z", status: .ok)
+        bare.wallNanoseconds = 0
+        for kind in ReportCharts.Kind.allCases {
+            _ = try elements(kind, [bare])
+            _ = try elements(kind, [], workload: "nothing")
+        }
+    }
+
+    func testNamesWithMarkupAreEscaped() throws {
+        var reports = [self.reports[0]]
+        reports[0].manager = "<gc & \"friends\">"
+        reports[0].workload = "w<1>"
+        let svg = ReportCharts.svg(.mmu, workload: "w<1>", reports: reports, palette: ManagerPalette(reports: reports))
+        let e = try XMLCollector.parse(svg)
+        XCTAssertEqual(legendLabels(e), ["<gc & \"friends\">"])
+        XCTAssertEqual(ReportCharts.fileName(workload: "w<1>/x", kind: .mmu), "w-1--x-mmu.svg")
+    }
+
+    func testLegendWrapsIntoRowsInsteadOfOverflowing() {
+        let entries = (0..<12).map { LegendEntry(label: "manager-with-a-long-name-\($0)", colour: "#000", sample: .swatch) }
+        let legend = Legend(entries: entries)
+        XCTAssertGreaterThan(legend.height(width: 600), Legend.rowHeight * 3)
+        var xml = ""
+        legend.render(x: 0, y: 0, width: 600).render(into: &xml)
+        // No text starts past the right edge.
+        let xs = try! XMLCollector.parse(xml).filter { $0.name == "text" }.map { Double($0.attributes["x"]!)! }
+        XCTAssertEqual(xs.count, 12)
+        XCTAssertTrue(xs.allSatisfy { $0 < 600 })
+    }
+}

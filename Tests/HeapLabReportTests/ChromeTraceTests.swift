@@ -1,0 +1,68 @@
+import Foundation
+import HeapLabCore
+import HeapLabReport
+import XCTest
+
+final class ChromeTraceTests: XCTestCase {
+    typealias Event = [String: Any]
+
+    func events(_ reports: [RunReport]) throws -> [Event] {
+        let object = try JSONSerialization.jsonObject(with: ChromeTrace.json(for: reports))
+        let file = try XCTUnwrap(object as? [String: Any])
+        XCTAssertEqual(file["displayTimeUnit"] as? String, "ms")
+        return try XCTUnwrap(file["traceEvents"] as? [Event])
+    }
+
+    func testOneProcessPerRunNamedAfterIt() throws {
+        let reports = Array(Fixtures.matrix().prefix(3))
+        let e = try events(reports)
+        let names = e.filter { $0["name"] as? String == "process_name" }
+        XCTAssertEqual(names.map { $0["pid"] as? Int }, [1, 2, 3])
+        XCTAssertEqual(names.map { ($0["args"] as? [String: Any])?["name"] as? String },
+                       ["gcbench on marksweep", "gcbench on arena", "gcbench on malloc"])
+        // Each run has one span covering its wall time, in microseconds.
+        let runs = e.filter { $0["cat"] as? String == "run" }
+        XCTAssertEqual(runs.count, 3)
+        XCTAssertEqual(runs[0]["dur"] as? Double, Double(reports[0].wallNanoseconds) / 1_000)
+    }
+
+    func testCollectorPausesAreCompleteEventsWithTheirPhasesNestedInside() throws {
+        let report = Fixtures.matrix()[0]
+        let e = try events([report])
+        let pauses = e.filter { $0["cat"] as? String == "collection" }
+        XCTAssertEqual(pauses.count, report.collectorPauses.count)
+        let phases = e.filter { $0["cat"] as? String == "phase" }
+        XCTAssertEqual(phases.count, report.collectorPauses.count * 3)
+        for (index, pause) in pauses.enumerated() {
+            XCTAssertEqual(pause["ph"] as? String, "X")
+            XCTAssertEqual(pause["tid"] as? Int, ChromeTrace.pauseThread)
+            let source = report.collectorPauses[index]
+            let start = try XCTUnwrap(pause["ts"] as? Double), duration = try XCTUnwrap(pause["dur"] as? Double)
+            XCTAssertEqual(start, Double(source.startNanoseconds) / 1_000)
+            XCTAssertEqual(duration, Double(source.durationNanoseconds) / 1_000)
+            XCTAssertEqual(pause["name"] as? String, "collection \(source.cycle)")
+            XCTAssertEqual((pause["args"] as? [String: Any])?["heap_bytes_after"] as? Int, source.heapBytesAfter)
+            let mine = phases[(index * 3)..<(index * 3 + 3)]
+            XCTAssertEqual(mine.map { $0["name"] as? String }, ["roots", "mark", "sweep"])
+            for phase in mine {
+                let s = try XCTUnwrap(phase["ts"] as? Double), d = try XCTUnwrap(phase["dur"] as? Double)
+                XCTAssertEqual(phase["tid"] as? Int, ChromeTrace.pauseThread)
+                XCTAssertGreaterThanOrEqual(s, start)
+                XCTAssertLessThanOrEqual(s + d, start + duration + 1e-6, "a phase must lie inside its pause")
+            }
+        }
+    }
+
+    func testStallsAndMemoryCountersOfARealRun() throws {
+        let report = try RealRuns.gcbench()[0]
+        XCTAssertFalse(report.stalls.isEmpty, "malloc logs its bulk frees as stalls")
+        let e = try events([report])
+        let stalls = e.filter { $0["cat"] as? String == "stall" }
+        XCTAssertEqual(stalls.count, report.stalls.count)
+        XCTAssertTrue(stalls.allSatisfy { $0["ph"] as? String == "X" && $0["tid"] as? Int == ChromeTrace.stallThread })
+        XCTAssertEqual(Set(stalls.compactMap { $0["name"] as? String }).subtracting(["stall: stretch tree", "stall: tree", "stall: long-lived data"]), [])
+        let counters = e.filter { $0["ph"] as? String == "C" }
+        XCTAssertEqual(counters.count, report.memorySamples.count)
+        XCTAssertNotNil((counters.first?["args"] as? [String: Any])?["resident"] as? Double)
+    }
+}
