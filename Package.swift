@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "SystemHeapsTests", dependencies: ["SystemHeaps", "HeapLabCore"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SystemHeaps", "HeapLabCore"]),
         .testTarget(name: "HeapLabReportTests", dependencies: ["HeapLabReport", "HeapLabCore"]),
-        .testTarget(name: "heaplabTests", dependencies: ["heaplab", "HeapLabCore"]),
+        .testTarget(name: "heaplabTests", dependencies: ["heaplab", "HeapLabCore", "HeapLabReport", "Workloads"]),
 
         // MARK: benchmarks (package-benchmark; `swift package benchmark`, see scripts/bench.sh)
         .executableTarget(
