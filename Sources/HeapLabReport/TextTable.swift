@@ -207,7 +207,7 @@ extension TextTable {
     }
 
     /// `value` rounded to `decimals` places, without Foundation's formatters.
-    static func fixed(_ value: Double, decimals: Int) -> String {
+    public static func fixed(_ value: Double, decimals: Int) -> String {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         let scaled = (abs(value) * scale).rounded()

@@ -65,9 +65,11 @@ struct MatrixOptions: ParsableArguments {
         return spec
     }
 
-    /// Runs `specs` (each `repeats` times, each in a child process), prints the table, writes the JSON.
+    /// Runs `specs` (each `repeats` times, each in a child process), prints the table, writes the JSON, and
+    /// returns every report.
     /// - Throws: `RunnerError` when the work directory or the JSON file cannot be written.
-    func runAndReport(_ specs: [RunSpec], defaultRepeats: Int) throws {
+    @discardableResult
+    func runAndReport(_ specs: [RunSpec], defaultRepeats: Int) throws -> [RunReport] {
         let directory = try ChildLauncher.makeWorkDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let launcher = ChildLauncher(executable: ChildLauncher.currentExecutable(), timeoutSeconds: timeout,
@@ -86,6 +88,7 @@ struct MatrixOptions: ParsableArguments {
             }
             print("\nRunReports written to \(json)")
         }
+        return reports
     }
 
     /// One line about where and when: date, machine, Swift version.

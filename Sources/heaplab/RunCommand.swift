@@ -34,6 +34,11 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        try matrix.runAndReport([spec()], defaultRepeats: 1)
+        let reports = try matrix.runAndReport([spec()], defaultRepeats: 1)
+        print()
+        for (i, report) in reports.enumerated() {
+            if reports.count > 1 { print("Run \(i + 1) of \(reports.count):") }
+            print(RunDetails.describe(report))
+        }
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import XCTest
 import HeapLabCore
 import Workloads
@@ -69,5 +72,23 @@ final class RegistryTests: XCTestCase {
         XCTAssertThrowsError(try Harness.run(spec)) { error in
             XCTAssertTrue("\(error)".contains("unknown manager 'nope'"), "\(error)")
         }
+    }
+}
+
+final class RunOutputTests: XCTestCase {
+    func testProgressIsSilentWhenQuietOrNotATerminal() {
+        XCTAssertFalse(Progress(total: 3, quiet: true).enabled)
+        XCTAssertEqual(Progress(total: 3, quiet: false).enabled, isatty(STDERR_FILENO) == 1)
+    }
+
+    func testRunDetailsDescribeARealRun() throws {
+        var spec = try TestSupport.smallSpec("malloc")
+        spec.stallThresholdNanoseconds = 0
+        let text = RunDetails.describe(try Harness.run(spec))
+        for part in ["gcbench on malloc", "checksum", "latency of", "collector pauses: none", "stalls:", "MMU", "0 B live at end"] {
+            XCTAssertTrue(text.contains(part), "details lack '\(part)':\n\(text)")
+        }
+        let failed = spec.failedReport("the child crashed", date: "d")
+        XCTAssertEqual(RunDetails.describe(failed), "gcbench on malloc, d: failed")
     }
 }
