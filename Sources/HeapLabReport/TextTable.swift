@@ -5,20 +5,26 @@ import HeapLabCore
 /// Cells are strings (already formatted, units included); columns are padded to their widest cell, numbers
 /// right-aligned, names left-aligned, two spaces apart. Widths count Unicode characters, so "µs" aligns.
 public struct TextTable: Sendable {
+    /// Where a cell sits in its column: names on the left, numbers on the right.
     public enum Alignment: Sendable { case left, right }
 
+    /// One column: its header (with the unit, when every cell shares one) and its alignment.
     public struct Column: Sendable {
         public var title: String
         public var alignment: Alignment
+        /// A column titled `title`, right-aligned unless told otherwise.
         public init(_ title: String, _ alignment: Alignment = .right) {
             self.title = title
             self.alignment = alignment
         }
     }
 
+    /// The columns, left to right.
     public let columns: [Column]
+    /// The rows appended so far, each with one cell per column.
     public private(set) var rows: [[String]] = []
 
+    /// An empty table with `columns`.
     public init(columns: [Column]) {
         self.columns = columns
     }

@@ -15,16 +15,20 @@ struct ChildCommand: ParsableCommand {
         abstract: "Run one pair in this process and write its RunReport JSON to --output (started by the runner).",
         shouldDisplay: false)
 
-    @Option var workload: String
-    @Option var manager: String
-    @Option(name: .customLong("param")) var parameters: [String] = []
-    @Option(name: .customLong("set")) var options: [String] = []
+    @Option(help: "The workload.") var workload: String
+    @Option(help: "The memory manager.") var manager: String
+    @Option(name: .customLong("param"), help: "A workload parameter, name=value (the runner passes all of them).")
+    var parameters: [String] = []
+    @Option(name: .customLong("set"), help: "A manager option, key=value.") var options: [String] = []
     @Option(help: "Where to write the report; standard output when absent.") var output: String?
     // Names differ from the root command's options (--warmup, ...): ArgumentParser lets a parent command
     // claim its options anywhere on the command line.
-    @Option(name: .customLong("warmup-runs")) var warmup: Int = 1
-    @Option(name: .customLong("stall-threshold-ns")) var stallThresholdNanoseconds: UInt64 = RunSpec.defaultStallThresholdNanoseconds
-    @Option(name: .customLong("memory-limit-bytes")) var memoryLimitBytes: Int?
+    @Option(name: .customLong("warmup-runs"), help: "Warm-up runs at test size before the measured run.")
+    var warmup: Int = 1
+    @Option(name: .customLong("stall-threshold-ns"), help: "Stalls shorter than this are counted, not logged, nanoseconds.")
+    var stallThresholdNanoseconds: UInt64 = RunSpec.defaultStallThresholdNanoseconds
+    @Option(name: .customLong("memory-limit-bytes"), help: "RLIMIT_AS for this process, bytes.")
+    var memoryLimitBytes: Int?
 
     func run() throws {
         var spec: RunSpec

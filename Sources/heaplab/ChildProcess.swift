@@ -44,6 +44,8 @@ struct ChildProcess {
     var outputTailBytes = 4096
 
     /// Starts the child and waits for it. Never throws: a child that cannot be started is a `spawnFailed` result.
+    /// The child stays in this process's process group, so Ctrl-C stops both; the timeout kills the child
+    /// itself (heaplab's children start no processes of their own).
     func run() -> Result {
         let started = MonotonicClock.now()
         var actions = posix_spawn_file_actions_t()
