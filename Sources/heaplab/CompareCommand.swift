@@ -18,6 +18,11 @@ struct CompareCommand: ParsableCommand {
             help: ArgumentHelp("A workload parameter, applied to every chosen workload that has it (repeatable).", valueName: "name=value"))
     var parameters: [String] = []
 
+    @Option(name: .customLong("set"),
+            help: ArgumentHelp("A manager option for one manager, e.g. gc.gogc=200 (repeatable; see `heaplab list`).",
+                               valueName: "manager.key=value"))
+    var options: [String] = []
+
     @OptionGroup var matrix: MatrixOptions
 
     /// One spec per (workload, manager) pair, in table order.
@@ -30,12 +35,25 @@ struct CompareCommand: ParsableCommand {
         for name in given.keys.sorted() where !types.values.contains(where: { $0.parameters.contains { $0.name == name } }) {
             throw RunnerError("--param \(name): none of the chosen workloads has that parameter")
         }
+        // --set manager.key=value: split the name at its first dot.
+        var managerOptions: [String: [String: String]] = [:]
+        for (qualified, value) in try KeyValue.strings(options, option: "--set") {
+            guard let dot = qualified.firstIndex(of: "."), dot != qualified.startIndex, qualified.index(after: dot) != qualified.endIndex else {
+                throw RunnerError("--set expects manager.key=value in compare (got '\(qualified)=\(value)')")
+            }
+            let manager = String(qualified[..<dot]), key = String(qualified[qualified.index(after: dot)...])
+            guard managerNames.contains(manager) else {
+                throw RunnerError("--set \(qualified): manager \(manager) is not among the chosen managers (\(managerNames.joined(separator: ", ")))")
+            }
+            managerOptions[manager, default: [:]][key] = value
+        }
         var specs: [RunSpec] = []
         for workload in workloadNames {
             let type = types[workload]!
             let own = given.filter { entry in type.parameters.contains { $0.name == entry.key } }
             for manager in managerNames {
-                specs.append(try RunSpec.make(workload: workload, manager: manager, parameters: own, testSize: matrix.testSize))
+                specs.append(try RunSpec.make(workload: workload, manager: manager, parameters: own,
+                                              options: managerOptions[manager] ?? [:], testSize: matrix.testSize))
             }
         }
         return specs
@@ -47,6 +65,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try matrix.runAndReport(specs(), defaultRepeats: 3)
+        if managers == nil { ManagerRegistry.printNotInstalled() }
     }
 
     /// Splits a comma-separated list; nil when the option was not given.

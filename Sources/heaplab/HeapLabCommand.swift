@@ -36,5 +36,6 @@ struct HeapLabCommand: ParsableCommand {
 
     func run() throws {
         try matrix.runAndReport(specs(), defaultRepeats: 3)
+        ManagerRegistry.printNotInstalled()
     }
 }

@@ -89,6 +89,15 @@ enum ManagerRegistry {
         all.filter { $0.availability().isAvailable }.map(\.name)
     }
 
+    /// Says which registered managers were left out of a default run because their library is missing.
+    static func printNotInstalled() {
+        for entry in all {
+            if case let .notInstalled(package) = entry.availability() {
+                print("Not run: \(entry.name) (not installed: apt-get install \(package))")
+            }
+        }
+    }
+
     /// Checks that `name` is a known, installed manager and that `options` are its own.
     /// - Throws: `RunnerError` with the list of managers, the package to install, or the bad option.
     static func validate(_ name: String, options: [String: String]) throws(RunnerError) -> ManagerEntry {

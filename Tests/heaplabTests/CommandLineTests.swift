@@ -36,6 +36,10 @@ final class CommandLineTests: XCTestCase {
         assertRejected(run + ["--param", "maxDepth=8", "--param", "maxDepth=10"], "'maxDepth' given twice")
         assertRejected(run + ["--set", "gogc=100"], "manager malloc has no option 'gogc' (it takes no options)")
         assertRejected(["compare", "--param", "nothing=1"], "--param nothing: none of the chosen workloads has that parameter")
+        assertRejected(["compare", "--set", "gogc=100"], "--set expects manager.key=value in compare (got 'gogc=100')")
+        assertRejected(["compare", "--set", "malloc.=1"], "--set expects manager.key=value")
+        assertRejected(["compare", "--managers", "arc", "--set", "malloc.x=1"], "manager malloc is not among the chosen managers (arc)")
+        assertRejected(["compare", "--set", "malloc.x=1"], "manager malloc has no option 'x' (it takes no options)")
     }
 
     func testBadMatrixOptions() {
