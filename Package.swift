@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SystemHeaps", "HeapLabCore"]),
         // Workloads and SystemHeaps only to make real runs to report on (tests may import several modules).
         .testTarget(name: "HeapLabReportTests", dependencies: ["HeapLabReport", "HeapLabCore", "Workloads", "SystemHeaps"]),
-        .testTarget(name: "heaplabTests", dependencies: ["heaplab", "HeapLabCore"]),
+        .testTarget(name: "heaplabTests", dependencies: ["heaplab", "HeapLabCore", "HeapLabReport", "Workloads"]),
 
         // MARK: benchmarks (package-benchmark; `swift package benchmark`, see scripts/bench.sh)
         .executableTarget(

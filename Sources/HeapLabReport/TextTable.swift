@@ -1,1 +1,228 @@
 import HeapLabCore
+
+/// A plain-text table with aligned columns, for terminals and logs.
+///
+/// Cells are strings (already formatted, units included); columns are padded to their widest cell, numbers
+/// right-aligned, names left-aligned, two spaces apart. Widths count Unicode characters, so "µs" aligns.
+public struct TextTable: Sendable {
+    /// Where a cell sits in its column: names on the left, numbers on the right.
+    public enum Alignment: Sendable { case left, right }
+
+    /// One column: its header (with the unit, when every cell shares one) and its alignment.
+    public struct Column: Sendable {
+        public var title: String
+        public var alignment: Alignment
+        /// A column titled `title`, right-aligned unless told otherwise.
+        public init(_ title: String, _ alignment: Alignment = .right) {
+            self.title = title
+            self.alignment = alignment
+        }
+    }
+
+    /// The columns, left to right.
+    public let columns: [Column]
+    /// The rows appended so far, each with one cell per column.
+    public private(set) var rows: [[String]] = []
+
+    /// An empty table with `columns`.
+    public init(columns: [Column]) {
+        self.columns = columns
+    }
+
+    /// Appends one row.
+    /// - Precondition: `cells.count == columns.count`.
+    public mutating func append(_ cells: [String]) {
+        precondition(cells.count == columns.count, "TextTable: a row has \(cells.count) cells for \(columns.count) columns")
+        rows.append(cells)
+    }
+
+    /// The table as lines: the header, a rule of dashes, the rows. Trailing spaces are trimmed.
+    public func render() -> String {
+        var widths = columns.map { $0.title.count }
+        for row in rows {
+            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) }
+        }
+        func line(_ cells: [String]) -> String {
+            var text = ""
+            for (i, cell) in cells.enumerated() {
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                if i > 0 { text += "  " }
+                text += columns[i].alignment == .left ? cell + pad : pad + cell
+            }
+            while text.last == " " { text.removeLast() }
+            return text
+        }
+        var lines = [line(columns.map(\.title)), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+        lines += rows.map(line)
+        return lines.joined(separator: "\n")
+    }
+}
+
+// MARK: - The run table
+
+extension TextTable {
+    /// The comparison table of `heaplab`: one section per workload, one row per manager, repeats folded into a
+    /// median (and min-max for time). Columns:
+    ///
+    /// - `time`: wall time of the measured run, median (min-max over repeats);
+    /// - `×<baseline>`: median time over the baseline manager's median time on the same workload;
+    /// - `peak RSS`: the child process's peak resident memory after warm-up (VmHWM), median;
+    /// - `allocs`: objects allocated in the measured run, median;
+    /// - `lat p50`, `lat p99`, `lat max`: per-operation latency percentiles (one operation is the workload's
+    ///   unit: a tree, a request), median over repeats;
+    /// - `pauses n/total/max`: collector pauses (count, summed duration, longest), median over repeats; "-"
+    ///   for a manager that logged none;
+    /// - `stalls n/max`: drop-point stalls (bulk frees: malloc walking a tree, an ARC release cascade, an arena
+    ///   scope end) counted, and the longest logged one, median over repeats;
+    /// - `status`: `ok`, or how many runs failed, ran out of memory or did not apply.
+    ///
+    /// Figures come only from runs with status `ok`. Runs that did not complete are listed under the table with
+    /// the first lines of their failure.
+    public static func runSummary(_ reports: [RunReport], baseline: String = "malloc") -> String {
+        var sections: [String] = []
+        var footnotes: [String] = []
+        for workload in ordered(reports.map(\.workload)) {
+            let ofWorkload = reports.filter { $0.workload == workload }
+            let managers = ordered(ofWorkload.map(\.manager))
+            let baselineTime = median(ofWorkload.filter { $0.manager == baseline && $0.status == .ok }.map(\.wallNanoseconds))
+            var table = TextTable(columns: [
+                Column("manager", .left), Column("time (median, min-max)"), Column("×\(baseline)"),
+                Column("peak RSS"), Column("allocs"), Column("lat p50"), Column("lat p99"), Column("lat max"),
+                Column("pauses n/total/max"), Column("stalls n/max"), Column("status", .left),
+            ])
+            for manager in managers {
+                let runs = ofWorkload.filter { $0.manager == manager }
+                let ok = runs.filter { $0.status == .ok }
+                for (i, run) in runs.enumerated() where run.status != .ok {
+                    let lines = run.failure.split(separator: "\n", omittingEmptySubsequences: false)
+                    let shown = lines.prefix(14).joined(separator: "\n    ")
+                    footnotes.append("\(workload) on \(manager), run \(i + 1) of \(runs.count): \(run.status.rawValue): \(shown)"
+                                     + (lines.count > 14 ? "\n    ..." : ""))
+                }
+                guard !ok.isEmpty else {
+                    table.append([manager, "-", "-", "-", "-", "-", "-", "-", "-", "-", status(runs)])
+                    continue
+                }
+                let times = ok.map(\.wallNanoseconds)
+                let t = median(times)!
+                var timeCell = duration(t)
+                if ok.count > 1 {
+                    let unit = durationUnit(t)
+                    timeCell += " (" + number(Double(times.min()!) / unit.scale) + "-" + number(Double(times.max()!) / unit.scale) + ")"
+                }
+                let ratio = baselineTime.map { $0 > 0 ? number(Double(t) / Double($0)) + "×" : "-" } ?? "-"
+                let pauseCounts = ok.map { UInt64($0.collectorPauses.count) }
+                let pauseCell = pauseCounts.allSatisfy({ $0 == 0 }) ? "-" :
+                    count(Int(median(pauseCounts)!)) + " / "
+                    + duration(median(ok.map { $0.collectorPauses.reduce(0) { $0 &+ $1.durationNanoseconds } })!) + " / "
+                    + duration(median(ok.map { $0.collectorPauses.map(\.durationNanoseconds).max() ?? 0 })!)
+                let stallCounts = ok.map { UInt64($0.stalls.count + $0.unloggedStallCount) }
+                let stallCell = stallCounts.allSatisfy({ $0 == 0 }) ? "-" :
+                    count(Int(median(stallCounts)!)) + " / "
+                    + duration(median(ok.map { $0.stalls.map(\.durationNanoseconds).max() ?? 0 })!)
+                table.append([
+                    manager, timeCell, ratio,
+                    bytes(Int(median(ok.map { UInt64($0.residentMemory.peakBytes) })!)),
+                    count(Int(median(ok.map { UInt64($0.managerStatistics.allocations) })!)),
+                    duration(median(ok.map(\.latency.p50Nanoseconds))!),
+                    duration(median(ok.map(\.latency.p99Nanoseconds))!),
+                    duration(median(ok.map(\.latency.maxNanoseconds))!),
+                    pauseCell, stallCell, status(runs),
+                ])
+            }
+            let first = ofWorkload[0]
+            let parameters = first.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            let runsEach = Set(managers.map { m in ofWorkload.filter { $0.manager == m }.count })
+            let runsText = runsEach.count == 1 ? "\(runsEach.first!) run\(runsEach.first! == 1 ? "" : "s") each" : "runs per manager vary"
+            sections.append("\(workload) (\(parameters)), \(runsText)\n" + table.render())
+        }
+        var text = sections.joined(separator: "\n\n")
+        if !footnotes.isEmpty {
+            text += "\n\nRuns that did not complete:\n" + footnotes.map { "- " + $0 }.joined(separator: "\n")
+        }
+        return text
+    }
+
+    /// "ok", or a count per status: "2 ok, 1 failed".
+    static func status(_ runs: [RunReport]) -> String {
+        let order: [RunReport.Status] = [.ok, .failed, .outOfMemory, .notApplicable]
+        let present = order.filter { s in runs.contains { $0.status == s } }
+        if present.count == 1 { return present[0].rawValue }
+        return present.map { s in "\(runs.filter { $0.status == s }.count) \(s.rawValue)" }.joined(separator: ", ")
+    }
+
+    /// Distinct values in order of first appearance.
+    static func ordered(_ values: [String]) -> [String] {
+        var seen = Set<String>()
+        return values.filter { seen.insert($0).inserted }
+    }
+
+    /// The median of `values` (the mean of the two middle values for an even count), nil when empty.
+    public static func median(_ values: [UInt64]) -> UInt64? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted(), mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : sorted[mid - 1] / 2 + sorted[mid] / 2 + (sorted[mid - 1] % 2 + sorted[mid] % 2) / 2
+    }
+}
+
+// MARK: - Units
+
+extension TextTable {
+    /// A duration in nanoseconds with three significant digits and a unit: "850 ns", "12.3 µs", "4.56 ms", "2.03 s".
+    public static func duration(_ nanoseconds: UInt64) -> String {
+        let unit = durationUnit(nanoseconds)
+        return number(Double(nanoseconds) / unit.scale) + " " + unit.name
+    }
+
+    static func durationUnit(_ nanoseconds: UInt64) -> (name: String, scale: Double) {
+        switch nanoseconds {
+        case ..<1_000: return ("ns", 1)
+        case ..<1_000_000: return ("µs", 1e3)
+        case ..<1_000_000_000: return ("ms", 1e6)
+        default: return ("s", 1e9)
+        }
+    }
+
+    /// Bytes with a binary unit: "512 B", "3.50 KiB", "412 MiB", "1.20 GiB".
+    public static func bytes(_ count: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(count), i = 0
+        while abs(value) >= 1024 && i < units.count - 1 {
+            value /= 1024
+            i += 1
+        }
+        return (i == 0 ? String(count) : number(value)) + " " + units[i]
+    }
+
+    /// A count with a decimal suffix: "12", "265 k", "29.1 M", "1.20 G".
+    public static func count(_ n: Int) -> String {
+        let m = abs(n)
+        switch m {
+        case ..<10_000: return String(n)
+        case ..<1_000_000: return number(Double(n) / 1e3) + " k"
+        case ..<1_000_000_000: return number(Double(n) / 1e6) + " M"
+        default: return number(Double(n) / 1e9) + " G"
+        }
+    }
+
+    /// Three significant digits for values up to 999, whole numbers above: 1.23, 12.3, 123, 4567.
+    public static func number(_ value: Double) -> String {
+        let m = abs(value)
+        let decimals = m >= 100 ? 0 : m >= 10 ? 1 : 2
+        return fixed(value, decimals: decimals)
+    }
+
+    /// `value` rounded to `decimals` places, without Foundation's formatters.
+    public static func fixed(_ value: Double, decimals: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        let whole = Int(scaled / scale), fraction = Int(scaled) - whole * Int(scale)
+        var text = (value < 0 && scaled > 0 ? "-" : "") + String(whole)
+        if decimals > 0 {
+            let digits = String(fraction)
+            text += "." + String(repeating: "0", count: decimals - digits.count) + digits
+        }
+        return text
+    }
+}

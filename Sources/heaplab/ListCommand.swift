@@ -1,0 +1,39 @@
+import ArgumentParser
+import HeapLabCore
+import Workloads
+
+/// `heaplab list`: workloads with their parameters, managers with their availability and options.
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List workloads (parameters, defaults, test sizes) and memory managers (installed or not, options).")
+
+    func run() {
+        print("Workloads (heaplab run --workload NAME --param name=value):")
+        for workload in WorkloadCatalog.all {
+            print("  \(workload.name): \(workload.summary)")
+            for p in workload.parameters {
+                print("      \(p.name) = \(p.defaultValue)  (test size \(p.testValue), range \(p.range.lowerBound)...\(p.range.upperBound)): \(p.help)")
+            }
+        }
+        print("\nMemory managers (heaplab run --manager NAME --set key=value):")
+        let width = ManagerRegistry.all.map(\.name.count).max() ?? 0
+        for entry in ManagerRegistry.all {
+            let pad = String(repeating: " ", count: width - entry.name.count)
+            print("  \(entry.name)\(pad)  \(entry.availability().description): \(entry.summary)")
+            for option in entry.options {
+                print("      \(option.name): \(option.help)")
+            }
+        }
+        let cost = MonotonicClock.measureReadingCost()
+        print("\nClock: one MonotonicClock reading costs \(TextTableFormat.nanoseconds(cost)) here (mean of 1,000,000; `heaplab clock` for more).")
+    }
+}
+
+/// Formats a fractional nanosecond figure.
+enum TextTableFormat {
+    static func nanoseconds(_ value: Double) -> String {
+        let rounded = (value * 10).rounded() / 10
+        return "\(rounded) ns"
+    }
+}

@@ -1,0 +1,134 @@
+import HeapLabCore
+import SystemHeaps
+
+/// Whether a manager can run on this machine.
+enum ManagerAvailability: Equatable, Sendable {
+    /// Built in, or its library was found.
+    case available
+    /// An optional library is missing; `package` is the Debian package that provides it.
+    case notInstalled(package: String)
+
+    var isAvailable: Bool { self == .available }
+
+    /// What `heaplab list` shows.
+    var description: String {
+        switch self {
+        case .available: return "available"
+        case let .notInstalled(package): return "not installed: apt-get install \(package)"
+        }
+    }
+}
+
+/// A configuration key a manager accepts through `--set key=value`.
+struct ManagerOption: Sendable {
+    var name: String
+    /// One line with the unit and the default.
+    var help: String
+}
+
+/// What the runner knows about a manager before making one: its name, a summary, the options it accepts and
+/// whether it is installed. The concrete type is named only in `ManagerRegistry.withManager`.
+struct ManagerEntry: Sendable {
+    /// The name used on the command line, in tables and in RunReports (`MemoryManager.name`).
+    var name: String
+    /// One line: what the manager is and how it frees memory.
+    var summary: String
+    /// The `--set` keys it accepts; any other key is rejected before a run starts.
+    var options: [ManagerOption] = []
+    /// Checked at run time (for libraries loaded with dlopen), every time it is asked.
+    var availability: @Sendable () -> ManagerAvailability = { .available }
+
+    /// Checks user options against `options`.
+    /// - Throws: `RunnerError` naming the unknown key and the accepted ones.
+    func validate(_ given: [String: String]) throws(RunnerError) {
+        let known = Set(options.map(\.name))
+        for key in given.keys.sorted() where !known.contains(key) {
+            let accepted = options.isEmpty ? "it takes no options" : "it accepts: " + options.map(\.name).joined(separator: ", ")
+            throw RunnerError("manager \(name) has no option '\(key)' (\(accepted))")
+        }
+    }
+}
+
+/// Something to do with a concrete memory manager type. The runner's harness is one; `visit` is generic, so a
+/// call with a concrete `M` is specialized for it and every memory operation inside is a direct call.
+protocol ManagerVisitor {
+    associatedtype Result
+    /// `make` builds a fresh manager writing its pauses to the given log; it may be called more than once
+    /// (a warm-up instance, then the measured one).
+    func visit<M: MemoryManager>(_ make: (PauseLog) throws -> M) throws -> Result
+}
+
+/// Every memory manager HeapLab can run, and the one place where a manager's name meets its concrete type.
+///
+/// Adding a manager takes two steps (see Docs/Architecture.md):
+/// 1. an entry in `all` (name, summary, options, availability);
+/// 2. a `case` in `withManager` that builds it from the options and the pause log.
+/// A test (`ManagerRegistryTests`) checks that every available entry has its case.
+enum ManagerRegistry {
+    /// In the order tables and `heaplab list` show them; malloc first, as the baseline of the ratio column.
+    static let all: [ManagerEntry] = [
+        ManagerEntry(name: "malloc",
+                     summary: "glibc malloc/free; dead structures are walked and freed object by object"),
+        ManagerEntry(name: "arc",
+                     summary: "Swift ARC: final class instances with strong references; the last release frees"),
+        // Later managers plug in here, for example:
+        // ManagerEntry(name: "gc", summary: "...", options: [ManagerOption(name: "gogc", help: "...")]),
+        // ManagerEntry(name: "jemalloc", summary: "...", availability: { JemallocManager.isInstalled ? .available : .notInstalled(package: "libjemalloc2") }),
+    ]
+
+    /// The baseline of the ratio column.
+    static let baseline = "malloc"
+
+    /// The entry named `name`, or nil.
+    static func entry(named name: String) -> ManagerEntry? {
+        all.first { $0.name == name }
+    }
+
+    /// Names of the managers installed on this machine, in registry order.
+    static var availableNames: [String] {
+        all.filter { $0.availability().isAvailable }.map(\.name)
+    }
+
+    /// Says which registered managers were left out of a default run because their library is missing.
+    static func printNotInstalled() {
+        for entry in all {
+            if case let .notInstalled(package) = entry.availability() {
+                print("Not run: \(entry.name) (not installed: apt-get install \(package))")
+            }
+        }
+    }
+
+    /// Checks that `name` is a known, installed manager and that `options` are its own.
+    /// - Throws: `RunnerError` with the list of managers, the package to install, or the bad option.
+    static func validate(_ name: String, options: [String: String]) throws(RunnerError) -> ManagerEntry {
+        guard let entry = entry(named: name) else {
+            throw RunnerError("unknown manager '\(name)' (managers: \(all.map(\.name).joined(separator: ", ")))")
+        }
+        if case let .notInstalled(package) = entry.availability() {
+            throw RunnerError("manager \(name) is not installed: apt-get install \(package)")
+        }
+        try entry.validate(options)
+        return entry
+    }
+
+    /// Builds manager `name` with `options` and hands its concrete type to `visitor`.
+    ///
+    /// Fairness: each case calls `visitor.visit` with a concrete manager type, inside a function the optimizer
+    /// specializes for the concrete visitor (which carries the concrete workload type), so the whole
+    /// (workload, manager) pair runs as specialized code. Never replace this switch by a dictionary of
+    /// existentials: `Workload.run` would then run as unspecialized generic code and every manager would look
+    /// slow.
+    ///
+    /// - Throws: `RunnerError` for an unknown, uninstalled or misconfigured manager; whatever `visitor` throws.
+    static func withManager<V: ManagerVisitor>(named name: String, options: [String: String], _ visitor: V) throws -> V.Result {
+        _ = try validate(name, options: options)
+        switch name {
+        case "malloc":
+            return try visitor.visit { _ in MallocManager() }
+        case "arc":
+            return try visitor.visit { _ in ARCManager() }
+        default:
+            throw RunnerError("manager \(name) is registered but ManagerRegistry.withManager has no case for it")
+        }
+    }
+}

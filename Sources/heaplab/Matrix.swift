@@ -1,0 +1,30 @@
+import HeapLabCore
+
+/// A set of (workload, manager) runs, each repeated, each in its own child process.
+struct Matrix {
+    /// One spec per (workload, manager) pair, in table order.
+    var specs: [RunSpec]
+    /// How many times each pair runs (>= 1).
+    var repeats: Int
+    var launcher: ChildLauncher
+    var quiet: Bool
+
+    /// Runs everything and returns every report (failed runs included), in the order run. Repeats are the
+    /// outer loop, so slow drifts in machine load spread over all managers instead of hitting one.
+    func run() -> [RunReport] {
+        let progress = Progress(total: specs.count * repeats, quiet: quiet)
+        var reports: [RunReport] = []
+        reports.reserveCapacity(specs.count * repeats)
+        var index = 0
+        for round in 0..<repeats {
+            for spec in specs {
+                let label = "\(spec.workload) on \(spec.manager)" + (repeats > 1 ? " (repeat \(round + 1)/\(repeats))" : "")
+                progress.starting(index, label)
+                reports.append(launcher.run(spec, index: index))
+                index += 1
+            }
+        }
+        progress.finish()
+        return reports
+    }
+}

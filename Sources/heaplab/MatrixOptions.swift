@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import HeapLabCore
+import HeapLabReport
+
+/// Options shared by every command that runs workloads (the default command, `run`, `compare`).
+struct MatrixOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Runs per (workload, manager) pair; the table shows the median and min-max. (default: 3; 1 for `run`)",
+                               valueName: "N"))
+    var repeats: Int?
+
+    @Option(help: ArgumentHelp("Seconds a run may take before its child process is killed and reported as failed.",
+                               valueName: "SECONDS"))
+    var timeout: Double = 600
+
+    @Option(help: ArgumentHelp("Write every run's RunReport (all repeats, failed runs included) to FILE as JSON.",
+                               valueName: "FILE"))
+    var json: String?
+
+    @Flag(help: "No progress line on stderr (it is shown only when stderr is a terminal anyway).")
+    var quiet = false
+
+    @Flag(name: .customLong("test-size"), help: "Run every workload at its test size (seconds, not minutes), for a quick check.")
+    var testSize = false
+
+    @Option(help: ArgumentHelp("Warm-up runs at test size on a separate manager instance before the measured run; excluded from every figure.",
+                               valueName: "N"))
+    var warmup: Int = 1
+
+    @Option(name: .customLong("stall-threshold"),
+            help: ArgumentHelp("Stalls shorter than this are counted but not logged one by one, microseconds. Collector pauses are always logged.",
+                               valueName: "MICROSECONDS"))
+    var stallThresholdMicroseconds: Double = Double(RunSpec.defaultStallThresholdNanoseconds) / 1000
+
+    @Option(name: .customLong("memory-limit"),
+            help: ArgumentHelp("Limit each child's address space (RLIMIT_AS), MiB; a run that exceeds it fails or reports outOfMemory.",
+                               valueName: "MIB"))
+    var memoryLimitMiB: Int?
+
+    mutating func validate() throws {
+        if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1 (got \(repeats))") }
+        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds (got \(timeout))") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must not be negative (got \(warmup))") }
+        guard stallThresholdMicroseconds >= 0, stallThresholdMicroseconds < 1e9 else {
+            throw ValidationError("--stall-threshold must be between 0 and 1e9 microseconds (got \(stallThresholdMicroseconds))")
+        }
+        if let memoryLimitMiB, memoryLimitMiB < 16 || memoryLimitMiB > (1 << 30) {
+            throw ValidationError("--memory-limit must be between 16 and \(1 << 30) MiB (got \(memoryLimitMiB))")
+        }
+        if let json {
+            let directory = URL(fileURLWithPath: json).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--json: directory \(directory) does not exist")
+            }
+        }
+    }
+
+    /// Applies these options to a spec.
+    func apply(to spec: RunSpec) -> RunSpec {
+        var spec = spec
+        spec.warmupRuns = warmup
+        spec.stallThresholdNanoseconds = UInt64(stallThresholdMicroseconds * 1000)
+        spec.memoryLimitBytes = memoryLimitMiB.map { $0 << 20 }
+        return spec
+    }
+
+    /// Runs `specs` (each `repeats` times, each in a child process), prints the table, writes the JSON, and
+    /// returns every report.
+    /// - Throws: `RunnerError` when the work directory or the JSON file cannot be written.
+    @discardableResult
+    func runAndReport(_ specs: [RunSpec], defaultRepeats: Int) throws -> [RunReport] {
+        let directory = try ChildLauncher.makeWorkDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let launcher = ChildLauncher(executable: ChildLauncher.currentExecutable(), timeoutSeconds: timeout,
+                                     workDirectory: directory)
+        let matrix = Matrix(specs: specs.map(apply), repeats: repeats ?? defaultRepeats, launcher: launcher, quiet: quiet)
+        let started = Date()
+        let reports = matrix.run()
+        print(Self.header(reports, started: started))
+        print()
+        print(TextTable.runSummary(reports, baseline: ManagerRegistry.baseline))
+        if let json {
+            do {
+                try RunReport.encode(reports).write(to: URL(fileURLWithPath: json))
+            } catch {
+                throw RunnerError("cannot write \(json): \(error.localizedDescription)")
+            }
+            print("\nRunReports written to \(json)")
+        }
+        return reports
+    }
+
+    /// One line about where and when: date, machine, Swift version.
+    static func header(_ reports: [RunReport], started: Date) -> String {
+        let machine = reports.first?.machine ?? .current()
+        let date = ISO8601DateFormatter().string(from: started)
+        return "HeapLab, \(date): \(machine.cpuModel), \(machine.cores) cores, \(TextTable.bytes(machine.memoryBytes)), Linux \(machine.kernel), Swift \(machine.swiftVersion), release=\(isReleaseBuild)"
+    }
+
+    static var isReleaseBuild: Bool {
+        #if DEBUG
+        return false
+        #else
+        return true
+        #endif
+    }
+}

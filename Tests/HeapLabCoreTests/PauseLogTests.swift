@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import XCTest
+import HeapLabCore
+
+final class PauseLogTests: XCTestCase {
+    func testNearestRank() {
+        XCTAssertEqual(nearestRank([], 50), 0)
+        let v: [UInt64] = [10, 20, 30, 40]
+        XCTAssertEqual(nearestRank(v, 0), 10)
+        XCTAssertEqual(nearestRank(v, 25), 10)
+        XCTAssertEqual(nearestRank(v, 26), 20)
+        XCTAssertEqual(nearestRank(v, 50), 20)
+        XCTAssertEqual(nearestRank(v, 75), 30)
+        XCTAssertEqual(nearestRank(v, 99), 40)
+        XCTAssertEqual(nearestRank(v, 100), 40)
+        XCTAssertEqual(nearestRank([7], 99.9), 7)
+    }
+
+    func testPauseSummary() {
+        let events = [5, 1, 3, 2, 4].map { PauseEvent(kind: .collection, startNanoseconds: 0, durationNanoseconds: $0) }
+        let s = PauseSummary(events)
+        XCTAssertEqual(s.count, 5)
+        XCTAssertEqual(s.totalNanoseconds, 15)
+        XCTAssertEqual(s.maxNanoseconds, 5)
+        XCTAssertEqual(s.p50Nanoseconds, 3)
+        XCTAssertEqual(s.p99Nanoseconds, 5)
+        XCTAssertEqual(PauseSummary([]), PauseSummary([]))
+        XCTAssertEqual(PauseSummary([]).count, 0)
+        XCTAssertEqual(PauseSummary([]).maxNanoseconds, 0)
+    }
+
+    func testStallThresholdCountsShortStallsWithoutLoggingThem() {
+        let log = PauseLog(stallThresholdNanoseconds: 100)
+        log.record(PauseEvent(kind: .stall, startNanoseconds: 0, durationNanoseconds: 40))
+        log.record(PauseEvent(kind: .stall, startNanoseconds: 50, durationNanoseconds: 60))
+        log.record(PauseEvent(kind: .stall, startNanoseconds: 200, durationNanoseconds: 100))
+        log.record(PauseEvent(kind: .collection, cycle: 1, startNanoseconds: 400, durationNanoseconds: 5))
+        XCTAssertEqual(log.events.map(\.startNanoseconds), [200, 400], "short collector pauses are always logged")
+        XCTAssertEqual(log.unloggedStallCount, 2)
+        XCTAssertEqual(log.unloggedStallNanoseconds, 100)
+        log.removeAll()
+        XCTAssertTrue(log.events.isEmpty)
+        XCTAssertEqual(log.unloggedStallCount, 0)
+        XCTAssertEqual(log.unloggedStallNanoseconds, 0)
+    }
+
+    func testMeasureStallTimesTheBody() {
+        let log = PauseLog()
+        let value = log.measureStall("tree") { usleep(2_000); return 7 }
+        XCTAssertEqual(value, 7)
+        XCTAssertEqual(log.events.count, 1)
+        XCTAssertEqual(log.events[0].kind, .stall)
+        XCTAssertEqual(log.events[0].label, "tree")
+        XCTAssertGreaterThanOrEqual(log.events[0].durationNanoseconds, 2_000_000)
+        XCTAssertEqual(log.events[0].endNanoseconds, log.events[0].startNanoseconds + log.events[0].durationNanoseconds)
+    }
+}

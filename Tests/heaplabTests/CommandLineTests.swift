@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import XCTest
+@testable import heaplab
+
+final class CommandLineTests: XCTestCase {
+    /// Parses `arguments` as the command line and expects it rejected with a message containing `expected`.
+    func assertRejected(_ arguments: [String], _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try HeapLabCommand.parseAsRoot(arguments), "\(arguments)", file: file, line: line) { error in
+            let message = HeapLabCommand.message(for: error)
+            XCTAssertTrue(message.contains(expected), "\(arguments): message '\(message)' lacks '\(expected)'", file: file, line: line)
+            XCTAssertNotEqual(HeapLabCommand.exitCode(for: error), .success, file: file, line: line)
+        }
+    }
+
+    let run = ["run", "--workload", "gcbench", "--manager", "malloc"]
+
+    func testBadNames() {
+        assertRejected(["run", "--workload", "gcbench", "--manager", "nope"], "unknown manager 'nope' (managers: malloc, arc")
+        assertRejected(["run", "--workload", "nope", "--manager", "malloc"], "unknown workload 'nope' (workloads: gcbench")
+        assertRejected(["compare", "--managers", "malloc,nope"], "unknown manager 'nope'")
+        assertRejected(["compare", "--workloads", "gcbench,zzz"], "unknown workload 'zzz'")
+        assertRejected(["compare", "--managers", "malloc,malloc"], "--managers names something twice")
+        assertRejected(["compare", "--managers", ","], "--managers needs at least one name")
+        assertRejected(["bogus"], "Unexpected argument 'bogus'")
+        assertRejected(["run", "--manager", "malloc"], "Missing expected argument '--workload <NAME>'")
+    }
+
+    func testBadParametersAndOptions() {
+        assertRejected(run + ["--param", "maxDepth=99"], "gcbench: maxDepth must be in 0...24 (got 99)")
+        assertRejected(run + ["--param", "minDepth=10", "--param", "maxDepth=6"], "minDepth (10) must not exceed maxDepth (6)")
+        assertRejected(run + ["--param", "depth=3"], "workload gcbench has no parameter 'depth'")
+        assertRejected(run + ["--param", "maxDepth"], "--param expects name=value (got 'maxDepth')")
+        assertRejected(run + ["--param", "=3"], "--param expects name=value")
+        assertRejected(run + ["--param", "maxDepth=ten"], "--param maxDepth: 'ten' is not an integer")
+        assertRejected(run + ["--param", "maxDepth=8", "--param", "maxDepth=10"], "'maxDepth' given twice")
+        assertRejected(run + ["--set", "gogc=100"], "manager malloc has no option 'gogc' (it takes no options)")
+        assertRejected(["compare", "--param", "nothing=1"], "--param nothing: none of the chosen workloads has that parameter")
+        assertRejected(["compare", "--set", "gogc=100"], "--set expects manager.key=value in compare (got 'gogc=100')")
+        assertRejected(["compare", "--set", "malloc.=1"], "--set expects manager.key=value")
+        assertRejected(["compare", "--managers", "arc", "--set", "malloc.x=1"], "manager malloc is not among the chosen managers (arc)")
+        assertRejected(["compare", "--set", "malloc.x=1"], "manager malloc has no option 'x' (it takes no options)")
+    }
+
+    func testBadMatrixOptions() {
+        assertRejected(["compare", "--repeats", "0"], "--repeats must be at least 1 (got 0)")
+        assertRejected(["compare", "--repeats", "x"], "--repeats")
+        assertRejected(["compare", "--timeout=-1"], "--timeout must be a positive number of seconds")
+        assertRejected(["compare", "--warmup=-1"], "--warmup must not be negative")
+        assertRejected(["compare", "--stall-threshold=-5"], "--stall-threshold must be between")
+        assertRejected(["compare", "--memory-limit", "1"], "--memory-limit must be between 16")
+        assertRejected(["--json", "/nonexistent-dir/x.json"], "--json: directory /nonexistent-dir does not exist")
+        assertRejected(run + ["--repeats=-2"], "--repeats must be at least 1")
+        assertRejected(["compare", "--timeout", "-1"], "Missing value for '--timeout <SECONDS>'")
+    }
+
+    func testGoodCommandLines() throws {
+        let compare = try XCTUnwrap(HeapLabCommand.parseAsRoot(
+            ["compare", "--workloads", "gcbench", "--managers", "arc,malloc", "--repeats", "5", "--test-size", "--param", "maxDepth=6"]) as? CompareCommand)
+        let specs = try compare.specs()
+        XCTAssertEqual(specs.map(\.manager), ["arc", "malloc"], "managers in the order given")
+        XCTAssertEqual(specs.first?.parameters["maxDepth"], 6)
+        XCTAssertEqual(specs.first?.parameters["stretchDepth"], 10, "test size for the rest")
+        XCTAssertEqual(compare.matrix.repeats, 5)
+
+        let root = try XCTUnwrap(HeapLabCommand.parseAsRoot([]) as? HeapLabCommand)
+        XCTAssertEqual(try root.specs().map(\.manager), ManagerRegistry.availableNames)
+        XCTAssertEqual(try root.specs().first?.parameters["stretchDepth"], 18, "the default run is full size")
+        XCTAssertNil(root.matrix.repeats, "the default command's repeats default (3) is applied when it runs")
+
+        let one = try XCTUnwrap(HeapLabCommand.parseAsRoot(run + ["--param", "arraySize=600_000", "--json", "/tmp/r.json"]) as? RunCommand)
+        XCTAssertEqual(try one.spec().parameters["arraySize"], 600_000)
+        XCTAssertEqual(one.matrix.json, "/tmp/r.json")
+
+        XCTAssertTrue(try HeapLabCommand.parseAsRoot(["list"]) is ListCommand)
+        XCTAssertTrue(try HeapLabCommand.parseAsRoot(["clock", "--rounds", "2"]) is ClockCommand)
+    }
+
+    func testHelpDocumentsEveryOption() {
+        let root = HeapLabCommand.helpMessage()
+        for option in ["--repeats", "--timeout", "--json", "--quiet", "--test-size", "--warmup", "--stall-threshold", "--memory-limit",
+                       "list", "run", "compare"] {
+            XCTAssertTrue(root.contains(option), "heaplab --help lacks \(option)")
+        }
+        XCTAssertFalse(root.split(separator: "\n").contains { $0.hasPrefix("  child") || $0.hasPrefix("  clock") },
+                       "the child and clock subcommands are hidden")
+        let run = HeapLabCommand.helpMessage(for: RunCommand.self)
+        for option in ["--workload", "--manager", "--param", "--set", "--repeats", "--json"] {
+            XCTAssertTrue(run.contains(option), "heaplab run --help lacks \(option)")
+        }
+        let compare = HeapLabCommand.helpMessage(for: CompareCommand.self)
+        for option in ["--workloads", "--managers", "--param", "--repeats", "--timeout", "--json", "--quiet"] {
+            XCTAssertTrue(compare.contains(option), "heaplab compare --help lacks \(option)")
+        }
+    }
+
+    /// The real binary: a bad argument prints an error on stderr and exits non-zero, without running anything.
+    func testBinaryExitsNonZeroOnBadArguments() throws {
+        let directory = try TestSupport.workDirectory(self)
+        let result = ChildProcess(executable: try TestSupport.heaplabBinary(),
+                                  arguments: ["run", "--workload", "gcbench", "--manager", "nope"],
+                                  timeoutSeconds: 60, logPath: directory + "/out.log").run()
+        XCTAssertEqual(result.termination, .exited(64))
+        XCTAssertTrue(result.outputTail.contains("Error: unknown manager 'nope'"), result.outputTail)
+        XCTAssertTrue(result.outputTail.contains("Usage: heaplab run"), "the usage shown is the subcommand's: \(result.outputTail)")
+    }
+}

@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import XCTest
+import HeapLabCore
+import Workloads
+@testable import heaplab
+
+final class RegistryTests: XCTestCase {
+    func testNamesAreUniqueAndTheBaselineComesFirst() {
+        let names = ManagerRegistry.all.map(\.name)
+        XCTAssertEqual(Set(names).count, names.count)
+        XCTAssertEqual(names.first, ManagerRegistry.baseline)
+        XCTAssertTrue(ManagerRegistry.availableNames.contains("malloc"))
+        XCTAssertTrue(ManagerRegistry.availableNames.contains("arc"))
+    }
+
+    func testAvailabilityText() {
+        XCTAssertEqual(ManagerAvailability.available.description, "available")
+        XCTAssertEqual(ManagerAvailability.notInstalled(package: "libjemalloc2").description, "not installed: apt-get install libjemalloc2")
+    }
+
+    func testOptionsAreChecked() {
+        let entry = ManagerEntry(name: "x", summary: "", options: [ManagerOption(name: "gogc", help: "")])
+        XCTAssertNoThrow(try entry.validate(["gogc": "100"]))
+        XCTAssertThrowsError(try entry.validate(["limit": "1"])) { error in
+            XCTAssertEqual((error as? RunnerError)?.message, "manager x has no option 'limit' (it accepts: gogc)")
+        }
+    }
+
+    /// Every workload runs on every installed manager in this process, through the same dispatch a child uses:
+    /// every registry entry has its `withManager` case, every catalog workload its `WorkloadDispatch` case, and
+    /// every manager computes the same checksum.
+    func testEveryWorkloadRunsOnEveryManager() throws {
+        for workload in WorkloadCatalog.all {
+            var checksums: [String: UInt64] = [:]
+            for manager in ManagerRegistry.availableNames {
+                var spec = try RunSpec.make(workload: workload.name, manager: manager, parameters: [:], testSize: true)
+                spec.warmupRuns = 1
+                let report = try Harness.run(spec)
+                XCTAssertEqual(report.status, .ok, "\(workload.name) on \(manager): \(report.failure)")
+                XCTAssertEqual(report.manager, manager, "MemoryManager.name must equal the registry name")
+                XCTAssertEqual(report.workload, workload.name)
+                checksums[manager] = report.outcome?.checksum
+            }
+            XCTAssertEqual(Set(checksums.values).count, 1, "\(workload.name): checksums differ: \(checksums)")
+        }
+    }
+
+    func testHarnessExcludesWarmUpAndRelativizesPauses() throws {
+        var spec = try TestSupport.smallSpec("malloc")
+        spec.warmupRuns = 3
+        spec.stallThresholdNanoseconds = 0  // log every stall
+        let report = try Harness.run(spec)
+        XCTAssertEqual(report.managerStatistics.allocations, GCBenchCount.allocations(spec.parameters))
+        XCTAssertEqual(report.managerStatistics.liveBytes, 0, "GCBench frees everything on malloc")
+        XCTAssertEqual(report.unloggedStallCount, 0)
+        // One stall per tree, plus the stretch tree and the long-lived data: the warm-up's stalls are gone.
+        var trees = 0
+        for d in stride(from: spec.parameters["minDepth"]!, through: spec.parameters["maxDepth"]!, by: 2) {
+            trees += 2 * (2 * GCBenchCount.treeSize(spec.parameters["stretchDepth"]!) / GCBenchCount.treeSize(d))
+        }
+        XCTAssertEqual(report.stalls.count, trees + 2)
+        XCTAssertEqual(report.latency.count, trees)
+        XCTAssertTrue(report.pauses.allSatisfy { $0.endNanoseconds <= report.wallNanoseconds })
+        XCTAssertGreaterThan(report.cpuNanoseconds, 0)
+    }
+
+    func testUnknownNamesInTheDispatch() {
+        XCTAssertThrowsError(try WorkloadDispatch.type(named: "nope"))
+        let spec = RunSpec(workload: "gcbench", manager: "nope", parameters: [:])
+        XCTAssertThrowsError(try Harness.run(spec)) { error in
+            XCTAssertTrue("\(error)".contains("unknown manager 'nope'"), "\(error)")
+        }
+    }
+}
+
+final class RunOutputTests: XCTestCase {
+    func testProgressIsSilentWhenQuietOrNotATerminal() {
+        XCTAssertFalse(Progress(total: 3, quiet: true).enabled)
+        XCTAssertEqual(Progress(total: 3, quiet: false).enabled, isatty(STDERR_FILENO) == 1)
+    }
+
+    func testRunDetailsDescribeARealRun() throws {
+        var spec = try TestSupport.smallSpec("malloc")
+        spec.stallThresholdNanoseconds = 0
+        let text = RunDetails.describe(try Harness.run(spec))
+        for part in ["gcbench on malloc", "checksum", "latency of", "collector pauses: none", "stalls:", "MMU", "0 B live at end"] {
+            XCTAssertTrue(text.contains(part), "details lack '\(part)':\n\(text)")
+        }
+        let failed = spec.failedReport("the child crashed", date: "d")
+        XCTAssertEqual(RunDetails.describe(failed), "gcbench on malloc, d: failed")
+    }
+}

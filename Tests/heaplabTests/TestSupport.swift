@@ -1,0 +1,27 @@
+import Foundation
+import XCTest
+@testable import heaplab
+
+enum TestSupport {
+    /// The `heaplab` binary built beside this test bundle (`swift test` builds every product of the package).
+    static func heaplabBinary() throws -> String {
+        let directory = URL(fileURLWithPath: ChildLauncher.currentExecutable()).deletingLastPathComponent()
+        let path = directory.appendingPathComponent("heaplab").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw XCTSkip("no heaplab binary at \(path): run `swift build` first (swift test normally builds it)")
+        }
+        return path
+    }
+
+    /// A fresh directory for child files, removed by the test's teardown.
+    static func workDirectory(_ test: XCTestCase) throws -> String {
+        let directory = try ChildLauncher.makeWorkDirectory()
+        test.addTeardownBlock { try? FileManager.default.removeItem(atPath: directory) }
+        return directory
+    }
+
+    /// GCBench at test size on `manager`.
+    static func smallSpec(_ manager: String) throws -> RunSpec {
+        try RunSpec.make(workload: "gcbench", manager: manager, parameters: [:], testSize: true)
+    }
+}
