@@ -16,8 +16,8 @@ struct HeapLabCommand: ParsableCommand {
             run; `heaplab help SUBCOMMAND` documents each subcommand. Exit status: 0 when every run was carried \
             out (a run that failed is a result, shown in the table); non-zero for bad arguments.
             """,
-        // `report` (HeapLabReport's charts and pages) joins this list when that module provides it.
-        subcommands: [ListCommand.self, RunCommand.self, CompareCommand.self, ChildCommand.self, ClockCommand.self])
+        subcommands: [ListCommand.self, RunCommand.self, CompareCommand.self, ReportCommand.self, ChildCommand.self,
+                      ClockCommand.self])
 
     @OptionGroup var matrix: MatrixOptions
 

@@ -17,6 +17,12 @@ struct MatrixOptions: ParsableArguments {
                                valueName: "FILE"))
     var json: String?
 
+    // Not `--out`: the root command's options are accepted after any subcommand, and `report` has its own `--out`.
+    @Option(name: .customLong("report-dir"),
+            help: ArgumentHelp("Also write the full report (results.json, results.csv, charts, index.html, trace.json) to DIR.",
+                               valueName: "DIR"))
+    var reportDirectory: String?
+
     @Flag(help: "No progress line on stderr (it is shown only when stderr is a terminal anyway).")
     var quiet = false
 
@@ -87,6 +93,9 @@ struct MatrixOptions: ParsableArguments {
                 throw RunnerError("cannot write \(json): \(error.localizedDescription)")
             }
             print("\nRunReports written to \(json)")
+        }
+        if let reportDirectory {
+            try ReportCommand.write(reports, to: reportDirectory)
         }
         return reports
     }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HeapLabReport
 import XCTest
 import HeapLabCore
 import Workloads
@@ -77,8 +78,8 @@ final class RegistryTests: XCTestCase {
 
 final class RunOutputTests: XCTestCase {
     func testProgressIsSilentWhenQuietOrNotATerminal() {
-        XCTAssertFalse(Progress(total: 3, quiet: true).enabled)
-        XCTAssertEqual(Progress(total: 3, quiet: false).enabled, isatty(STDERR_FILENO) == 1)
+        XCTAssertFalse(ProgressReporter(total: 3, quiet: true).isEnabled)
+        XCTAssertEqual(ProgressReporter(total: 3, quiet: false).isEnabled, isatty(STDERR_FILENO) == 1)
     }
 
     func testRunDetailsDescribeARealRun() throws {

@@ -8,7 +8,8 @@ enum TestSupport {
         let directory = URL(fileURLWithPath: ChildLauncher.currentExecutable()).deletingLastPathComponent()
         let path = directory.appendingPathComponent("heaplab").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw XCTSkip("no heaplab binary at \(path): run `swift build` first (swift test normally builds it)")
+            // `swift test` builds every product of the package, so a missing binary is a broken build, not a skip.
+            throw RunnerError("no heaplab binary at \(path): `swift test` should have built it")
         }
         return path
     }
