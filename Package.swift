@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SystemHeaps", targets: ["SystemHeaps"]),
         .library(name: "Workloads", targets: ["Workloads"]),
         .library(name: "HeapLabReport", targets: ["HeapLabReport"]),
+        .library(name: "MarkSweepGC", targets: ["MarkSweepGC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -33,6 +34,8 @@ let package = Package(
         .target(name: "SystemHeaps", dependencies: ["HeapLabCore"]),
         .target(name: "Workloads", dependencies: ["HeapLabCore"]),
         .target(name: "HeapLabReport", dependencies: ["HeapLabCore"]),
+        // The precise mark-sweep collector (Docs/Internals.md).
+        .target(name: "MarkSweepGC", dependencies: ["HeapLabCore"]),
 
         // MARK: the runner
         .executableTarget(
@@ -49,12 +52,13 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SystemHeaps", "HeapLabCore"]),
         .testTarget(name: "HeapLabReportTests", dependencies: ["HeapLabReport", "HeapLabCore"]),
         .testTarget(name: "heaplabTests", dependencies: ["heaplab", "HeapLabCore"]),
+        .testTarget(name: "MarkSweepGCTests", dependencies: ["MarkSweepGC", "HeapLabCore", "Workloads", "SystemHeaps"]),
 
         // MARK: benchmarks (package-benchmark; `swift package benchmark`, see scripts/bench.sh)
         .executableTarget(
             name: "HeapLabBenchmarks",
             dependencies: [
-                "HeapLabCore", "SystemHeaps", "Workloads",
+                "HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/HeapLabBenchmarks",
