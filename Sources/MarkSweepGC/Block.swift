@@ -36,19 +36,23 @@ enum HeapLayout {
 struct BlockHeader {
     /// `HeapLayout.smallBlockKind` while the block belongs to a size class.
     @usableFromInline var kind: UInt32
-    @usableFromInline var sizeClass: UInt32
-    @usableFromInline var cellBytes: Int
-    @usableFromInline var cellCount: Int
-    /// The block's free cells, linked through their first word, in address order. Built by the sweeper, handed
-    /// to the allocator (and then nil here) when the block becomes the class's allocation block.
-    @usableFromInline var freeList: UnsafeMutableRawPointer?
-    /// Cells on `freeList` (when the block is not the allocation block).
-    @usableFromInline var freeCount: Int
-    /// Cells holding objects after the last sweep of this block.
-    @usableFromInline var liveCount: Int
+    @usableFromInline var sizeClass: UInt16
     /// True from the end of a mark phase until the block is swept (lazy sweeping); its mark bits are then the
     /// only record of which cells are live.
     @usableFromInline var needsSweep: Bool
+    @usableFromInline var cellBytes: Int
+    @usableFromInline var cellCount: Int
+    /// Free cells linked through their first word, in address order: built by the sweeper for a block with
+    /// both live and free cells; handed to the allocator (and then nil here) when the block is installed.
+    @usableFromInline var freeList: UnsafeMutableRawPointer?
+    /// When not nil, every cell from this address to the end of the block is free and on no list: the block
+    /// was empty (fresh, or emptied by a sweep) and the allocator bumps through it. A block has a free list
+    /// or a bump start, never both.
+    @usableFromInline var bumpFrom: UnsafeMutableRawPointer?
+    /// Free cells (on `freeList` or above `bumpFrom`) when the block is not the allocation block.
+    @usableFromInline var freeCount: Int
+    /// Cells holding objects after the last sweep of this block.
+    @usableFromInline var liveCount: Int
     /// Position of this block in its class's block list (for removal in O(1)).
     @usableFromInline var indexInClass: Int
 }
@@ -135,25 +139,37 @@ struct Block: Hashable {
 
     // MARK: formatting
 
-    /// Makes a pool block a block of `sizeClass`: writes its header, clears its bitmap, and links every cell
-    /// into its free list (poisoned when `poison`).
+    /// One past the last cell.
+    @inlinable @inline(__always)
+    var cellsEnd: UnsafeMutableRawPointer { firstCell + header.pointee.cellCount &* header.pointee.cellBytes }
+
+    /// Number of mark bits set: the live cells of a block that has just been marked.
+    func markCount() -> Int {
+        var n = 0
+        for w in 0..<Block.bitmapWords { n &+= markBits[w].nonzeroBitCount }
+        return n
+    }
+
+    /// Makes a pool block a block of `sizeClass`: writes its header and clears its bitmap. Every cell is free,
+    /// above `bumpFrom`; no cell memory is touched (the allocator touches each cell when it hands it out),
+    /// except with `poison`, where every cell gets a zero first word and the poison pattern.
     func format(sizeClass: Int, poison: Bool) {
+        precondition(MemoryLayout<BlockHeader>.size <= Block.headerBytes, "BlockHeader outgrew its 64 bytes")
         let cellBytes = SizeClasses.cellBytesOfClass[sizeClass]
         let cellCount = (HeapLayout.blockBytes - Block.firstCellOffset) / cellBytes
         base.bindMemory(to: BlockHeader.self, capacity: 1)
         (base + Block.headerBytes).bindMemory(to: UInt64.self, capacity: Block.bitmapWords)
-        header.initialize(to: BlockHeader(kind: HeapLayout.smallBlockKind, sizeClass: UInt32(sizeClass),
-                                          cellBytes: cellBytes, cellCount: cellCount, freeList: nil, freeCount: 0,
-                                          liveCount: 0, needsSweep: false, indexInClass: -1))
+        header.initialize(to: BlockHeader(kind: HeapLayout.smallBlockKind, sizeClass: UInt16(sizeClass),
+                                          needsSweep: false, cellBytes: cellBytes, cellCount: cellCount,
+                                          freeList: nil, bumpFrom: firstCell, freeCount: cellCount, liveCount: 0,
+                                          indexInClass: -1))
         clearMarks()
-        var next: UnsafeMutableRawPointer? = nil
-        for i in stride(from: cellCount - 1, through: 0, by: -1) {
-            let c = firstCell + i * cellBytes
-            if poison { Poison.fill(c, cellBytes: cellBytes) }
-            c.storeBytes(of: next, as: UnsafeMutableRawPointer?.self)
-            next = c
+        if poison {
+            for i in 0..<cellCount {
+                let c = firstCell + i * cellBytes
+                c.storeBytes(of: 0 as UInt64, as: UInt64.self)
+                Poison.fill(c, cellBytes: cellBytes)
+            }
         }
-        header.pointee.freeList = next
-        header.pointee.freeCount = cellCount
     }
 }

@@ -98,20 +98,28 @@ extension GCHeap {
         recordCycle(event, largeObjectsFreed: largeFreed, reason: reason)
     }
 
-    /// Step 2: every allocation block takes its unused free list back, so the sweeper and the verifier see
-    /// each free cell on exactly one list and no cell is handed out during the cycle.
+    /// Step 2: every allocation block takes back what the allocator did not hand out (its free list, or the
+    /// rest of its bump range), so the sweeper and the verifier find every free cell recorded in its block,
+    /// and no cell is handed out during the cycle.
     func retireAllocationBlocks() {
         for c in 0..<SizeClasses.count {
             guard let b = allocationBlocks[c] else { continue }
+            let a = allocators[c]
             var count = 0
-            var cursor = freeLists[c]
+            var cursor = a.freeList
             while let cell = cursor {
                 count += 1
                 cursor = cell.load(as: UnsafeMutableRawPointer?.self)
             }
-            b.header.pointee.freeList = freeLists[c]
+            b.header.pointee.freeList = a.freeList
+            if a.bumpCursor < a.bumpLimit {
+                b.header.pointee.bumpFrom = UnsafeMutableRawPointer(bitPattern: a.bumpCursor)
+                count += Int(a.bumpLimit - a.bumpCursor) / b.header.pointee.cellBytes
+            } else {
+                b.header.pointee.bumpFrom = nil
+            }
             b.header.pointee.freeCount = count
-            freeLists[c] = nil
+            allocators[c] = ClassAllocator()
             allocationBlocks[c] = nil
         }
     }

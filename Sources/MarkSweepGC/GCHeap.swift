@@ -48,8 +48,8 @@ public final class GCHeap: MemoryManager {
 
     // MARK: allocator state (the fast path reads only these)
 
-    /// Per size class: the next free cell of the class's allocation block, linked through first words.
-    @exclusivity(unchecked) @usableFromInline var freeLists: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    /// Per size class: where the next cell comes from (the allocation block's free list or bump range).
+    @usableFromInline let allocators: UnsafeMutablePointer<ClassAllocator>
     /// Copies of the size-class tables, so the fast path does not go through a lazily initialized global.
     @usableFromInline let classOfGranules: UnsafeMutablePointer<UInt8>
     @usableFromInline let cellBytesOfClass: UnsafeMutablePointer<Int>
@@ -65,7 +65,7 @@ public final class GCHeap: MemoryManager {
 
     // MARK: spaces and collector state
 
-    /// Per size class: the block the free list in `freeLists` came from, or nil.
+    /// Per size class: the block `allocators` hands out cells of, or nil.
     @exclusivity(unchecked) @usableFromInline var allocationBlocks: [Block?]
     /// Per size class: every block the class owns (`BlockHeader.indexInClass` is the position here).
     @exclusivity(unchecked) @usableFromInline var classBlocks: [[Block]]
@@ -97,8 +97,8 @@ public final class GCHeap: MemoryManager {
         self.configuration = configuration
         self.pauseLog = pauseLog
         let classes = SizeClasses.count
-        freeLists = .allocate(capacity: classes)
-        freeLists.initialize(repeating: nil, count: classes)
+        allocators = .allocate(capacity: classes)
+        allocators.initialize(repeating: ClassAllocator(), count: classes)
         classOfGranules = SizeClasses.classOfGranules
         cellBytesOfClass = SizeClasses.cellBytesOfClass
         poisonFreedCells = configuration.poisonFreedCells
@@ -117,7 +117,7 @@ public final class GCHeap: MemoryManager {
         largeObjects.unmapAll()
         roots.deallocate()
         markStack.deallocate()
-        freeLists.deallocate()
+        allocators.deallocate()
     }
 
     /// The configuration as strings (keys as `GCConfiguration.init(options:)` takes), for reports.
@@ -127,9 +127,10 @@ public final class GCHeap: MemoryManager {
 
     /// Allocates an object of `shape`, every slot nil and every payload byte zero.
     ///
-    /// The fast path pops a cell off its size class's free list: a table load, two loads and a store, zeroing
-    /// and the header. When the list is empty, the slow path refills it, and may first collect (when the pacer
-    /// says so) -- so every unrooted reference the caller holds may be dead after this call.
+    /// The fast path takes a cell from its size class's allocator: pops the free list, or bumps through an
+    /// empty block; then zeroes the object and writes its header. When both are exhausted, the slow path
+    /// installs another block, and may first collect (when the pacer says so) -- so every unrooted reference
+    /// the caller holds may be dead after this call.
     ///
     /// - Throws: `AllocationError.outOfMemory` when the heap limit would be exceeded even after a full
     ///   collection (`requestedBytes` is the cell or mapping the request needs, `liveBytes` what the collection
@@ -141,10 +142,20 @@ public final class GCHeap: MemoryManager {
         let bytes = ObjectHeader.bytes &+ shape.bytes
         if _fastPath(bytes <= SizeClasses.maximumSmallCellBytes) {
             let sizeClass = Int(classOfGranules[(bytes &+ 15) &>> 4])
-            if let cell = freeLists[sizeClass] {
+            let allocator = allocators + sizeClass
+            if let cell = allocator.pointee.freeList {
                 // Invariant: a cell on a free list holds its successor (or 0) in its first word.
-                freeLists[sizeClass] = cell.load(as: UnsafeMutableRawPointer?.self)
+                allocator.pointee.freeList = cell.load(as: UnsafeMutableRawPointer?.self)
                 return initializeObject(cell, shape: shape, sizeClass: sizeClass)
+            }
+            let cursor = allocator.pointee.bumpCursor
+            let next = cursor &+ UInt(bitPattern: cellBytesOfClass[sizeClass])
+            if next <= allocator.pointee.bumpLimit {
+                // Invariant: [cursor, bumpLimit) are whole free cells of the allocation block (0 <= 0 when none,
+                // which `next > 0` excludes).
+                allocator.pointee.bumpCursor = next
+                return initializeObject(UnsafeMutableRawPointer(bitPattern: cursor).unsafelyUnwrapped,
+                                        shape: shape, sizeClass: sizeClass)
             }
         }
         return try allocateSlow(shape)
@@ -186,19 +197,27 @@ public final class GCHeap: MemoryManager {
         }
         let sizeClass = Int(classOfGranules[(bytes + 15) >> 4])
         try refill(sizeClass: sizeClass)
-        // Invariant: refill returned only after installing a non-empty free list for the class.
-        let cell = freeLists[sizeClass].unsafelyUnwrapped
-        freeLists[sizeClass] = cell.load(as: UnsafeMutableRawPointer?.self)
-        return initializeObject(cell, shape: shape, sizeClass: sizeClass)
+        // Invariant: refill returned only after installing a block with a free cell; take it as the fast path
+        // would.
+        let allocator = allocators + sizeClass
+        if let cell = allocator.pointee.freeList {
+            allocator.pointee.freeList = cell.load(as: UnsafeMutableRawPointer?.self)
+            return initializeObject(cell, shape: shape, sizeClass: sizeClass)
+        }
+        let cursor = allocator.pointee.bumpCursor
+        assert(cursor != 0 && cursor + UInt(cellBytesOfClass[sizeClass]) <= allocator.pointee.bumpLimit)
+        allocator.pointee.bumpCursor = cursor + UInt(cellBytesOfClass[sizeClass])
+        return initializeObject(UnsafeMutableRawPointer(bitPattern: cursor)!, shape: shape, sizeClass: sizeClass)
     }
 
-    /// Installs a non-empty free list for `sizeClass`: from a swept block with free cells, a block swept now
+    /// Installs a block with free cells for `sizeClass`: a swept block with free cells, a block swept now
     /// (lazy sweeping), or a fresh block from the pool or the system. Starts a collection first when the pacer
     /// says the heap reached its goal; runs a full one when the heap limit is in the way.
     func refill(sizeClass c: Int) throws(AllocationError) {
-        // The allocation block is exhausted (its free list is empty): it stays in the class's block list.
+        // The allocation block is exhausted: it stays in the class's block list, full.
         if let b = allocationBlocks[c] {
             b.header.pointee.freeCount = 0
+            allocators[c] = ClassAllocator()
             allocationBlocks[c] = nil
         }
         if pacer.shouldCollect(inUseBytes: inUseBytes) && !collecting {
@@ -248,18 +267,27 @@ public final class GCHeap: MemoryManager {
             if b.header.pointee.needsSweep {
                 if swept == 0 { sweepStart = MonotonicClock.now() }
                 swept += 1
-                _ = sweep(b)
+                sweep(b)
             }
             if b.header.pointee.freeCount > 0 { return b }
         }
         return nil
     }
 
-    /// Makes `b` the allocation block of `c`: its free list moves to the fast path.
+    /// Makes `b` the allocation block of `c`: its free list or bump range moves to the fast path.
     func install(_ b: Block, sizeClass c: Int) {
-        assert(b.header.pointee.freeCount > 0 && b.header.pointee.freeList != nil, "gc: installing a full block")
-        freeLists[c] = b.header.pointee.freeList
-        b.header.pointee.freeList = nil
+        let h = b.header
+        assert(h.pointee.freeCount > 0 && (h.pointee.freeList == nil) != (h.pointee.bumpFrom == nil),
+               "gc: installing a block with no free cells, or with both a free list and a bump range")
+        var allocator = ClassAllocator()
+        allocator.freeList = h.pointee.freeList
+        if let from = h.pointee.bumpFrom {
+            allocator.bumpCursor = UInt(bitPattern: from)
+            allocator.bumpLimit = UInt(bitPattern: b.cellsEnd)
+        }
+        allocators[c] = allocator
+        h.pointee.freeList = nil
+        h.pointee.bumpFrom = nil
         allocationBlocks[c] = b
     }
 
@@ -448,6 +476,9 @@ public final class GCHeap: MemoryManager {
             guard block.isCellStart(address) else {
                 return "\(ref) is not the start of an object (cells of that block are \(h.cellBytes) bytes)"
             }
+            if isInBumpRange(address, of: block) {
+                return "\(ref) is a free cell not yet handed out (its object was reclaimed)"
+            }
             guard ObjectHeader(bits: address.load(as: UInt64.self)).isObject else {
                 return "\(ref) is a free cell (its object was reclaimed)"
             }
@@ -458,6 +489,18 @@ public final class GCHeap: MemoryManager {
         }
         if largeObjects.contains(object: address) { return nil }
         return "\(ref) is not a heap object of this heap"
+    }
+
+    /// Whether `address` (a cell of `block`) lies in the block's range of cells not yet handed out since the
+    /// block was empty: the allocator's bump range when `block` is an allocation block, else the block's own.
+    func isInBumpRange(_ address: UnsafeRawPointer, of block: Block) -> Bool {
+        let c = Int(block.header.pointee.sizeClass)
+        if allocationBlocks[c] == block {
+            let a = allocators[c]
+            return a.bumpCursor != 0 && UInt(bitPattern: address) >= a.bumpCursor
+        }
+        guard let from = block.header.pointee.bumpFrom else { return false }
+        return address >= UnsafeRawPointer(from)
     }
 
     /// Stops with a precondition message when `ref` is not a live object (only called when `checkReferences`).

@@ -20,7 +20,7 @@ extension GCHeap {
                 var i = classBlocks[c].count - 1
                 while i >= 0 {
                     let b = classBlocks[c][i]
-                    _ = sweep(b)
+                    sweep(b)
                     if b.header.pointee.liveCount == 0 {
                         removeFromClass(b, sizeClass: c)
                         blockSpace.returnBlock(b)
@@ -39,38 +39,58 @@ extension GCHeap {
         return large.objects
     }
 
-    /// Sweeps one block: links its unmarked cells, in address order, into its free list; poisons the cells of
-    /// objects freed now (when poisoning); clears its mark bits. Returns the objects it freed.
+    /// Sweeps one block. Its mark bits say which cells are live; everything else becomes free:
+    /// - no cell marked: the block is empty; every cell is free above `bumpFrom` (no cell memory is touched);
+    /// - every cell marked: the block is full; no free cell;
+    /// - otherwise: the unmarked cells are linked, in address order, into the block's free list.
+    /// With poisoning, every object freed now is filled with the pattern (and its first word zeroed) first.
+    /// Clears the mark bits.
     ///
-    /// Invariants on return: `freeCount + liveCount == cellCount`, every mark bit clear, `needsSweep` false.
-    func sweep(_ b: Block) -> Int {
-        let cellBytes = b.header.pointee.cellBytes
-        let cellCount = b.header.pointee.cellCount
-        let poison = poisonFreedCells
-        var head: UnsafeMutableRawPointer? = nil
-        var free = 0, freedObjects = 0
-        // Last cell first, so the list comes out in address order (the allocator then walks memory upwards).
-        var cell = b.firstCell + (cellCount - 1) * cellBytes
-        for _ in 0..<cellCount {
-            if !b.isMarked(cell) {
-                if ObjectHeader(bits: cell.load(as: UInt64.self)).isObject {
-                    // An object that was allocated and is now unreachable. (Cells already free keep their
-                    // poison from when they were freed.)
-                    freedObjects += 1
-                    if poison { Poison.fill(cell, cellBytes: cellBytes) }
+    /// Invariants on return: `freeCount + liveCount == cellCount`, every mark bit clear, `needsSweep` false,
+    /// and at most one of `freeList` and `bumpFrom` set.
+    func sweep(_ b: Block) {
+        let h = b.header
+        let cellBytes = h.pointee.cellBytes
+        let cellCount = h.pointee.cellCount
+        let live = b.markCount()
+        if poisonFreedCells { poisonFreedObjects(b) }
+        h.pointee.freeList = nil
+        h.pointee.bumpFrom = nil
+        if live == 0 {
+            h.pointee.bumpFrom = b.firstCell
+        } else if live < cellCount {
+            var head: UnsafeMutableRawPointer? = nil
+            // Last cell first, so the list comes out in address order (the allocator then walks memory upwards).
+            var cell = b.firstCell + (cellCount - 1) * cellBytes
+            for _ in 0..<cellCount {
+                if !b.isMarked(cell) {
+                    cell.storeBytes(of: head, as: UnsafeMutableRawPointer?.self)
+                    head = cell
                 }
-                cell.storeBytes(of: head, as: UnsafeMutableRawPointer?.self)
-                head = cell
-                free += 1
+                cell -= cellBytes
             }
-            cell -= cellBytes
+            h.pointee.freeList = head
         }
         b.clearMarks()
-        b.header.pointee.freeList = head
-        b.header.pointee.freeCount = free
-        b.header.pointee.liveCount = cellCount - free
-        b.header.pointee.needsSweep = false
-        return freedObjects
+        h.pointee.freeCount = cellCount - live
+        h.pointee.liveCount = live
+        h.pointee.needsSweep = false
+    }
+
+    /// Debug poisoning at sweep time: every unmarked cell that holds an object (not a cell that was already
+    /// free) gets a zero first word and the poison pattern, so a later write through a stale reference shows
+    /// when the cell is handed out again.
+    func poisonFreedObjects(_ b: Block) {
+        let cellBytes = b.header.pointee.cellBytes
+        let end = b.header.pointee.bumpFrom ?? b.cellsEnd
+        var cell = b.firstCell
+        while cell < end {
+            if !b.isMarked(cell) && ObjectHeader(bits: cell.load(as: UInt64.self)).isObject {
+                cell.storeBytes(of: 0 as UInt64, as: UInt64.self)
+                Poison.fill(cell, cellBytes: cellBytes)
+            }
+            cell += cellBytes
+        }
     }
 
     /// Removes `b` from its class's block list (swap with the last, O(1)).
@@ -92,7 +112,7 @@ extension GCHeap {
         for c in 0..<SizeClasses.count {
             var kept: [Block] = []
             for b in allocationQueue[c] {
-                if b.header.pointee.needsSweep { _ = sweep(b) }
+                if b.header.pointee.needsSweep { sweep(b) }
                 if b.header.pointee.liveCount == 0 && b != allocationBlocks[c] {
                     removeFromClass(b, sizeClass: c)
                     blockSpace.returnBlock(b)

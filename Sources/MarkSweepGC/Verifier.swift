@@ -36,11 +36,34 @@ extension GCHeap {
                 }
                 if h.indexInClass != i { fail("\(name): indexInClass \(h.indexInClass), is at \(i)") }
 
-                // The free list: the allocator's when this is the allocation block, else the block's own.
+                // Free cells: the free list and the bump range -- the allocator's when this is the allocation
+                // block, else the block's own.
                 let isAllocationBlock = allocationBlocks[c] == b
                 var free = Set<Int>()
-                var cursor = isAllocationBlock ? freeLists[c] : h.freeList
-                if isAllocationBlock && h.freeList != nil { fail("\(name): allocation block still holds a free list") }
+                var cursor = isAllocationBlock ? allocators[c].freeList : h.freeList
+                var bumpFrom = h.bumpFrom
+                if isAllocationBlock {
+                    if h.freeList != nil || h.bumpFrom != nil { fail("\(name): allocation block still holds its free cells") }
+                    let a = allocators[c]
+                    bumpFrom = a.bumpCursor < a.bumpLimit ? UnsafeMutableRawPointer(bitPattern: a.bumpCursor) : nil
+                    if a.bumpLimit != 0 && a.bumpLimit != UInt(bitPattern: b.cellsEnd) { fail("\(name): bump limit is not the block's end") }
+                } else if h.freeList != nil && h.bumpFrom != nil {
+                    fail("\(name): has both a free list and a bump range")
+                }
+                if let from = bumpFrom {
+                    if !b.isCellStart(from) {
+                        fail("\(name): bump range starts at \(from), not at a cell")
+                    } else {
+                        // Cells above the bump start were never handed out since the block was empty: free, with
+                        // whatever an earlier life left in them (poison, when poisoning).
+                        for index in (from - b.firstCell) / cellBytes..<h.cellCount {
+                            free.insert(index)
+                            if poisonFreedCells, let word = Poison.firstDamagedWord(b.cell(index), cellBytes: cellBytes) {
+                                fail("\(name): free cell \(index) lost its poison at word \(word) (written after it was freed)")
+                            }
+                        }
+                    }
+                }
                 while let cell = cursor {
                     guard Block(containing: cell) == b, b.isCellStart(cell) else {
                         fail("\(name): free-list entry \(cell) is not a cell of this block")
@@ -48,6 +71,7 @@ extension GCHeap {
                     }
                     let index = (cell - b.firstCell) / cellBytes
                     guard free.insert(index).inserted else {
+                        // (A free-list cell inside the bump range is counted twice too.)
                         fail("\(name): free list visits cell \(index) twice (a cycle)")
                         break
                     }
@@ -99,8 +123,9 @@ extension GCHeap {
         for b in blockSpace.residentPool where b.header.pointee.kind != HeapLayout.freeBlockKind {
             fail("pool block \(b.base) is not marked free")
         }
-        for c in 0..<SizeClasses.count where freeLists[c] != nil && allocationBlocks[c] == nil {
-            fail("class \(c) has a free list but no allocation block")
+        for c in 0..<SizeClasses.count where allocationBlocks[c] == nil
+            && (allocators[c].freeList != nil || allocators[c].bumpCursor < allocators[c].bumpLimit) {
+            fail("class \(c) has free cells in its allocator but no allocation block")
         }
 
         // Large objects.

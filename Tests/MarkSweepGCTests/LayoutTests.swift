@@ -47,15 +47,15 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(h.cellBytes, 48)
         XCTAssertEqual(h.cellCount, (HeapLayout.blockBytes - Block.firstCellOffset) / 48)
         XCTAssertEqual(h.freeCount, h.cellCount)
-        // The free list links every cell once, in address order, each poisoned.
-        var cursor = h.freeList, index = 0
-        while let cell = cursor {
-            XCTAssertEqual(cell, block.cell(index))
-            XCTAssertNil(Poison.firstDamagedWord(cell, cellBytes: 48))
-            cursor = cell.load(as: UnsafeMutableRawPointer?.self)
-            index += 1
+        // A formatted block is empty: no free list, every cell above the bump start, each poisoned.
+        XCTAssertNil(h.freeList)
+        XCTAssertEqual(h.bumpFrom, block.firstCell)
+        XCTAssertEqual(block.cellsEnd, block.firstCell + h.cellCount * 48)
+        XCTAssertLessThanOrEqual(block.cellsEnd, block.base + HeapLayout.blockBytes)
+        for i in 0..<h.cellCount {
+            XCTAssertFalse(ObjectHeader(bits: block.cell(i).load(as: UInt64.self)).isObject)
+            XCTAssertNil(Poison.firstDamagedWord(block.cell(i), cellBytes: 48))
         }
-        XCTAssertEqual(index, h.cellCount)
         // Mark bits: set once, read back, independent per cell, cleared together.
         XCTAssertFalse(block.hasAnyMark())
         XCTAssertTrue(block.testAndSetMark(block.cell(5)))
@@ -65,8 +65,11 @@ final class LayoutTests: XCTestCase {
         XCTAssertFalse(block.isMarked(block.cell(6)))
         XCTAssertTrue(block.isCellStart(block.cell(7)))
         XCTAssertFalse(block.isCellStart(block.cell(7) + 16))
+        XCTAssertTrue(block.testAndSetMark(block.cell(9)))
+        XCTAssertEqual(block.markCount(), 2)
         block.clearMarks()
         XCTAssertFalse(block.hasAnyMark())
+        XCTAssertEqual(block.markCount(), 0)
     }
 
     func testRootStackGrowsAndPops() {

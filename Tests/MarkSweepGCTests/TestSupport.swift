@@ -2,15 +2,16 @@ import HeapLabCore
 @testable import MarkSweepGC
 import XCTest
 
-/// A heap for tests: verifier after every cycle, poisoning and reference checks on, a small minimum heap so
+/// A heap for tests: verifier after every cycle, poisoning and reference checks on (unless `debugChecks` is
+/// false: the release-build defaults), a small minimum heap so
 /// that collections happen often.
 func makeTestHeap(gogc: Int? = 100, minimumHeapBytes: Int = 256 << 10, heapLimitBytes: Int? = nil,
                   sweepMode: SweepMode = .eager, verify: Bool = true,
-                  markStackMaximumEntries: Int = 1 << 32) -> (GCHeap, PauseLog) {
+                  markStackMaximumEntries: Int = 1 << 32, debugChecks: Bool = true) -> (GCHeap, PauseLog) {
     let log = PauseLog()
     let configuration = GCConfiguration(gogc: gogc, minimumHeapBytes: minimumHeapBytes, heapLimitBytes: heapLimitBytes,
-                                        sweepMode: sweepMode, verifyAfterEveryCycle: verify, poisonFreedCells: true,
-                                        checkReferences: true, markStackMaximumEntries: markStackMaximumEntries)
+                                        sweepMode: sweepMode, verifyAfterEveryCycle: verify, poisonFreedCells: debugChecks,
+                                        checkReferences: debugChecks, markStackMaximumEntries: markStackMaximumEntries)
     return (GCHeap(configuration: configuration, pauseLog: log), log)
 }
 
