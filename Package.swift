@@ -34,8 +34,9 @@ let package = Package(
         .target(name: "SystemHeaps", dependencies: ["HeapLabCore"]),
         .target(name: "Workloads", dependencies: ["HeapLabCore"]),
         .target(name: "HeapLabReport", dependencies: ["HeapLabCore"]),
-        // The precise mark-sweep collector (Docs/Internals.md).
-        .target(name: "MarkSweepGC", dependencies: ["HeapLabCore"]),
+        // The precise mark-sweep collector (Docs/Internals.md), and its C helper (a prefetch hint).
+        .target(name: "CMarkSweepGC"),
+        .target(name: "MarkSweepGC", dependencies: ["HeapLabCore", "CMarkSweepGC"]),
 
         // MARK: the runner
         .executableTarget(

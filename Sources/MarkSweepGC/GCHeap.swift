@@ -136,7 +136,7 @@ public final class GCHeap: MemoryManager {
     ///   collection (`requestedBytes` is the cell or mapping the request needs, `liveBytes` what the collection
     ///   found live plus what was allocated since, `limitBytes` the limit); `.systemOutOfMemory` when mmap
     ///   fails. The heap stays usable after both.
-    @inlinable
+    @inlinable @inline(__always)
     public func allocate(_ shape: ObjectShape) throws(AllocationError) -> GCRef {
         // ObjectShape guarantees shape.bytes <= 1 GiB, so this cannot overflow.
         let bytes = ObjectHeader.bytes &+ shape.bytes
@@ -166,14 +166,9 @@ public final class GCHeap: MemoryManager {
     func initializeObject(_ cell: UnsafeMutableRawPointer, shape: ObjectShape, sizeClass: Int) -> GCRef {
         let cellBytes = cellBytesOfClass[sizeClass]
         if poisonFreedCells { checkPoison(cell, cellBytes: cellBytes) }
-        // Zero the slots and payload (rounded up to whole words; the cell has room: cellBytes >= 8 + bytes).
-        let words = (shape.bytes &+ 7) &>> 3
-        var offset = 8
-        let end = 8 &+ words &* 8
-        while offset < end {
-            cell.storeBytes(of: 0 as UInt64, toByteOffset: offset, as: UInt64.self)
-            offset &+= 8
-        }
+        // Zero the slots and payload, rounded up to whole words: the cell has room (cellBytes >= 8 + bytes,
+        // and cell sizes are multiples of 16).
+        Zeroing.zeroWords(cell + ObjectHeader.bytes, bytes: (shape.bytes &+ 7) & ~7)
         cell.storeBytes(of: ObjectHeader(shape).bits, as: UInt64.self)
         allocations &+= 1
         bytesRequested &+= shape.bytes

@@ -1,8 +1,16 @@
+internal import CMarkSweepGC
+
 /// The mark phase: find every object reachable from the roots, with an explicit stack.
 ///
 /// Tri-colour terms: an object is white while its mark bit is clear, grey once marked and on the mark stack,
 /// black once popped and its slots scanned. Marking ends when no grey object is left; every white object is
-/// then garbage. Objects without reference slots go straight to black (they are marked, never pushed).
+/// then garbage.
+///
+/// Prefetching: an object popped from the mark stack is not scanned at once; it goes through a small FIFO
+/// (`prefetchDistance` entries) and its cache line is prefetched as it enters, so by the time it is scanned its
+/// header and slots are (usually) in cache. Marking a large heap is bound by cache misses on the objects it
+/// visits; overlapping them this way is the "buffered prefetch on grey" of Garner, Blackburn and Frampton,
+/// "Effective Prefetch for Mark-Sweep Garbage Collection" (ISMM 2007).
 extension GCHeap {
     /// Step 3: marks and pushes every object held by the shadow stack and the global roots.
     func markRoots(_ counts: inout MarkCounts) {
@@ -51,9 +59,9 @@ extension GCHeap {
             counts.objects &+= 1
             counts.bytes &+= d.pointee.objectBytes
         }
-        if ObjectHeader(bits: object.load(as: UInt64.self)).referenceSlots > 0 {
-            stack.push(object)
-        }
+        // Pushed without reading its header: that read is a likely cache miss, and `drain` prefetches the
+        // object before it scans it.
+        stack.push(object)
     }
 
     /// Scans the slots of `object`, marking its children.
@@ -68,9 +76,28 @@ extension GCHeap {
         }
     }
 
+    /// Objects between the mark stack and the scanner, each prefetched as it enters.
+    static let prefetchDistance = 8
+
     func drain(_ stack: inout MarkStack, _ counts: inout MarkCounts) {
-        while let object = stack.pop() {
-            scanObject(object, &stack, &counts)
+        // A ring of `prefetchDistance` entries on the native stack (a tuple), indexed modulo its size.
+        var ring: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?,
+                   UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?)
+            = (nil, nil, nil, nil, nil, nil, nil, nil)
+        var head = 0, tail = 0  // entries are ring[head..<tail], modulo 8
+        withUnsafeMutableBytes(of: &ring) { raw in
+            let slots = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UnsafeMutableRawPointer.self)
+            while true {
+                while tail &- head < GCHeap.prefetchDistance, let object = stack.pop() {
+                    heaplab_prefetch(object)
+                    slots[tail & 7] = object
+                    tail &+= 1
+                }
+                guard head != tail else { return }
+                let object = slots[head & 7]
+                head &+= 1
+                scanObject(object, &stack, &counts)
+            }
         }
     }
 
