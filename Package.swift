@@ -65,5 +65,12 @@ let package = Package(
             path: "Benchmarks/HeapLabBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Plain-process timings of the collector, outside package-benchmark's malloc interposer
+        // (`swift run -c release gc-timing`, Docs/Results.md).
+        .executableTarget(
+            name: "gc-timing",
+            dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC"],
+            path: "Benchmarks/gc-timing"
+        ),
     ]
 )
