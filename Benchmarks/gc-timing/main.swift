@@ -11,6 +11,8 @@
 // alloc    100 million 24-byte allocations, all garbage, on a default heap: ns per object, collections included.
 // tree     a complete binary tree of depth 21 (4,194,303 nodes) held live, then `rounds` forced collections:
 //          pause, phases and mark rate of each.
+//
+// The heaps are configured from the environment (HEAPLAB_GOGC, HEAPLAB_MEMLIMIT, HEAPLAB_GCTRACE=1).
 import HeapLabCore
 import MarkSweepGC
 import SystemHeaps
@@ -35,7 +37,7 @@ case "gcbench":
                 checksum = try bench.run(on: MallocManager(), context: RunContext(pauseLog: PauseLog())).checksum
             } else {
                 let log = PauseLog()
-                let heap = GCHeap(configuration: GCConfiguration(sweepMode: manager == "gc-eager" ? .eager : .lazy),
+                let heap = GCHeap(configuration: try GCConfiguration(options: ["sweep": manager == "gc-eager" ? "eager" : "lazy"]),
                                   pauseLog: log)
                 checksum = try bench.run(on: heap, context: RunContext(pauseLog: log)).checksum
                 let s = heap.statistics().extra
@@ -53,7 +55,7 @@ case "gcbench":
     }
 case "alloc":
     let count = 100_000_000
-    let heap = GCHeap(configuration: GCConfiguration(), pauseLog: PauseLog())
+    let heap = GCHeap(configuration: try GCConfiguration(options: [:]), pauseLog: PauseLog())
     let shape = GCBench.nodeShape
     var sink = 0
     for _ in 0..<1_000_000 { sink &+= Int(bitPattern: try heap.allocate(shape).address) }  // warm up
@@ -64,7 +66,7 @@ case "alloc":
     print("allocate 24-byte object: \(Double(elapsed) / Double(count)) ns per object (collections included: \(Int(heap.statistics().extra["cycles"]!)) cycles)")
 case "tree":
     let log = PauseLog()
-    let heap = GCHeap(configuration: GCConfiguration(), pauseLog: log)
+    let heap = GCHeap(configuration: try GCConfiguration(options: [:]), pauseLog: log)
     func build(_ depth: Int) throws -> GCRef {
         let node = try heap.allocate(GCBench.nodeShape)
         if depth > 0 {
