@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SystemHeaps", targets: ["SystemHeaps"]),
         .library(name: "Workloads", targets: ["Workloads"]),
         .library(name: "HeapLabReport", targets: ["HeapLabReport"]),
+        .library(name: "MarkSweepGC", targets: ["MarkSweepGC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -33,12 +34,15 @@ let package = Package(
         .target(name: "SystemHeaps", dependencies: ["HeapLabCore"]),
         .target(name: "Workloads", dependencies: ["HeapLabCore"]),
         .target(name: "HeapLabReport", dependencies: ["HeapLabCore"]),
+        // The precise mark-sweep collector (Docs/Internals.md), and its C helper (a prefetch hint).
+        .target(name: "CMarkSweepGC"),
+        .target(name: "MarkSweepGC", dependencies: ["HeapLabCore", "CMarkSweepGC"]),
 
         // MARK: the runner
         .executableTarget(
             name: "heaplab",
             dependencies: [
-                "HeapLabCore", "SystemHeaps", "Workloads", "HeapLabReport",
+                "HeapLabCore", "SystemHeaps", "Workloads", "HeapLabReport", "MarkSweepGC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -49,17 +53,25 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SystemHeaps", "HeapLabCore"]),
         // Workloads and SystemHeaps only to make real runs to report on (tests may import several modules).
         .testTarget(name: "HeapLabReportTests", dependencies: ["HeapLabReport", "HeapLabCore", "Workloads", "SystemHeaps"]),
-        .testTarget(name: "heaplabTests", dependencies: ["heaplab", "HeapLabCore", "HeapLabReport", "Workloads"]),
+        .testTarget(name: "heaplabTests", dependencies: ["heaplab", "HeapLabCore", "HeapLabReport", "Workloads", "MarkSweepGC"]),
+        .testTarget(name: "MarkSweepGCTests", dependencies: ["MarkSweepGC", "HeapLabCore", "Workloads", "SystemHeaps"]),
 
         // MARK: benchmarks (package-benchmark; `swift package benchmark`, see scripts/bench.sh)
         .executableTarget(
             name: "HeapLabBenchmarks",
             dependencies: [
-                "HeapLabCore", "SystemHeaps", "Workloads",
+                "HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/HeapLabBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Plain-process timings of the collector, outside package-benchmark's malloc interposer
+        // (`swift run -c release gc-timing`, Docs/Results.md).
+        .executableTarget(
+            name: "gc-timing",
+            dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC"],
+            path: "Benchmarks/gc-timing"
         ),
     ]
 )

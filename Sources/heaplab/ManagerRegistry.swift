@@ -1,4 +1,5 @@
 import HeapLabCore
+import MarkSweepGC
 import SystemHeaps
 
 /// Whether a manager can run on this machine.
@@ -71,9 +72,20 @@ enum ManagerRegistry {
                      summary: "glibc malloc/free; dead structures are walked and freed object by object"),
         ManagerEntry(name: "arc",
                      summary: "Swift ARC: final class instances with strong references; the last release frees"),
-        // Later managers plug in here, for example:
-        // ManagerEntry(name: "gc", summary: "...", options: [ManagerOption(name: "gogc", help: "...")]),
-        // ManagerEntry(name: "jemalloc", summary: "...", availability: { JemallocManager.isInstalled ? .available : .notInstalled(package: "libjemalloc2") }),
+        ManagerEntry(name: "gc",
+                     summary: "HeapLab's precise stop-the-world mark-sweep collector (MarkSweepGC, Docs/Internals.md)",
+                     options: gcOptions),
+    ]
+
+    /// The collector's `--set` keys (GCConfiguration.init(options:) parses them).
+    static let gcOptions = [
+        ManagerOption(name: "gogc", help: "collect when the heap grows this many percent over the live bytes; off disables the pacer (default 100, or HEAPLAB_GOGC)"),
+        ManagerOption(name: "heap-limit", help: "hard heap limit, bytes with optional KiB/MiB/GiB, or off (default off, or HEAPLAB_MEMLIMIT)"),
+        ManagerOption(name: "min-heap", help: "heap goal never below this, bytes (default 4MiB)"),
+        ManagerOption(name: "sweep", help: "eager (in the pause) or lazy (by the allocator) (default eager)"),
+        ManagerOption(name: "verify", help: "run the heap verifier after every cycle: on/off (default off)"),
+        ManagerOption(name: "poison", help: "poison freed cells and check them on reuse: on/off (default on in debug builds)"),
+        ManagerOption(name: "trace", help: "one gctrace line per cycle on stderr: on/off (default off, or HEAPLAB_GCTRACE=1)"),
     ]
 
     /// The baseline of the ratio column.
@@ -127,6 +139,10 @@ enum ManagerRegistry {
             return try visitor.visit { _ in MallocManager() }
         case "arc":
             return try visitor.visit { _ in ARCManager() }
+        case "gc":
+            let configuration: GCConfiguration
+            do { configuration = try GCConfiguration(options: options) } catch { throw RunnerError(error.message) }
+            return try visitor.visit { log in GCHeap(configuration: configuration, pauseLog: log) }
         default:
             throw RunnerError("manager \(name) is registered but ManagerRegistry.withManager has no case for it")
         }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HeapLabReport
+import MarkSweepGC
 import XCTest
 import HeapLabCore
 import Workloads
@@ -74,6 +75,24 @@ final class RegistryTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("unknown manager 'nope'"), "\(error)")
         }
     }
+}
+
+final class GCRegistryTests: XCTestCase {
+    /// The keys `heaplab list` documents for gc are exactly those its configuration parses.
+    func testGCOptionsMatchTheConfiguration() {
+        XCTAssertEqual(Set(ManagerRegistry.gcOptions.map(\.name)), Set(GCConfiguration.optionKeys))
+    }
+
+    func testBadGCOptionIsAClearError() {
+        XCTAssertThrowsError(try ManagerRegistry.withManager(named: "gc", options: ["gogc": "lots"], NameVisitor())) { error in
+            XCTAssertTrue("\(error)".contains("gogc"), "\(error)")
+        }
+    }
+}
+
+/// Returns the manager's name without running anything.
+private struct NameVisitor: ManagerVisitor {
+    func visit<M: MemoryManager>(_ make: (PauseLog) throws -> M) throws -> String { try make(PauseLog()).name }
 }
 
 final class RunOutputTests: XCTestCase {

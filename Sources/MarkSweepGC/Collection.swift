@@ -1,0 +1,173 @@
+import HeapLabCore
+
+/// Why a collection started.
+@usableFromInline
+enum CollectionReason: String {
+    /// The program called `collect()`.
+    case forced
+    /// The heap in use reached the pacer's goal.
+    case pacer
+    /// An allocation would have passed the heap limit.
+    case heapLimit = "limit"
+}
+
+/// Objects and bytes the marker found live in one cycle.
+@usableFromInline
+struct MarkCounts {
+    var objects = 0
+    /// Cell bytes for small objects (header and rounding included), object bytes for large ones: the same
+    /// measure as `GCHeap.inUseBytes`.
+    var bytes = 0
+}
+
+// MARK: - The collection cycle
+//
+// One stop-the-world cycle, top to bottom (Docs/Internals.md explains each step and why):
+//
+//   1. finish sweeping   lazy mode: blocks the allocator did not get to since the last cycle are swept now, so
+//                        every mark bit is clear and every free cell is recorded as free before marking starts.
+//   2. retire allocators each size class's allocation block takes back its unused free list or bump range.
+//   3. roots             every object on the shadow stack and in the global roots is marked and pushed.
+//   4. mark              the mark stack is drained: each popped object's slots are read and every unmarked
+//                        child is marked and pushed. If the stack overflowed, the heap is rescanned.
+//   5. sweep             eager: every block is swept now (unmarked cells free, empty blocks to the
+//                        pool, marks cleared); lazy: every block is queued to be swept by the allocator. Large
+//                        objects are swept now in both modes (unmarked ones unmapped). Then the pacer sets the
+//                        next goal and pool memory beyond what the goal needs goes back to the system.
+//   6. report            one PauseEvent to the pause log; a trace line if asked; the verifier if asked.
+//
+// Everything in 1-5 is the pause; the report step is outside it. No allocation happens during a cycle, and
+// the mutator does not run: no barrier is needed. An incremental collector would split step 4 into slices
+// between which the mutator runs, with a barrier in `GCHeap.store`.
+
+extension GCHeap {
+    /// Runs a full collection now, in the configured sweep mode. Afterwards `liveObjectCount` and
+    /// `heapInUseBytes` are exactly the objects and bytes reachable from the roots.
+    ///
+    /// - Precondition: not called while a collection runs (the heap is single-threaded; this can only happen
+    ///   from a verifier or a trace hook).
+    public func collect() {
+        precondition(!collecting, "gc: collect() called during a collection")
+        collect(reason: .forced)
+    }
+
+    /// A collection that also finishes sweeping (lazy mode), so empty blocks go back to the pool: what the
+    /// heap does before it gives up on an allocation at the heap limit.
+    func collectForLimit() {
+        stats.limitCollections += 1
+        collect(reason: .heapLimit)
+        if configuration.sweepMode == .lazy { finishSweeping() }
+    }
+
+    /// One stop-the-world cycle: the phases in order, each timed.
+    func collect(reason: CollectionReason) {
+        collecting = true
+        defer { collecting = false }
+        let start = MonotonicClock.now()
+        let inUseBefore = inUseBytes
+        let objectsBefore = liveObjectCount
+        var lapStart = start
+        var phases: [PhaseTime] = []
+        phases.reserveCapacity(4)
+        func endPhase(_ name: String) {
+            let now = MonotonicClock.now()
+            phases.append(PhaseTime(name, nanoseconds: now &- lapStart))
+            lapStart = now
+        }
+
+        if configuration.sweepMode == .lazy {
+            finishSweeping()
+            endPhase("finish-sweep")
+        }
+        retireAllocationBlocks()
+        var counts = MarkCounts()
+        markRoots(&counts)
+        endPhase("roots")
+        markHeap(&counts)
+        endPhase("mark")
+        let largeFreed = sweepAfterMark()
+        finishCycle(liveBytes: counts.bytes, liveObjects: counts.objects)
+        releaseUnneededMemory()
+        endPhase("sweep")
+        let end = lapStart
+
+        let event = PauseEvent(kind: .collection, cycle: stats.cycles + 1, startNanoseconds: start,
+                               durationNanoseconds: end &- start, phases: phases, heapBytesBefore: inUseBefore,
+                               heapBytesAfter: inUseBytes, objectsMarked: counts.objects, bytesMarked: counts.bytes,
+                               cellsFreed: objectsBefore - counts.objects)
+        recordCycle(event, largeObjectsFreed: largeFreed, reason: reason)
+    }
+
+    /// Step 2: every allocation block takes back what the allocator did not hand out (its free list, or the
+    /// rest of its bump range), so the sweeper and the verifier find every free cell recorded in its block,
+    /// and no cell is handed out during the cycle.
+    func retireAllocationBlocks() {
+        for c in 0..<SizeClasses.count {
+            guard let b = allocationBlocks[c] else { continue }
+            let a = allocators[c]
+            var count = 0
+            var cursor = a.freeList
+            while let cell = cursor {
+                count += 1
+                cursor = cell.load(as: UnsafeMutableRawPointer?.self)
+            }
+            b.header.pointee.freeList = a.freeList
+            if a.bumpCursor < a.bumpLimit {
+                b.header.pointee.bumpFrom = UnsafeMutableRawPointer(bitPattern: a.bumpCursor)
+                count += Int(a.bumpLimit - a.bumpCursor) / b.header.pointee.cellBytes
+            } else {
+                b.header.pointee.bumpFrom = nil
+            }
+            b.header.pointee.freeCount = count
+            allocators[c] = ClassAllocator()
+            allocationBlocks[c] = nil
+        }
+    }
+
+    /// Step 5's bookkeeping: what the mark found live is now the heap in use, and sets the next goal.
+    func finishCycle(liveBytes: Int, liveObjects: Int) {
+        inUseBytes = liveBytes
+        liveBytesAfterLastCycle = liveBytes
+        liveObjectsAfterLastCycle = liveObjects
+        allocationsAtLastCycle = allocations
+        pacer.update(liveBytes: liveBytes)
+    }
+
+    /// Gives pool blocks back to the system beyond the headroom the pacer's goal leaves: the mutator will
+    /// allocate about `goal - inUse` bytes before the next cycle, so that much pool memory stays resident.
+    func releaseUnneededMemory() {
+        let headroom = pacer.goalBytes == Int.max ? Int.max : max(0, pacer.goalBytes - inUseBytes)
+        _ = blockSpace.releaseResidentBlocks(keepingBytes: headroom)
+    }
+
+    /// Step 6: statistics, the pause log, the trace line, the verifier.
+    func recordCycle(_ event: PauseEvent, largeObjectsFreed: Int, reason: CollectionReason) {
+        stats.cycles += 1
+        stats.totalPauseNanoseconds &+= event.durationNanoseconds
+        stats.maxPauseNanoseconds = max(stats.maxPauseNanoseconds, event.durationNanoseconds)
+        for phase in event.phases {
+            switch phase.name {
+            case "roots": stats.totalRootsNanoseconds &+= phase.nanoseconds
+            case "mark": stats.totalMarkNanoseconds &+= phase.nanoseconds
+            default: stats.totalSweepNanoseconds &+= phase.nanoseconds
+            }
+        }
+        stats.objectsMarkedTotal += event.objectsMarked
+        stats.bytesMarkedTotal += event.bytesMarked
+        stats.objectsFreedTotal += event.cellsFreed
+        pauseLog.record(event)
+        if configuration.trace {
+            GCTrace.write(GCTrace.line(for: event, heapCreated: createdNanoseconds,
+                                       totalPauseNanoseconds: stats.totalPauseNanoseconds,
+                                       footprintBytes: footprintBytes, goalBytes: pacer.goalBytes,
+                                       sweepMode: configuration.sweepMode, reason: reason.rawValue))
+        }
+        if configuration.verifyAfterEveryCycle {
+            let problems = verify()
+            if !problems.isEmpty {
+                preconditionFailure("gc: heap verification failed after cycle \(event.cycle):\n"
+                                    + problems.prefix(20).joined(separator: "\n"))
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HeapLabCore
+
+/// When the sweeper runs.
+public enum SweepMode: String, Codable, Sendable, CaseIterable {
+    /// Every block is swept inside the collection pause: longer pauses, no sweeping work afterwards.
+    case eager
+    /// The pause only marks; each block is swept when the allocator next needs a block of its size class,
+    /// and whatever is left unswept is finished at the start of the next cycle. Shorter pauses; the sweeping
+    /// cost moves into allocation (measured as `lazySweepNanoseconds`, and logged as `sweep` events when one
+    /// slow path sweeps for longer than `GCConfiguration.lazySweepLogThresholdNanoseconds`).
+    case lazy
+}
+
+/// Settings of a `GCHeap`. Every field has the default a user of Go's runtime would expect.
+///
+/// Three ways to set them, later ones winning: the defaults; the environment (`HEAPLAB_GOGC`,
+/// `HEAPLAB_MEMLIMIT`, `HEAPLAB_GCTRACE`, as GOGC, GOMEMLIMIT and GODEBUG=gctrace=1 are for Go); the runner's
+/// options (`--option gogc=50` and so on, see `init(options:environment:)`).
+public struct GCConfiguration: Equatable, Sendable {
+    /// Collect when the heap in use grows by this percentage over the live bytes found by the last collection
+    /// (Go's GOGC). nil means off: collect only when the heap limit forces it. 0 collects at every block refill.
+    public var gogc: Int?
+    /// The heap goal is never below this many bytes (Go uses 4 MiB): a small heap is not collected over and over.
+    public var minimumHeapBytes: Int
+    /// Hard limit in bytes on the heap's memory: blocks owned by size classes plus large-object mappings. An
+    /// allocation that would pass it runs a full collection first, then throws `AllocationError.outOfMemory`
+    /// if it still would. nil: no limit (the system's memory is the limit).
+    public var heapLimitBytes: Int?
+    /// Eager or lazy sweeping.
+    public var sweepMode: SweepMode
+    /// Run the heap verifier after every collection and stop with its report if it finds a problem. Slow
+    /// (a full heap walk and a second reachability traversal per cycle): for tests and debugging.
+    public var verifyAfterEveryCycle: Bool
+    /// Fill freed cells with `0xDEADBEEF...` and check the pattern when a cell is allocated again. Default: on
+    /// in debug builds, off in release builds.
+    public var poisonFreedCells: Bool
+    /// Check on every heap operation that a reference points at a live heap object (not a stray pointer, not
+    /// a reclaimed object). Default: on in debug builds, off in release builds. Costs a hash lookup per check.
+    public var checkReferences: Bool
+    /// Print one line per collection to stderr (format in Docs/Internals.md).
+    public var trace: Bool
+    /// The most entries the mark stack may grow to before it overflows and marking falls back to rescanning
+    /// the heap. The default (2^32) is never reached in practice; tests set it tiny to exercise the recovery.
+    public var markStackMaximumEntries: Int
+    /// Lazy sweeping done inside one allocation slow path is logged as a `sweep` pause event when it takes at
+    /// least this long (shorter ones are only summed in the statistics).
+    public var lazySweepLogThresholdNanoseconds: UInt64
+
+    /// Whether this build is a debug build (the defaults of `poisonFreedCells` and `checkReferences`).
+    public static var isDebugBuild: Bool {
+        #if DEBUG
+        return true
+        #else
+        return false
+        #endif
+    }
+
+    public init(gogc: Int? = 100, minimumHeapBytes: Int = 4 << 20, heapLimitBytes: Int? = nil,
+                sweepMode: SweepMode = .eager, verifyAfterEveryCycle: Bool = false,
+                poisonFreedCells: Bool = GCConfiguration.isDebugBuild,
+                checkReferences: Bool = GCConfiguration.isDebugBuild, trace: Bool = false,
+                markStackMaximumEntries: Int = 1 << 32, lazySweepLogThresholdNanoseconds: UInt64 = 100_000) {
+        precondition(gogc.map { $0 >= 0 } ?? true, "GCConfiguration: gogc must not be negative (use nil for off)")
+        precondition(minimumHeapBytes >= 0, "GCConfiguration: minimumHeapBytes must not be negative")
+        precondition(heapLimitBytes.map { $0 > 0 } ?? true, "GCConfiguration: heapLimitBytes must be positive")
+        precondition(markStackMaximumEntries >= 1, "GCConfiguration: markStackMaximumEntries must be at least 1")
+        self.gogc = gogc
+        self.minimumHeapBytes = minimumHeapBytes
+        self.heapLimitBytes = heapLimitBytes
+        self.sweepMode = sweepMode
+        self.verifyAfterEveryCycle = verifyAfterEveryCycle
+        self.poisonFreedCells = poisonFreedCells
+        self.checkReferences = checkReferences
+        self.trace = trace
+        self.markStackMaximumEntries = markStackMaximumEntries
+        self.lazySweepLogThresholdNanoseconds = lazySweepLogThresholdNanoseconds
+    }
+
+    /// The option keys `init(options:environment:)` accepts.
+    public static let optionKeys = ["gogc", "heap-limit", "min-heap", "sweep", "verify", "poison", "trace"]
+
+    /// Environment variables read by `init(options:environment:)`.
+    public static let environmentKeys = ["HEAPLAB_GOGC", "HEAPLAB_MEMLIMIT", "HEAPLAB_GCTRACE"]
+
+    /// Makes a configuration from the runner's options, over the environment, over the defaults.
+    ///
+    /// Options (values are strings, as typed on the command line):
+    /// - `gogc`: a percentage >= 0, or `off`.
+    /// - `heap-limit`: bytes, with an optional suffix `KiB`, `MiB` or `GiB` (`512MiB`), or `off`.
+    /// - `min-heap`: bytes, same syntax, >= 0.
+    /// - `sweep`: `eager` or `lazy`.
+    /// - `verify`, `poison`, `trace`: `on`/`off` (also `1`/`0`, `true`/`false`).
+    ///
+    /// Environment: `HEAPLAB_GOGC` (as `gogc`), `HEAPLAB_MEMLIMIT` (as `heap-limit`), `HEAPLAB_GCTRACE=1`
+    /// (as `trace=on`). The default `environment` is the process's.
+    ///
+    /// - Throws: `ParameterError` naming the key and the accepted values, for an unknown key or a bad value
+    ///   (in an option or in the environment).
+    public init(options: [String: String],
+                environment: [String: String] = GCConfiguration.processEnvironment()) throws(ParameterError) {
+        self.init()
+        if let v = environment["HEAPLAB_GOGC"] { gogc = try Self.parseGOGC(v, key: "HEAPLAB_GOGC") }
+        if let v = environment["HEAPLAB_MEMLIMIT"] { heapLimitBytes = try Self.parseLimit(v, key: "HEAPLAB_MEMLIMIT") }
+        if let v = environment["HEAPLAB_GCTRACE"] { trace = try Self.parseSwitch(v, key: "HEAPLAB_GCTRACE") }
+        for key in options.keys.sorted() {
+            let value = options[key]!
+            switch key {
+            case "gogc": gogc = try Self.parseGOGC(value, key: key)
+            case "heap-limit": heapLimitBytes = try Self.parseLimit(value, key: key)
+            case "min-heap": minimumHeapBytes = try Self.parseBytes(value, key: key)
+            case "sweep":
+                guard let mode = SweepMode(rawValue: value) else {
+                    throw ParameterError("gc: sweep must be eager or lazy (got '\(value)')")
+                }
+                sweepMode = mode
+            case "verify": verifyAfterEveryCycle = try Self.parseSwitch(value, key: key)
+            case "poison": poisonFreedCells = try Self.parseSwitch(value, key: key)
+            case "trace": trace = try Self.parseSwitch(value, key: key)
+            default:
+                throw ParameterError("gc: unknown option '\(key)' (known: \(Self.optionKeys.joined(separator: ", ")))")
+            }
+        }
+    }
+
+    /// The values of `environmentKeys` in this process's environment.
+    public static func processEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        for key in environmentKeys {
+            if let v = getenv(key) { result[key] = String(cString: v) }
+        }
+        return result
+    }
+
+    /// The settings as strings, for `RunReport.managerConfiguration` (keys as in `init(options:)`).
+    public var dictionary: [String: String] {
+        ["gogc": gogc.map(String.init) ?? "off",
+         "heap-limit": heapLimitBytes.map(String.init) ?? "off",
+         "min-heap": String(minimumHeapBytes),
+         "sweep": sweepMode.rawValue,
+         "verify": verifyAfterEveryCycle ? "on" : "off",
+         "poison": poisonFreedCells ? "on" : "off",
+         "trace": trace ? "on" : "off"]
+    }
+
+    // MARK: parsing
+
+    static func parseGOGC(_ text: String, key: String) throws(ParameterError) -> Int? {
+        if text.lowercased() == "off" { return nil }
+        guard let v = Int(text), v >= 0, v <= 1_000_000 else {
+            throw ParameterError("gc: \(key) must be a percentage from 0 to 1000000, or off (got '\(text)')")
+        }
+        return v
+    }
+
+    static func parseLimit(_ text: String, key: String) throws(ParameterError) -> Int? {
+        if text.lowercased() == "off" { return nil }
+        let v = try parseBytes(text, key: key)
+        guard v > 0 else { throw ParameterError("gc: \(key) must be positive, or off (got '\(text)')") }
+        return v
+    }
+
+    static func parseSwitch(_ text: String, key: String) throws(ParameterError) -> Bool {
+        switch text.lowercased() {
+        case "1", "on", "true", "yes": return true
+        case "0", "off", "false", "no": return false
+        default: throw ParameterError("gc: \(key) must be on or off (got '\(text)')")
+        }
+    }
+
+    /// Parses a byte count: decimal digits with an optional suffix `B`, `KiB`, `MiB`, `GiB` (powers of 1024).
+    ///
+    /// - Throws: `ParameterError` for anything else, a negative number, or a value above 2^50 bytes (1 PiB).
+    public static func parseBytes(_ text: String, key: String) throws(ParameterError) -> Int {
+        let units: [(String, Int)] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("B", 1)]
+        var digits = Substring(text.trimmingSpaces)
+        var scale = 1
+        for (suffix, factor) in units where digits.hasSuffix(suffix) {
+            digits = digits.dropLast(suffix.count)
+            scale = factor
+            break
+        }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(digits) else {
+            throw ParameterError("gc: \(key) must be a byte count such as 67108864, 512KiB, 64MiB or 2GiB (got '\(text)')")
+        }
+        let (bytes, overflow) = n.multipliedReportingOverflow(by: scale)
+        guard !overflow, bytes <= 1 << 50 else {
+            throw ParameterError("gc: \(key) is too large (got '\(text)', at most 1 PiB)")
+        }
+        return bytes
+    }
+}
+
+extension String {
+    fileprivate var trimmingSpaces: Substring {
+        var s = Substring(self)
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " { s = s.dropLast() }
+        return s
+    }
+}

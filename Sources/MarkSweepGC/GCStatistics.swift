@@ -1,0 +1,28 @@
+/// Cumulative counters of a heap's collections. Read through `GCHeap.statistics()`.
+@usableFromInline
+struct GCStatistics {
+    var cycles = 0
+    var totalPauseNanoseconds: UInt64 = 0
+    var maxPauseNanoseconds: UInt64 = 0
+    var totalRootsNanoseconds: UInt64 = 0
+    var totalMarkNanoseconds: UInt64 = 0
+    var totalSweepNanoseconds: UInt64 = 0
+    var objectsMarkedTotal = 0
+    var bytesMarkedTotal = 0
+    var objectsFreedTotal = 0
+    /// Time spent sweeping outside pauses, on the allocation slow path (lazy mode).
+    var lazySweepNanoseconds: UInt64 = 0
+    var lazySweptBlocks = 0
+    var markStackOverflowRecoveries = 0
+    /// Collections forced by the heap limit.
+    var limitCollections = 0
+    var outOfMemoryErrors = 0
+
+    /// Bytes marked per second of mark phase, over all cycles (0 before any marking).
+    var markRateBytesPerSecond: Double {
+        totalMarkNanoseconds == 0 ? 0 : Double(bytesMarkedTotal) / (Double(totalMarkNanoseconds) / 1e9)
+    }
+    var markRateObjectsPerSecond: Double {
+        totalMarkNanoseconds == 0 ? 0 : Double(objectsMarkedTotal) / (Double(totalMarkNanoseconds) / 1e9)
+    }
+}

@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HeapLabCore
+
+/// The per-cycle trace line (`HEAPLAB_GCTRACE=1` or the `trace` option), in the spirit of Go's
+/// GODEBUG=gctrace=1. Format (documented in Docs/Internals.md, "The trace line"):
+///
+///     gc 12 @1.234s 3%: 0.000+0.004+1.250+0.870 ms fin+roots+mark+sweep, 17.1->8.3->8.0 MiB, 16.0 MiB goal, 131073 objects, 250004 freed, eager pacer
+enum GCTrace {
+    static func line(for event: PauseEvent, heapCreated: UInt64, totalPauseNanoseconds: UInt64,
+                     footprintBytes: Int, goalBytes: Int, sweepMode: SweepMode, reason: String) -> String {
+        func ms(_ name: String) -> String {
+            let ns = event.phases.first(where: { $0.name == name })?.nanoseconds ?? 0
+            return fixed(Double(ns) / 1e6, 3)
+        }
+        func mib(_ bytes: Int) -> String { fixed(Double(bytes) / 1_048_576, 1) }
+        let sinceStart = event.endNanoseconds &- heapCreated
+        let percent = sinceStart == 0 ? 0 : Int((Double(totalPauseNanoseconds) / Double(sinceStart) * 100).rounded())
+        let goal = goalBytes == Int.max ? "unbounded" : "\(mib(goalBytes)) MiB"
+        return "gc \(event.cycle) @\(fixed(Double(sinceStart) / 1e9, 3))s \(percent)%: "
+            + "\(ms("finish-sweep"))+\(ms("roots"))+\(ms("mark"))+\(ms("sweep")) ms fin+roots+mark+sweep, "
+            + "\(mib(event.heapBytesBefore))->\(mib(footprintBytes))->\(mib(event.bytesMarked)) MiB, \(goal) goal, "
+            + "\(event.objectsMarked) objects, \(event.cellsFreed) freed, \(sweepMode.rawValue) \(reason)"
+    }
+
+    /// `value` with exactly `digits` decimals (no Foundation formatting on this path).
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = Int((value * scale).rounded())
+        let whole = scaled / Int(scale), fraction = scaled % Int(scale)
+        var f = String(fraction)
+        while f.count < digits { f = "0" + f }
+        return digits == 0 ? String(whole) : "\(whole).\(f)"
+    }
+
+    static func write(_ line: String) {
+        // write(2) on file descriptor 2: unbuffered, so lines interleave correctly with the program's own
+        // stderr output, and no shared C `FILE *` is touched.
+        var text = line + "\n"
+        text.withUTF8 { bytes in _ = Glibc.write(2, bytes.baseAddress, bytes.count) }
+    }
+}

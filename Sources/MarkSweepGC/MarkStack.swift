@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The marker's explicit work list of objects marked but not yet scanned. Marking never recurses, so the depth
+/// of the object graph (a 10-million-node list) costs mark-stack entries, never native stack.
+///
+/// The stack grows by doubling (malloc'd memory, outside the heap and its limit). Growth can fail: the system
+/// refuses memory, or the stack reached `maximumEntries` (tests set it small to exercise this). Then the push
+/// is dropped and `overflowed` set: the object stays marked but unscanned, and the marker recovers by rescanning
+/// the heap for marked objects with unmarked children (see `GCHeap.recoverFromMarkStackOverflow`).
+@usableFromInline
+struct MarkStack {
+    @usableFromInline var entries: UnsafeMutablePointer<UnsafeMutableRawPointer>
+    @usableFromInline var count = 0
+    @usableFromInline var capacity: Int
+    /// The most entries the stack may grow to.
+    @usableFromInline var maximumEntries: Int
+    /// Set when a push was dropped; cleared by the recovery scan.
+    @usableFromInline var overflowed = false
+    /// Overflows since the heap was made.
+    @usableFromInline var overflowCount = 0
+
+    init(initialCapacity: Int = 4096, maximumEntries: Int) {
+        capacity = min(initialCapacity, max(1, maximumEntries))
+        self.maximumEntries = max(1, maximumEntries)
+        // malloc, not `allocate`, because `grow` reallocs it.
+        guard let raw = malloc(capacity * MemoryLayout<UnsafeMutableRawPointer>.stride) else {
+            fatalError("gc: cannot allocate the initial mark stack (\(capacity) entries)")
+        }
+        entries = raw.bindMemory(to: UnsafeMutableRawPointer.self, capacity: capacity)
+    }
+
+    @inlinable @inline(__always)
+    var isEmpty: Bool { count == 0 }
+
+    @inlinable @inline(__always)
+    mutating func push(_ object: UnsafeMutableRawPointer) {
+        if _slowPath(count == capacity) {
+            guard grow() else {
+                overflowed = true
+                overflowCount += 1
+                return
+            }
+        }
+        // Invariant: count < capacity here.
+        entries[count] = object
+        count &+= 1
+    }
+
+    @inlinable @inline(__always)
+    mutating func pop() -> UnsafeMutableRawPointer? {
+        guard count > 0 else { return nil }
+        count &-= 1
+        return entries[count]
+    }
+
+    /// Doubles the capacity (up to `maximumEntries`); false when that is impossible.
+    @usableFromInline @inline(never)
+    mutating func grow() -> Bool {
+        let newCapacity = min(capacity * 2, maximumEntries)
+        guard newCapacity > capacity,
+              let raw = realloc(entries, newCapacity * MemoryLayout<UnsafeMutableRawPointer>.stride) else { return false }
+        // realloc kept the first `count` entries; the memory stays bound to UnsafeMutableRawPointer.
+        entries = raw.assumingMemoryBound(to: UnsafeMutableRawPointer.self)
+        capacity = newCapacity
+        return true
+    }
+
+    func deallocate() { Glibc.free(entries) }
+}

@@ -1,0 +1,137 @@
+internal import CMarkSweepGC
+
+/// The mark phase: find every object reachable from the roots, with an explicit stack.
+///
+/// Tri-colour terms: an object is white while its mark bit is clear, grey once marked and on the mark stack,
+/// black once popped and its slots scanned. Marking ends when no grey object is left; every white object is
+/// then garbage.
+///
+/// Prefetching: an object popped from the mark stack is not scanned at once; it goes through a small FIFO
+/// (`prefetchDistance` entries) and its cache line is prefetched as it enters, so by the time it is scanned its
+/// header and slots are (usually) in cache. Marking a large heap is bound by cache misses on the objects it
+/// visits; overlapping them this way is the "buffered prefetch on grey" of Garner, Blackburn and Frampton,
+/// "Effective Prefetch for Mark-Sweep Garbage Collection" (ISMM 2007).
+extension GCHeap {
+    /// Step 3: marks and pushes every object held by the shadow stack and the global roots.
+    func markRoots(_ counts: inout MarkCounts) {
+        var stack = markStack
+        defer { markStack = stack }
+        for i in 0..<roots.count {
+            if let object = roots.entries[i] { markObject(object, &stack, &counts) }
+        }
+        for case let object? in globalRoots.slots { markObject(object, &stack, &counts) }
+    }
+
+    /// Step 4: drains the mark stack; then, while a push was dropped because the stack could not grow,
+    /// rescans the heap for marked objects with unmarked children.
+    func markHeap(_ counts: inout MarkCounts) {
+        var stack = markStack
+        defer { markStack = stack }
+        drain(&stack, &counts)
+        while stack.overflowed {
+            stack.overflowed = false
+            stats.markStackOverflowRecoveries += 1
+            rescanMarkedObjects(&stack, &counts)
+        }
+    }
+
+    /// Marks `object` if it is not marked yet, counts it, and pushes it when it has slots to scan.
+    ///
+    /// The object's block is found by masking its address; the first word there says whether it is a small
+    /// block (mark bit in the side bitmap) or a large object's descriptor (mark flag in the descriptor).
+    @inline(__always)
+    func markObject(_ object: UnsafeMutableRawPointer, _ stack: inout MarkStack, _ counts: inout MarkCounts) {
+        if checkReferences, let problem = referenceProblem(GCRef(object)) {
+            preconditionFailure("gc: marking found a reference that is not a live object: \(problem)")
+        }
+        let base = HeapLayout.blockBase(of: object)
+        if base.load(as: UInt32.self) == HeapLayout.smallBlockKind {
+            let block = Block(base: base)
+            // Invariant: `object` is the start of a cell of `block` (references only ever point at headers).
+            guard block.testAndSetMark(object) else { return }
+            counts.objects &+= 1
+            counts.bytes &+= block.header.pointee.cellBytes
+        } else {
+            assert(base.load(as: UInt32.self) == HeapLayout.largeObjectKind, "gc: \(object) is neither in a block nor a large object")
+            // Invariant: a reference that is not in a small block is a large object, whose descriptor (bound
+            // to LargeObjectHeader when it was mapped) starts at the block-aligned base; asserted above.
+            let d = base.assumingMemoryBound(to: LargeObjectHeader.self)
+            guard d.pointee.marked == 0 else { return }
+            d.pointee.marked = 1
+            counts.objects &+= 1
+            counts.bytes &+= d.pointee.objectBytes
+        }
+        // Pushed without reading its header: that read is a likely cache miss, and `drain` prefetches the
+        // object before it scans it.
+        stack.push(object)
+    }
+
+    /// Scans the slots of `object`, marking its children.
+    @inline(__always)
+    func scanObject(_ object: UnsafeMutableRawPointer, _ stack: inout MarkStack, _ counts: inout MarkCounts) {
+        // Invariant: `object` is a marked live object (only those are pushed or rescanned), so its header is
+        // valid and its `slots` words after the header lie inside its cell or mapping. Debug builds check every
+        // child below (`checkReferences`) before following it.
+        let slots = ObjectHeader(bits: object.load(as: UInt64.self)).referenceSlots
+        var slot = object + ObjectHeader.bytes
+        let end = slot + slots &* 8
+        while slot < end {
+            if let child = slot.load(as: UnsafeMutableRawPointer?.self) { markObject(child, &stack, &counts) }
+            slot += 8
+        }
+    }
+
+    /// Objects between the mark stack and the scanner, each prefetched as it enters.
+    static let prefetchDistance = 8
+
+    func drain(_ stack: inout MarkStack, _ counts: inout MarkCounts) {
+        // A ring of `prefetchDistance` entries on the native stack (a tuple), indexed modulo its size.
+        var ring: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?,
+                   UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?)
+            = (nil, nil, nil, nil, nil, nil, nil, nil)
+        var head = 0, tail = 0  // entries are ring[head..<tail], modulo 8
+        withUnsafeMutableBytes(of: &ring) { raw in
+            let slots = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UnsafeMutableRawPointer.self)
+            while true {
+                while tail &- head < GCHeap.prefetchDistance, let object = stack.pop() {
+                    heaplab_prefetch(object)
+                    slots[tail & 7] = object
+                    tail &+= 1
+                }
+                guard head != tail else { return }
+                let object = slots[head & 7]
+                head &+= 1
+                scanObject(object, &stack, &counts)
+            }
+        }
+    }
+
+    /// Mark-stack overflow recovery: every marked object is scanned again, so an object that was marked but
+    /// dropped from the full stack gets its children marked. Scanning an object whose children are all marked
+    /// does nothing, so repeating this until no push is dropped is correct, if slow. (Boehm GC recovers the
+    /// same way.)
+    func rescanMarkedObjects(_ stack: inout MarkStack, _ counts: inout MarkCounts) {
+        for c in 0..<SizeClasses.count {
+            for block in classBlocks[c] {
+                let h = block.header.pointee
+                var cell = block.firstCell
+                for _ in 0..<h.cellCount {
+                    if block.isMarked(cell) {
+                        scanObject(cell, &stack, &counts)
+                        drain(&stack, &counts)
+                    }
+                    cell += h.cellBytes
+                }
+            }
+        }
+        var cursor = largeObjects.head
+        while let base = cursor {
+            let d = base.assumingMemoryBound(to: LargeObjectHeader.self)
+            cursor = d.pointee.next
+            if d.pointee.marked != 0 {
+                scanObject(base + LargeObjectSpace.objectOffset, &stack, &counts)
+                drain(&stack, &counts)
+            }
+        }
+    }
+}

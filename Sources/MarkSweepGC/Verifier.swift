@@ -1,0 +1,185 @@
+/// The heap verifier: an independent walk over every block and large object that checks the invariants the
+/// collector relies on. Tests run it after every collection (`GCConfiguration.verifyAfterEveryCycle`).
+///
+/// What it checks:
+/// - every block owned by a size class: its header (kind, class, cell size and count, list position);
+/// - free lists (the blocks' and the allocator's): every entry a cell start of its block, none twice, no
+///   cycle, none holding an object header, the count as recorded, the poison intact (when poisoning);
+/// - every allocated cell: a valid header whose shape belongs to the block's size class, and every non-nil
+///   slot of a live object pointing at a live object;
+/// - mark bits: all clear in swept blocks (between cycles, marks must not leak into the next one); in blocks
+///   waiting for a lazy sweep, set only on allocated cells;
+/// - pool blocks marked free, the blocks-in-use count, every large object's descriptor and list links;
+/// - that the heap in use equals the sum of live cells and large objects;
+/// - reachability, by its own traversal (not the marker's): no object reachable from the roots is a free
+///   cell, in a free block, or unmarked in a block waiting for its sweep.
+extension GCHeap {
+    /// Checks the heap and returns a description of every problem found (empty when the heap is sound).
+    /// Costs a walk of the whole heap and a traversal of everything reachable, with a hash set of addresses.
+    public func verify() -> [String] {
+        var problems: [String] = []
+        func fail(_ message: String) { if problems.count < 100 { problems.append(message) } }
+        var inUse = 0
+        var blocksSeen = 0
+
+        for c in 0..<SizeClasses.count {
+            let cellBytes = cellBytesOfClass[c]
+            for (i, b) in classBlocks[c].enumerated() {
+                blocksSeen += 1
+                let h = b.header.pointee
+                let name = "block \(b.base) (class \(c), \(cellBytes)-byte cells)"
+                guard blockSpace.contains(b.base), h.kind == HeapLayout.smallBlockKind, Int(h.sizeClass) == c,
+                      h.cellBytes == cellBytes,
+                      h.cellCount == (HeapLayout.blockBytes - Block.firstCellOffset) / cellBytes else {
+                    fail("\(name): bad header \(h)")
+                    continue
+                }
+                if h.indexInClass != i { fail("\(name): indexInClass \(h.indexInClass), is at \(i)") }
+
+                // Free cells: the free list and the bump range -- the allocator's when this is the allocation
+                // block, else the block's own.
+                let isAllocationBlock = allocationBlocks[c] == b
+                var free = Set<Int>()
+                var cursor = isAllocationBlock ? allocators[c].freeList : h.freeList
+                var bumpFrom = h.bumpFrom
+                if isAllocationBlock {
+                    if h.freeList != nil || h.bumpFrom != nil { fail("\(name): allocation block still holds its free cells") }
+                    let a = allocators[c]
+                    bumpFrom = a.bumpCursor < a.bumpLimit ? UnsafeMutableRawPointer(bitPattern: a.bumpCursor) : nil
+                    if a.bumpLimit != 0 && a.bumpLimit != UInt(bitPattern: b.cellsEnd) { fail("\(name): bump limit is not the block's end") }
+                } else if h.freeList != nil && h.bumpFrom != nil {
+                    fail("\(name): has both a free list and a bump range")
+                }
+                if let from = bumpFrom {
+                    if !b.isCellStart(from) {
+                        fail("\(name): bump range starts at \(from), not at a cell")
+                    } else {
+                        // Cells above the bump start were never handed out since the block was empty: free, with
+                        // whatever an earlier life left in them (poison, when poisoning).
+                        for index in (from - b.firstCell) / cellBytes..<h.cellCount {
+                            free.insert(index)
+                            if poisonFreedCells, let word = Poison.firstDamagedWord(b.cell(index), cellBytes: cellBytes) {
+                                fail("\(name): free cell \(index) lost its poison at word \(word) (written after it was freed)")
+                            }
+                        }
+                    }
+                }
+                while let cell = cursor {
+                    guard Block(containing: cell) == b, b.isCellStart(cell) else {
+                        fail("\(name): free-list entry \(cell) is not a cell of this block")
+                        break
+                    }
+                    let index = (cell - b.firstCell) / cellBytes
+                    guard free.insert(index).inserted else {
+                        // (A free-list cell inside the bump range is counted twice too.)
+                        fail("\(name): free list visits cell \(index) twice (a cycle)")
+                        break
+                    }
+                    if ObjectHeader(bits: cell.load(as: UInt64.self)).isObject {
+                        fail("\(name): free cell \(index) holds an object header")
+                    }
+                    if poisonFreedCells, let word = Poison.firstDamagedWord(cell, cellBytes: cellBytes) {
+                        fail("\(name): free cell \(index) lost its poison at word \(word) (written after it was freed)")
+                    }
+                    cursor = cell.load(as: UnsafeMutableRawPointer?.self)
+                }
+                if !isAllocationBlock && free.count != h.freeCount {
+                    fail("\(name): free list has \(free.count) cells, freeCount says \(h.freeCount)")
+                }
+
+                // Every cell: allocated cells hold valid objects; marks as the block's state allows.
+                for index in 0..<h.cellCount {
+                    let cell = b.firstCell + index * cellBytes
+                    let marked = b.isMarked(cell)
+                    if free.contains(index) {
+                        if marked { fail("\(name): free cell \(index) is marked") }
+                        continue
+                    }
+                    let header = ObjectHeader(bits: cell.load(as: UInt64.self))
+                    if !header.isObject {
+                        // Not on a free list and not an object: only possible for cells an unswept block
+                        // will relink; anywhere else it is a lost cell.
+                        fail("\(name): cell \(index) is neither on the free list nor an object (0x\(String(header.bits, radix: 16)))")
+                        continue
+                    }
+                    if header.objectBytes > cellBytes || (c > 0 && header.objectBytes <= cellBytesOfClass[c - 1]) {
+                        fail("\(name): cell \(index) holds a \(header.objectBytes)-byte object, wrong class")
+                        continue
+                    }
+                    if !h.needsSweep && marked { fail("\(name): mark bit of cell \(index) set between cycles") }
+                    let live = !h.needsSweep || marked
+                    if live {
+                        inUse += cellBytes
+                        checkSlots(of: cell, header, fail)
+                    }
+                }
+                // Bits set at addresses that are not cell starts would mark nothing and leak into a later cycle.
+                if !h.needsSweep && b.hasAnyMark() { fail("\(name): mark bits set between cycles") }
+            }
+        }
+        if blocksSeen != blockSpace.blocksInUse {
+            fail("block space counts \(blockSpace.blocksInUse) blocks in use, size classes own \(blocksSeen)")
+        }
+        for b in blockSpace.residentPool where b.header.pointee.kind != HeapLayout.freeBlockKind {
+            fail("pool block \(b.base) is not marked free")
+        }
+        for c in 0..<SizeClasses.count where allocationBlocks[c] == nil
+            && (allocators[c].freeList != nil || allocators[c].bumpCursor < allocators[c].bumpLimit) {
+            fail("class \(c) has free cells in its allocator but no allocation block")
+        }
+
+        // Large objects.
+        var cursor = largeObjects.head
+        var previous: UnsafeMutableRawPointer? = nil
+        var largeCount = 0
+        while let base = cursor {
+            largeCount += 1
+            let d = base.assumingMemoryBound(to: LargeObjectHeader.self).pointee
+            let object = base + LargeObjectSpace.objectOffset
+            let header = ObjectHeader(bits: object.load(as: UInt64.self))
+            if d.kind != HeapLayout.largeObjectKind || d.previous != previous || !header.isObject
+                || header.objectBytes != d.objectBytes || d.marked != 0 {
+                fail("large object \(object): bad descriptor or header (\(d), header 0x\(String(header.bits, radix: 16)))")
+            } else {
+                inUse += d.objectBytes
+                checkSlots(of: object, header, fail)
+            }
+            previous = base
+            cursor = d.next
+            if largeCount > largeObjects.count { fail("large-object list longer than its count (a cycle?)"); break }
+        }
+        if largeCount != largeObjects.count { fail("large-object list has \(largeCount) objects, count says \(largeObjects.count)") }
+
+        if inUse != inUseBytes { fail("heap in use is \(inUseBytes) bytes, but live cells and large objects add up to \(inUse)") }
+
+        // Reachability, by a traversal of our own.
+        var visited = Set<UInt>()
+        var stack: [UnsafeMutableRawPointer] = []
+        for i in 0..<roots.count { if let r = roots.entries[i] { stack.append(r) } }
+        for case let r? in globalRoots.slots { stack.append(r) }
+        while let object = stack.popLast() {
+            guard visited.insert(UInt(bitPattern: object)).inserted else { continue }
+            if let problem = referenceProblem(GCRef(object)) {
+                fail("reachable from the roots: \(problem)")
+                continue
+            }
+            let header = ObjectHeader(bits: object.load(as: UInt64.self))
+            for s in 0..<header.referenceSlots {
+                if let child = object.load(fromByteOffset: 8 + s * 8, as: UnsafeMutableRawPointer?.self) {
+                    stack.append(child)
+                }
+            }
+        }
+        return problems
+    }
+
+    /// Checks that every non-nil slot of the live object at `object` points at a live object.
+    private func checkSlots(of object: UnsafeMutableRawPointer, _ header: ObjectHeader, _ fail: (String) -> Void) {
+        for s in 0..<header.referenceSlots {
+            guard let child = object.load(fromByteOffset: 8 + s * 8, as: UnsafeMutableRawPointer?.self) else { continue }
+            if let problem = referenceProblem(GCRef(child)) {
+                fail("slot \(s) of live object \(object): \(problem)")
+            }
+        }
+    }
+}
