@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "SystemHeaps", targets: ["SystemHeaps"]),
         .library(name: "Workloads", targets: ["Workloads"]),
         .library(name: "HeapLabReport", targets: ["HeapLabReport"]),
+        .library(name: "ScopedArena", targets: ["ScopedArena"]),
+        .library(name: "ScopedArenaLifetimes", targets: ["ScopedArenaLifetimes"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -34,6 +36,15 @@ let package = Package(
         .target(name: "Workloads", dependencies: ["HeapLabCore"]),
         .target(name: "HeapLabReport", dependencies: ["HeapLabCore"]),
 
+        // MARK: ScopedArena (the arena; its compile-time lifetimes tier needs the experimental Lifetimes feature,
+        // so it has a target of its own and the rest of the package needs no experimental feature)
+        .target(name: "ScopedArena", dependencies: ["HeapLabCore"]),
+        .target(
+            name: "ScopedArenaLifetimes",
+            dependencies: ["ScopedArena", "HeapLabCore"],
+            swiftSettings: [.enableExperimentalFeature("Lifetimes")]
+        ),
+
         // MARK: the runner
         .executableTarget(
             name: "heaplab",
@@ -49,12 +60,16 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SystemHeaps", "HeapLabCore"]),
         .testTarget(name: "HeapLabReportTests", dependencies: ["HeapLabReport", "HeapLabCore"]),
         .testTarget(name: "heaplabTests", dependencies: ["heaplab", "HeapLabCore"]),
+        .testTarget(
+            name: "ScopedArenaTests",
+            dependencies: ["ScopedArena", "ScopedArenaLifetimes", "HeapLabCore", "Workloads", "SystemHeaps"]
+        ),
 
         // MARK: benchmarks (package-benchmark; `swift package benchmark`, see scripts/bench.sh)
         .executableTarget(
             name: "HeapLabBenchmarks",
             dependencies: [
-                "HeapLabCore", "SystemHeaps", "Workloads",
+                "HeapLabCore", "SystemHeaps", "Workloads", "ScopedArena",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/HeapLabBenchmarks",
