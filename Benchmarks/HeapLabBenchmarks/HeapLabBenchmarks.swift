@@ -4,6 +4,7 @@ import SystemHeaps
 import Workloads
 
 let benchmarks: @Sendable () -> Void = {
+    registerArenaBenchmarks()
     Benchmark("GCBench small / malloc") { benchmark in
         let bench = try GCBench.make(testSize: true)
         for _ in benchmark.scaledIterations {

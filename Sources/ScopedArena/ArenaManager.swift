@@ -62,23 +62,38 @@ public final class ArenaManager: MemoryManager {
 
     // MARK: objects
 
-    @inlinable
+    @inlinable @inline(__always)
     public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ArenaObject {
         // ObjectShape guarantees shape.bytes <= 1 GiB, so none of this overflows.
         let bytes = (ArenaManager.headerBytes &+ shape.bytes &+ 7) & ~7
         let p = try state.pointee.allocate(byteCount: bytes, alignment: 8)
         // Invariant: [p, p + bytes) is ours, 8-aligned, bytes a multiple of 8 and >= 8. Zero the slots and
-        // payload word by word (the contract promises nil slots and zero payload), then write the header.
-        var offset = ArenaManager.headerBytes
-        while offset < bytes {
-            p.storeBytes(of: 0 as UInt64, toByteOffset: offset, as: UInt64.self)
-            offset &+= 8
+        // payload (the contract promises nil slots and zero payload; reused chunks hold old data or poison),
+        // then write the header. Small objects get straight-line stores: a loop here becomes a memset call,
+        // which costs more than the allocation itself.
+        switch bytes {
+        case 8: break
+        case 16: p.storeBytes(of: 0 as UInt64, toByteOffset: 8, as: UInt64.self)
+        case 24:
+            p.storeBytes(of: 0 as UInt64, toByteOffset: 8, as: UInt64.self)
+            p.storeBytes(of: 0 as UInt64, toByteOffset: 16, as: UInt64.self)
+        case 32:
+            p.storeBytes(of: 0 as UInt64, toByteOffset: 8, as: UInt64.self)
+            p.storeBytes(of: 0 as UInt64, toByteOffset: 16, as: UInt64.self)
+            p.storeBytes(of: 0 as UInt64, toByteOffset: 24, as: UInt64.self)
+        default: ArenaManager.zero(p + 8, byteCount: bytes &- 8)
         }
         p.storeBytes(of: UInt32(truncatingIfNeeded: shape.referenceSlots), as: UInt32.self)
         p.storeBytes(of: UInt32(truncatingIfNeeded: shape.payloadBytes), toByteOffset: 4, as: UInt32.self)
         allocations &+= 1
         bytesRequested &+= shape.bytes
         return ArenaObject(p)
+    }
+
+    /// Zeroes a larger object's slots and payload (out of line: rare in allocation-heavy workloads).
+    @usableFromInline @inline(never)
+    static func zero(_ p: UnsafeMutableRawPointer, byteCount: Int) {
+        p.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
     }
 
     @inlinable @inline(__always)
