@@ -115,11 +115,14 @@ struct BumpAllocator {
     /// Requests larger than this (including worst-case padding) are refused: no arena serves 1 TiB.
     @inlinable static var maximumRequestBytes: Int { 1 << 40 }
 
-    /// Mapping size of the next bump chunk: geometric, doubling per chunk in use, capped.
+    /// Mapping size of the next bump chunk: twice the current chunk, at least `initialChunkBytes`, capped at
+    /// `maximumChunkBytes`. Growing from the current chunk (not from a count of chunks) is what lets a loop
+    /// of resets settle: reset keeps the largest chunk, the next chunk is twice that, the next reset keeps
+    /// that one, until one chunk holds a whole iteration (or the cap is reached).
     @usableFromInline var nextChunkBytes: Int {
-        let shift = min(normalChunkCount, 40)
-        let (grown, overflow) = configuration.initialChunkBytes.multipliedReportingOverflow(by: 1 << shift)
-        return overflow ? configuration.maximumChunkBytes : min(grown, configuration.maximumChunkBytes)
+        guard let chunk = current else { return configuration.initialChunkBytes }
+        let doubled = chunk.byteCount > configuration.maximumChunkBytes / 2 ? configuration.maximumChunkBytes : chunk.byteCount * 2
+        return min(max(doubled, configuration.initialChunkBytes), configuration.maximumChunkBytes)
     }
 
     /// The slow path: validates the request, then serves it from a new bump chunk, or from a chunk of its own

@@ -181,6 +181,20 @@ final class ArenaTests: XCTestCase {
         arena.checkInvariants()
     }
 
+    func testLoopOfResetsSettlesOnOneChunkThatHoldsAWholeIteration() throws {
+        var arena = Arena(configuration: ArenaConfiguration(initialChunkBytes: 4096, maximumChunkBytes: 4 << 20))
+        var mapped: [Int] = []
+        for _ in 0..<12 {
+            for _ in 0..<(1 << 15) { _ = try arena.allocate(byteCount: 32, alignment: 8) }   // 1 MiB
+            arena.reset()
+            mapped.append(arena.statistics().chunksMapped)
+        }
+        XCTAssertEqual(mapped.last, mapped[mapped.count - 4], "no chunk mapped in the last iterations: \(mapped)")
+        XCTAssertEqual(arena.statistics().chunkCount, 1)
+        XCTAssertGreaterThanOrEqual(arena.statistics().heapBytes, 1 << 20)
+        arena.checkInvariants()
+    }
+
     func testLimitThrowsOnTheSlowPathAndTheArenaStaysUsable() throws {
         let limit = 64 << 10
         let arena = Arena(configuration: ArenaConfiguration(initialChunkBytes: 16 << 10, maximumChunkBytes: 16 << 10, limitBytes: limit))
