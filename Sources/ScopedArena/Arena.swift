@@ -206,8 +206,9 @@ public struct Arena: ~Copyable {
         state.pointee.statistics()
     }
 
-    /// Whether `[pointer, pointer + byteCount)` lies inside one chunk this arena is using. O(chunks); for tests
-    /// and debug checks. Never traps.
+    /// Whether `[pointer, pointer + byteCount)` lies in memory this arena handed out and has not freed (below
+    /// the bump pointer in the current chunk, or in an older chunk still in use). O(chunks); for tests and
+    /// debug checks. Never traps.
     public borrowing func contains(_ pointer: UnsafeRawPointer, byteCount: Int) -> Bool {
         state.pointee.contains(UnsafeMutableRawPointer(mutating: pointer), byteCount: byteCount)
     }

@@ -90,6 +90,14 @@ public final class ArenaManager: MemoryManager {
         return ArenaObject(p)
     }
 
+    /// Debug builds: traps unless `p` is an object this arena allocated and has not freed, which catches a
+    /// reference used after its scope ended. O(chunks), compiled out of release builds.
+    @inlinable @inline(__always)
+    func checkLive(_ p: UnsafeMutableRawPointer) {
+        assert(state.pointee.contains(p, byteCount: ArenaManager.headerBytes),
+               "arena: object at \(p) is not in memory the arena holds (used after its scope ended?)")
+    }
+
     /// Zeroes a larger object's slots and payload (out of line: rare in allocation-heavy workloads).
     @usableFromInline @inline(never)
     static func zero(_ p: UnsafeMutableRawPointer, byteCount: Int) {
@@ -104,11 +112,13 @@ public final class ArenaManager: MemoryManager {
 
     @inlinable
     public func shape(of object: ArenaObject) -> ObjectShape {
-        ObjectShape(referenceSlots: slotCount(object.address), payloadBytes: payloadCount(object.address))
+        checkLive(object.address)
+        return ObjectShape(referenceSlots: slotCount(object.address), payloadBytes: payloadCount(object.address))
     }
 
     @inlinable
     public func load(_ object: ArenaObject, slot: Int) -> ArenaObject? {
+        checkLive(object.address)
         checkSlot(slot, count: slotCount(object.address), manager: "arena")
         // Invariant: slot < count, so the 8 bytes at 8 + 8*slot lie inside the object.
         return object.address.load(fromByteOffset: 8 &+ slot &* 8, as: UnsafeMutableRawPointer?.self).map(ArenaObject.init)
@@ -116,6 +126,7 @@ public final class ArenaManager: MemoryManager {
 
     @inlinable
     public func store(_ object: ArenaObject, slot: Int, _ value: ArenaObject?) {
+        checkLive(object.address)
         checkSlot(slot, count: slotCount(object.address), manager: "arena")
         object.address.storeBytes(of: value?.address, toByteOffset: 8 &+ slot &* 8, as: UnsafeMutableRawPointer?.self)
     }
@@ -123,6 +134,7 @@ public final class ArenaManager: MemoryManager {
     @inlinable
     public func loadPayload<T: BitwiseCopyable>(_ object: ArenaObject, byteOffset: Int, as type: T.Type) -> T {
         let p = object.address
+        checkLive(p)
         checkPayload(byteOffset, size: MemoryLayout<T>.size, payloadBytes: payloadCount(p), manager: "arena")
         return p.loadUnaligned(fromByteOffset: 8 &+ slotCount(p) &* 8 &+ byteOffset, as: T.self)
     }
@@ -130,6 +142,7 @@ public final class ArenaManager: MemoryManager {
     @inlinable
     public func storePayload<T: BitwiseCopyable>(_ object: ArenaObject, byteOffset: Int, _ value: T) {
         let p = object.address
+        checkLive(p)
         checkPayload(byteOffset, size: MemoryLayout<T>.size, payloadBytes: payloadCount(p), manager: "arena")
         p.storeBytes(of: value, toByteOffset: 8 &+ slotCount(p) &* 8 &+ byteOffset, as: T.self)
     }

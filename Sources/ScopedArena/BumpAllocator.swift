@@ -407,11 +407,13 @@ struct BumpAllocator {
 
     // MARK: statistics and invariants
 
-    /// Whether `[p, p + byteCount)` lies inside the usable part of one in-use chunk (a bump chunk below the
-    /// cursor's chunk end, or a large chunk). O(chunks); for tests and debug checks.
+    /// Whether `[p, p + byteCount)` lies in memory handed out and not yet freed: below the cursor in the
+    /// current chunk, or inside an older bump chunk or a large chunk still in use. O(chunks); for tests and
+    /// debug checks.
     @usableFromInline
     func contains(_ p: UnsafeMutableRawPointer, byteCount: Int) -> Bool {
-        for head in [current, large] {
+        if let chunk = current, p >= chunk.start, byteCount <= cursor - p { return true }
+        for head in [current?.previous, large] {
             var list = head
             while let chunk = list {
                 if p >= chunk.start && byteCount <= chunk.end - p { return true }

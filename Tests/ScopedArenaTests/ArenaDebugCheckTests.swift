@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import HeapLabCore
 import ScopedArena
 
 /// Debug checks: poisoned freed memory, and generations that catch a stale pointer.
@@ -86,6 +87,11 @@ final class ArenaDebugCheckTests: XCTestCase {
         case "parent":
             let arena = Arena()
             try arena.withScope { _ in _ = try arena.allocate(byteCount: 8) }   // always traps
+        case "manager":
+            let m = ArenaManager()
+            _ = try m.allocate(ObjectShape(referenceSlots: 1, payloadBytes: 0))
+            let stale = try m.withScope { () throws(AllocationError) in try m.allocate(ObjectShape(referenceSlots: 1, payloadBytes: 0)) }
+            print(m.load(stale, slot: 0) as Any)   // traps in debug builds
         default:
             XCTFail("unknown trap \(which)")
         }
@@ -116,6 +122,16 @@ final class ArenaDebugCheckTests: XCTestCase {
         XCTAssertTrue(stderr.contains("ScopedArena: stale ArenaPointer<Int> used after its scope ended"), stderr)
         #else
         throw XCTSkip("the stale-pointer check is a debug-build assertion; release builds use isLive(_:)")
+        #endif
+    }
+
+    func testManagerObjectUsedAfterItsScopeTrapsInDebugBuilds() throws {
+        #if DEBUG
+        let (status, stderr) = try runTrapChild("manager")
+        XCTAssertNotEqual(status, 0, "the child must trap")
+        XCTAssertTrue(stderr.contains("(used after its scope ended?)"), stderr)
+        #else
+        throw XCTSkip("the manager's liveness check is a debug-build assertion")
         #endif
     }
 
