@@ -3,8 +3,8 @@
 /// Ending a scope frees exactly what was allocated after its mark (bytes after `cursor` in the mark's chunk,
 /// every chunk mapped later, every large chunk and every destructor registered later) and nothing before it,
 /// so a child scope never touches its parent's memory.
-@frozen
-public struct ScopeMark {
+@frozen @usableFromInline
+struct ScopeMark {
     @usableFromInline let chunk: Chunk?
     @usableFromInline let cursor: UnsafeMutableRawPointer
     @usableFromInline let limit: UnsafeMutableRawPointer
@@ -15,7 +15,7 @@ public struct ScopeMark {
     @usableFromInline let normalChunkCount: Int
     @usableFromInline let largeChunkCount: Int
     /// The depth the scope was opened at (its own depth is one more).
-    public let depth: Int
+    @usableFromInline let depth: Int
 
     @inlinable
     init(chunk: Chunk?, cursor: UnsafeMutableRawPointer, limit: UnsafeMutableRawPointer, large: Chunk?,
