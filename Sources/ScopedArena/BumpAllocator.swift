@@ -1,14 +1,10 @@
 import HeapLabCore
 import Synchronization
 
-/// Generations are unique across every arena of the process, so an `ArenaPointer` of one arena is never live
-/// in another.
+/// The last generation number handed out to any arena of the process. Generations are unique across every
+/// arena, so an `ArenaPointer` of one arena is never live in another. Arenas take them in blocks of
+/// `BumpAllocator.generationBlock`, so opening a scope needs no atomic operation.
 private let generationCounter = Atomic<UInt64>(0)
-
-@usableFromInline
-func nextGeneration() -> UInt64 {
-    generationCounter.add(1, ordering: .relaxed).newValue
-}
 
 /// The state of one arena: the bump pointer, the chunk lists, the scope stack, the destructors, the counters.
 ///
@@ -19,7 +15,7 @@ func nextGeneration() -> UInt64 {
 /// Invariants (checked by `checkInvariants()`, which tests call):
 /// - `cursor <= limit`; both lie in `current` (`current.start ... current.end`), or both equal the sentinel
 ///   `Chunk.pageBytes` address when there is no current chunk.
-/// - `depth == generations.count - 1`.
+/// - `0 <= depth < generationCapacity`; `generations[0...depth]` hold the generations of the open depths.
 /// - `heldBytes` is the sum of the mapping sizes of every chunk on the normal, large and spare lists;
 ///   `spareBytes` that of the spare list.
 /// - Memory in `[cursor, limit)` is unused; every allocation made since the last scope end or reset at this
@@ -57,8 +53,13 @@ struct BumpAllocator {
 
     /// Open scopes: 0 outside every scope.
     @usableFromInline var depth = 0
-    /// The generation of each open depth (index 0: the arena itself, renewed by reset).
-    @usableFromInline var generations: [UInt64]
+    /// The generation of each open depth (index 0: the arena itself, renewed by reset), in a buffer of
+    /// `generationCapacity` entries owned by this state (freed by `destroy`).
+    @usableFromInline var generations: UnsafeMutablePointer<UInt64>
+    @usableFromInline var generationCapacity: Int
+    /// Generations reserved from `generationCounter` and not used yet: `nextFreeGeneration..<generationBlockEnd`.
+    @usableFromInline var nextFreeGeneration: UInt64 = 0
+    @usableFromInline var generationBlockEnd: UInt64 = 0
     /// Newest registered destructor record, or nil.
     @usableFromInline var cleanups: UnsafeMutableRawPointer?
 
@@ -83,8 +84,9 @@ struct BumpAllocator {
         self.configuration = configuration
         cursor = Self.sentinel
         limit = Self.sentinel
-        generations = [nextGeneration()]
-        generations.reserveCapacity(16)
+        generationCapacity = 16
+        generations = .allocate(capacity: generationCapacity)
+        generations[0] = takeGeneration()
     }
 
     // MARK: allocation
@@ -259,6 +261,21 @@ struct BumpAllocator {
 
     // MARK: scopes
 
+    /// Generations taken from the process-wide counter at a time.
+    @inlinable static var generationBlock: UInt64 { 1 << 16 }
+
+    /// A generation number never used before by any arena of the process.
+    @usableFromInline
+    mutating func takeGeneration() -> UInt64 {
+        if nextFreeGeneration == generationBlockEnd {
+            let last = generationCounter.add(Self.generationBlock, ordering: .relaxed).newValue
+            nextFreeGeneration = last - Self.generationBlock + 1
+            generationBlockEnd = last + 1
+        }
+        defer { nextFreeGeneration &+= 1 }
+        return nextFreeGeneration
+    }
+
     /// Opens a scope: saves the position, pushes a fresh generation.
     @usableFromInline
     mutating func beginScope() -> ScopeMark {
@@ -266,8 +283,19 @@ struct BumpAllocator {
                              retiredUsedBytes: retiredUsedBytes, largeUsedBytes: largeUsedBytes,
                              normalChunkCount: normalChunkCount, largeChunkCount: largeChunkCount, depth: depth)
         depth &+= 1
-        generations.append(nextGeneration())
+        if depth == generationCapacity { growGenerations() }
+        // Invariant: depth < generationCapacity.
+        generations[depth] = takeGeneration()
         return mark
+    }
+
+    @usableFromInline
+    mutating func growGenerations() {
+        let grown = UnsafeMutablePointer<UInt64>.allocate(capacity: generationCapacity * 2)
+        grown.initialize(from: generations, count: generationCapacity)
+        generations.deallocate()
+        generations = grown
+        generationCapacity *= 2
     }
 
     /// Ends the innermost scope: runs its destructors, releases its chunks, poisons what it freed in the
@@ -285,30 +313,45 @@ struct BumpAllocator {
             release(chunk)
         }
         if current == mark.chunk {
+            // The scope stayed in the parent's chunk: give back what it bumped.
             if configuration.poisonsFreedMemory { Chunk.poison(from: mark.cursor, to: cursor) }
+            cursor = mark.cursor
+            limit = mark.limit
+        } else if mark.chunk == nil {
+            // The parent had no chunk yet: keep the scope's first chunk, emptied, as the parent's current chunk
+            // instead of releasing it, so a loop of scopes in a fresh arena does not take the slow path (and
+            // a spare) in every scope.
+            while let chunk = current, let older = chunk.previous {
+                current = older
+                release(chunk)
+            }
+            // Invariant: a scope that left the parent's chunk mapped at least one chunk, so current is set.
+            let first = current.unsafelyUnwrapped
+            if configuration.poisonsFreedMemory { Chunk.poison(from: first.start, to: first.end) }
+            cursor = first.start
+            limit = first.end
         } else {
             while let chunk = current, chunk != mark.chunk {
                 current = chunk.previous
                 release(chunk)
             }
             // The parent's chunk was left at mark.cursor; everything after it was this scope's or is unused.
-            if configuration.poisonsFreedMemory, mark.chunk != nil { Chunk.poison(from: mark.cursor, to: mark.limit) }
+            if configuration.poisonsFreedMemory { Chunk.poison(from: mark.cursor, to: mark.limit) }
+            cursor = mark.cursor
+            limit = mark.limit
         }
-        cursor = mark.cursor
-        limit = mark.limit
+        normalChunkCount = current == nil ? 0 : (current == mark.chunk ? mark.normalChunkCount : 1)
         retiredUsedBytes = mark.retiredUsedBytes
         largeUsedBytes = mark.largeUsedBytes
-        normalChunkCount = mark.normalChunkCount
         largeChunkCount = mark.largeChunkCount
         depth &-= 1
-        generations.removeLast()
         scopesEnded &+= 1
     }
 
     /// Whether a value stamped with `generation` at `stampDepth` is still allocated.
     @inlinable
     func isLive(generation: UInt64, depth stampDepth: Int) -> Bool {
-        stampDepth <= depth && generations[stampDepth] == generation
+        stampDepth >= 0 && stampDepth <= depth && generations[stampDepth] == generation
     }
 
     // MARK: destructors
@@ -385,14 +428,16 @@ struct BumpAllocator {
             cursor = kept.start
             limit = kept.end
         }
-        generations[0] = nextGeneration()
+        generations[0] = takeGeneration()
         resets &+= 1
     }
 
-    /// Runs every destructor and returns every chunk to the system (the arena's deinit).
+    /// Runs every destructor, returns every chunk to the system and frees the generation stack (the arena's
+    /// deinit). The state must not be used afterwards.
     @usableFromInline
     mutating func destroy() {
         runCleanups(until: nil)
+        defer { generations.deallocate() }
         for var list in [current, large, spares] {
             while let chunk = list {
                 list = chunk.previous
@@ -443,7 +488,7 @@ struct BumpAllocator {
         } else {
             precondition(cursor == Self.sentinel && limit == Self.sentinel, "ScopedArena invariant: no chunk but cursor moved")
         }
-        precondition(depth == generations.count - 1, "ScopedArena invariant: depth and generations disagree")
+        precondition(depth >= 0 && depth < generationCapacity, "ScopedArena invariant: depth outside the generation stack")
         var total = 0, spareTotal = 0
         var counts = [0, 0, 0]
         for (index, head) in [current, large, spares].enumerated() {

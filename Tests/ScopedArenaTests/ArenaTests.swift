@@ -158,6 +158,42 @@ final class ArenaTests: XCTestCase {
         arena.checkInvariants()
     }
 
+    func testScopesInAFreshArenaLeaveTheirFirstChunkToTheParent() throws {
+        let arena = Arena(configuration: ArenaConfiguration(initialChunkBytes: 4096, poisonsFreedMemory: true))
+        for _ in 0..<100 {
+            try arena.withScope { scope in
+                for _ in 0..<10 { _ = try scope.allocate(byteCount: 64) }
+            }
+        }
+        let s = arena.statistics()
+        XCTAssertEqual(s.chunksMapped, 1, "one chunk, kept by the root after the first scope")
+        XCTAssertEqual(s.chunkCount, 1)
+        XCTAssertEqual(s.spareChunkCount, 0)
+        XCTAssertEqual(s.liveBytes, 0)
+        arena.checkInvariants()
+        // A scope that grew past the first chunk leaves only the first one to the parent.
+        try arena.withScope { scope in
+            for _ in 0..<200 { _ = try scope.allocate(byteCount: 64) }
+        }
+        XCTAssertEqual(arena.statistics().chunkCount, 1)
+        XCTAssertEqual(arena.statistics().liveBytes, 0)
+        arena.checkInvariants()
+    }
+
+    func testDeepNestingGrowsTheGenerationStack() throws {
+        let arena = Arena()
+        func nest(_ arena: borrowing Arena, _ depth: Int) throws -> Int {
+            let p = try arena.make(depth)
+            guard depth < 40 else { return arena.statistics().scopeDepth }
+            let reached = try arena.withScope { scope in try nest(scope, depth + 1) }
+            XCTAssertTrue(arena.isLive(p))
+            XCTAssertEqual(arena[p], depth)
+            return reached
+        }
+        XCTAssertEqual(try nest(arena, 0), 40)
+        arena.checkInvariants()
+    }
+
     func testResetKeepsTheLargestChunkAndReusesIt() throws {
         var arena = Arena(configuration: ArenaConfiguration(initialChunkBytes: 4096, maximumChunkBytes: 1 << 20))
         for _ in 0..<3000 { _ = try arena.allocate(byteCount: 64) }
