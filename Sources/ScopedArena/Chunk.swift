@@ -51,16 +51,36 @@ struct Chunk: Equatable {
         return total & ~(pageBytes - 1)
     }
 
+    /// Chunks of at least this many bytes are aligned to it and offered to the kernel as transparent huge
+    /// pages (`MADV_HUGEPAGE`): one fault instead of 512 per 2 MiB, and far fewer TLB misses when a workload
+    /// walks what it built. Smaller chunks use plain pages.
+    @inlinable static var hugePageBytes: Int { 2 << 20 }
+
     /// Maps a fresh zero-filled chunk of `byteCount` bytes (a multiple of the page size), or nil when the
     /// system refuses.
     @usableFromInline static func map(byteCount: Int) -> Chunk? {
         assert(byteCount > headerBytes && byteCount % pageBytes == 0, "Chunk.map: byteCount must be whole pages")
-        guard let p = mmap(nil, byteCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+        let huge = byteCount >= hugePageBytes
+        // For a huge-page chunk, map one huge page more and trim, so the chunk starts on a 2 MiB boundary.
+        let (mapped, overflow) = byteCount.addingReportingOverflow(huge ? hugePageBytes : 0)
+        guard !overflow, let p = mmap(nil, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               p != MAP_FAILED else { return nil }
+        var base = p
+        if huge {
+            let aligned = (Int(bitPattern: p) + hugePageBytes - 1) & ~(hugePageBytes - 1)
+            base = UnsafeMutableRawPointer(bitPattern: aligned)!
+            let head = base - p, tail = mapped - head - byteCount
+            // Invariant: head and tail are whole pages outside [base, base + byteCount); unmapping them leaves
+            // exactly the chunk mapped.
+            if head > 0 { munmap(p, head) }
+            if tail > 0 { munmap(base + byteCount, tail) }
+            // Advice only: without transparent huge pages the chunk works the same with small pages.
+            _ = madvise(base, byteCount, MADV_HUGEPAGE)
+        }
         // Invariant: the mapping is byteCount bytes, page-aligned, so the 16 header bytes are in bounds.
-        let chunk = Chunk(p)
+        let chunk = Chunk(base)
         chunk.previous = nil
-        p.storeBytes(of: byteCount, toByteOffset: 8, as: Int.self)
+        base.storeBytes(of: byteCount, toByteOffset: 8, as: Int.self)
         return chunk
     }
 

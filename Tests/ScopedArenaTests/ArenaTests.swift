@@ -96,6 +96,16 @@ final class ArenaTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(arena.statistics().heapBytes, (1 << 20) + 65536)
     }
 
+    func testChunksOfTwoMiBOrMoreStartOnAHugePageBoundary() throws {
+        let arena = Arena()
+        let p = try arena.allocate(byteCount: 3 << 20, alignment: 64)
+        // A large request's chunk: the header takes the first 64 bytes of the 2 MiB-aligned mapping.
+        XCTAssertEqual((Int(bitPattern: p) - 64) % (2 << 20), 0)
+        p.initializeMemory(as: UInt8.self, repeating: 1, count: 3 << 20)   // every byte is mapped and writable
+        XCTAssertTrue(arena.contains(p, byteCount: 3 << 20))
+        arena.checkInvariants()
+    }
+
     func testNestedScopesFreeOnlyTheirOwnAllocations() throws {
         let arena = Arena(configuration: ArenaConfiguration(initialChunkBytes: 4096))
         let parent = try arena.allocate(byteCount: 100, alignment: 8)
