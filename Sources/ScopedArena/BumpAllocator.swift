@@ -76,7 +76,7 @@ struct BumpAllocator {
     @usableFromInline let configuration: ArenaConfiguration
 
     /// The non-null address `cursor` and `limit` hold before the first chunk exists: page-aligned, so a
-    /// zero-byte request with any allowed alignment fits, and never mapped by us, so nobody may touch it.
+    /// zero-byte request with any allowed alignment fits, and below Linux's mmap_min_addr, so never mapped.
     @inlinable static var sentinel: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: Chunk.pageBytes)! }
 
     @usableFromInline
@@ -134,7 +134,8 @@ struct BumpAllocator {
     mutating func allocateSlow(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         guard byteCount >= 0 else { throw .invalidRequest("byte count \(byteCount) is negative") }
         // A zero-byte request owns no memory: any aligned non-null address will do. The alignment value itself
-        // is such an address (never mapped, as the first page is not), and costs no chunk.
+        // is such an address; at most 4096, it lies below Linux's mmap_min_addr (64 KiB by default), so it is
+        // never mapped and a stray access faults. It costs no chunk.
         if byteCount == 0 { return UnsafeMutableRawPointer(bitPattern: alignment).unsafelyUnwrapped }
         let (needed, overflow) = byteCount.addingReportingOverflow(alignment &- 1)
         guard !overflow, needed <= Self.maximumRequestBytes else {
