@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "Workloads", targets: ["Workloads"]),
         .library(name: "HeapLabReport", targets: ["HeapLabReport"]),
         .library(name: "MarkSweepGC", targets: ["MarkSweepGC"]),
+        .library(name: "ScopedArena", targets: ["ScopedArena"]),
+        .library(name: "ScopedArenaLifetimes", targets: ["ScopedArenaLifetimes"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -38,11 +40,20 @@ let package = Package(
         .target(name: "CMarkSweepGC"),
         .target(name: "MarkSweepGC", dependencies: ["HeapLabCore", "CMarkSweepGC"]),
 
+        // MARK: ScopedArena (the arena; its compile-time lifetimes tier needs the experimental Lifetimes feature,
+        // so it has a target of its own and the rest of the package needs no experimental feature)
+        .target(name: "ScopedArena", dependencies: ["HeapLabCore"]),
+        .target(
+            name: "ScopedArenaLifetimes",
+            dependencies: ["ScopedArena", "HeapLabCore"],
+            swiftSettings: [.enableExperimentalFeature("Lifetimes")]
+        ),
+
         // MARK: the runner
         .executableTarget(
             name: "heaplab",
             dependencies: [
-                "HeapLabCore", "SystemHeaps", "Workloads", "HeapLabReport", "MarkSweepGC",
+                "HeapLabCore", "SystemHeaps", "Workloads", "HeapLabReport", "MarkSweepGC", "ScopedArena",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,12 +66,16 @@ let package = Package(
         .testTarget(name: "HeapLabReportTests", dependencies: ["HeapLabReport", "HeapLabCore", "Workloads", "SystemHeaps"]),
         .testTarget(name: "heaplabTests", dependencies: ["heaplab", "HeapLabCore", "HeapLabReport", "Workloads", "MarkSweepGC"]),
         .testTarget(name: "MarkSweepGCTests", dependencies: ["MarkSweepGC", "HeapLabCore", "Workloads", "SystemHeaps"]),
+        .testTarget(
+            name: "ScopedArenaTests",
+            dependencies: ["ScopedArena", "ScopedArenaLifetimes", "HeapLabCore", "Workloads", "SystemHeaps"]
+        ),
 
         // MARK: benchmarks (package-benchmark; `swift package benchmark`, see scripts/bench.sh)
         .executableTarget(
             name: "HeapLabBenchmarks",
             dependencies: [
-                "HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC",
+                "HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/HeapLabBenchmarks",

@@ -33,9 +33,10 @@ public protocol MemoryManager {
     /// Short stable name used in tables, JSON and on the command line (`malloc`, `arc`, `gc`, `arena`, ...).
     var name: String { get }
 
-    /// Whether dropping a structure (`dropTree`, `free`, a scope end) does real work whose duration should be
-    /// logged as a stall (malloc walking and freeing, an ARC release cascade, an arena freeing its chunks).
-    /// A collector's drops are free; its pauses are logged by the collector itself.
+    /// Whether `dropTree` and `free` do real work whose duration the workload should log as a stall at its
+    /// drop point (malloc walking and freeing, an ARC release cascade). A collector's drops are free (its
+    /// pauses are logged by the collector itself); so are an arena's, whose bulk free happens at the scope end
+    /// and is logged by the arena as a stall labelled "scope".
     var dropsStall: Bool { get }
 
     /// Whether memory comes back only when the scope it was allocated in ends (an arena): `dropTree` and `free`

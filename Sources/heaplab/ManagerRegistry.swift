@@ -1,5 +1,6 @@
 import HeapLabCore
 import MarkSweepGC
+import ScopedArena
 import SystemHeaps
 
 /// Whether a manager can run on this machine.
@@ -75,6 +76,9 @@ enum ManagerRegistry {
         ManagerEntry(name: "gc",
                      summary: "HeapLab's precise stop-the-world mark-sweep collector (MarkSweepGC, Docs/Internals.md)",
                      options: gcOptions),
+        ManagerEntry(name: "arena",
+                     summary: "HeapLab's ownership-scoped bump arena: each scope's memory is freed at once at its end (ScopedArena, Docs/Arena.md)",
+                     options: ArenaConfiguration.optionHelp.map { ManagerOption(name: $0.key, help: $0.help) }),
     ]
 
     /// The collector's `--set` keys (GCConfiguration.init(options:) parses them).
@@ -143,6 +147,10 @@ enum ManagerRegistry {
             let configuration: GCConfiguration
             do { configuration = try GCConfiguration(options: options) } catch { throw RunnerError(error.message) }
             return try visitor.visit { log in GCHeap(configuration: configuration, pauseLog: log) }
+        case "arena":
+            let configuration: ArenaConfiguration
+            do { configuration = try ArenaConfiguration(options: options) } catch { throw RunnerError(error.message) }
+            return try visitor.visit { log in ArenaManager(configuration: configuration, pauseLog: log) }
         default:
             throw RunnerError("manager \(name) is registered but ManagerRegistry.withManager has no case for it")
         }

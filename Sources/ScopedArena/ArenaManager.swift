@@ -1,0 +1,205 @@
+import HeapLabCore
+
+/// A reference to an object allocated by `ArenaManager`: the address of its header.
+@frozen
+public struct ArenaObject: Hashable {
+    public let address: UnsafeMutableRawPointer
+    @inlinable init(_ address: UnsafeMutableRawPointer) { self.address = address }
+}
+
+/// The arena as a `MemoryManager`: objects are bump-allocated, `withScope` opens a nested arena scope whose
+/// end frees every object allocated in it at once, and `dropTree` / `free` do nothing (memory comes back only
+/// at scope end). Rooting is a no-op: nothing moves and nothing is collected.
+///
+/// Layout of an object, the same as `MallocManager`'s so that neither is favoured:
+///
+///     +0  UInt32 reference slot count
+///     +4  UInt32 payload byte count
+///     +8  slots: referenceSlots x 8 bytes (an address or 0)
+///     +8+8*slots  payload bytes, then padding to a multiple of 8
+///
+/// Objects are 8-byte aligned and zeroed on allocation (reused chunks hold old data or poison).
+///
+/// Stalls: the scope end is this manager's bulk free. When a `PauseLog` is given, each scope end is timed and
+/// recorded there as a `.stall` labelled "scope", with the arena's live bytes before and after.
+public final class ArenaManager: MemoryManager {
+    public typealias Ref = ArenaObject
+
+    /// Bytes of header before the slots.
+    @usableFromInline static let headerBytes = 8
+
+    public let name = "arena"
+    /// `dropTree` and `free` do nothing here; the bulk free is the scope end, which this manager times itself.
+    public var dropsStall: Bool { false }
+    public var freesOnlyAtScopeEnd: Bool { true }
+
+    /// The owning arena; `state` points into it and is what the hot paths use.
+    @usableFromInline let arena: Arena
+    @usableFromInline let state: UnsafeMutablePointer<BumpAllocator>
+    /// Where scope ends are recorded as stalls, or nil.
+    @usableFromInline let pauseLog: PauseLog?
+
+    @exclusivity(unchecked) @usableFromInline var allocations = 0
+    @exclusivity(unchecked) @usableFromInline var bytesRequested = 0
+
+    /// Makes a manager over a fresh arena.
+    ///
+    /// - Parameter pauseLog: receives one `.stall` event labelled "scope" per scope end (the time to free the
+    ///   scope's memory), or nil to not time scope ends.
+    public init(configuration: ArenaConfiguration = ArenaConfiguration(), pauseLog: PauseLog? = nil) {
+        let arena = Arena(configuration: configuration)
+        state = arena.state
+        self.arena = arena
+        self.pauseLog = pauseLog
+    }
+
+    /// Makes a manager from the runner's options (see `ArenaConfiguration.init(options:)`: `arena-limit`,
+    /// `chunk-size`, `max-chunk-size`, `spare-limit`, `poison`).
+    ///
+    /// - Throws: `ParameterError` for an unknown key or a bad value.
+    public convenience init(options: [String: String], pauseLog: PauseLog? = nil) throws(ParameterError) {
+        self.init(configuration: try ArenaConfiguration(options: options), pauseLog: pauseLog)
+    }
+
+    // MARK: objects
+
+    @inlinable @inline(__always)
+    public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ArenaObject {
+        // ObjectShape guarantees shape.bytes <= 1 GiB, so none of this overflows.
+        let bytes = (ArenaManager.headerBytes &+ shape.bytes &+ 7) & ~7
+        let p = try state.pointee.allocate(byteCount: bytes, alignment: 8)
+        // Invariant: [p, p + bytes) is ours, 8-aligned, bytes a multiple of 8 and >= 8. Zero the slots and
+        // payload (the contract promises nil slots and zero payload; reused chunks hold old data or poison),
+        // then write the header. Small objects get straight-line stores: a loop here becomes a memset call,
+        // which costs more than the allocation itself.
+        switch bytes {
+        case 8: break
+        case 16: p.storeBytes(of: 0 as UInt64, toByteOffset: 8, as: UInt64.self)
+        case 24:
+            p.storeBytes(of: 0 as UInt64, toByteOffset: 8, as: UInt64.self)
+            p.storeBytes(of: 0 as UInt64, toByteOffset: 16, as: UInt64.self)
+        case 32:
+            p.storeBytes(of: 0 as UInt64, toByteOffset: 8, as: UInt64.self)
+            p.storeBytes(of: 0 as UInt64, toByteOffset: 16, as: UInt64.self)
+            p.storeBytes(of: 0 as UInt64, toByteOffset: 24, as: UInt64.self)
+        default: ArenaManager.zero(p + 8, byteCount: bytes &- 8)
+        }
+        p.storeBytes(of: UInt32(truncatingIfNeeded: shape.referenceSlots), as: UInt32.self)
+        p.storeBytes(of: UInt32(truncatingIfNeeded: shape.payloadBytes), toByteOffset: 4, as: UInt32.self)
+        allocations &+= 1
+        bytesRequested &+= shape.bytes
+        return ArenaObject(p)
+    }
+
+    /// Debug builds: traps unless `p` is an object this arena allocated and has not freed, which catches a
+    /// reference used after its scope ended. O(chunks), compiled out of release builds.
+    @inlinable @inline(__always)
+    func checkLive(_ p: UnsafeMutableRawPointer) {
+        assert(state.pointee.contains(p, byteCount: ArenaManager.headerBytes),
+               "arena: object at \(p) is not in memory the arena holds (used after its scope ended?)")
+    }
+
+    /// Zeroes a larger object's slots and payload (out of line: rare in allocation-heavy workloads).
+    @usableFromInline @inline(never)
+    static func zero(_ p: UnsafeMutableRawPointer, byteCount: Int) {
+        p.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
+    }
+
+    @inlinable @inline(__always)
+    func slotCount(_ p: UnsafeMutableRawPointer) -> Int { Int(p.load(as: UInt32.self)) }
+
+    @inlinable @inline(__always)
+    func payloadCount(_ p: UnsafeMutableRawPointer) -> Int { Int(p.load(fromByteOffset: 4, as: UInt32.self)) }
+
+    @inlinable
+    public func shape(of object: ArenaObject) -> ObjectShape {
+        checkLive(object.address)
+        return ObjectShape(referenceSlots: slotCount(object.address), payloadBytes: payloadCount(object.address))
+    }
+
+    @inlinable
+    public func load(_ object: ArenaObject, slot: Int) -> ArenaObject? {
+        checkLive(object.address)
+        checkSlot(slot, count: slotCount(object.address), manager: "arena")
+        // Invariant: slot < count, so the 8 bytes at 8 + 8*slot lie inside the object.
+        return object.address.load(fromByteOffset: 8 &+ slot &* 8, as: UnsafeMutableRawPointer?.self).map(ArenaObject.init)
+    }
+
+    @inlinable
+    public func store(_ object: ArenaObject, slot: Int, _ value: ArenaObject?) {
+        checkLive(object.address)
+        checkSlot(slot, count: slotCount(object.address), manager: "arena")
+        object.address.storeBytes(of: value?.address, toByteOffset: 8 &+ slot &* 8, as: UnsafeMutableRawPointer?.self)
+    }
+
+    @inlinable
+    public func loadPayload<T: BitwiseCopyable>(_ object: ArenaObject, byteOffset: Int, as type: T.Type) -> T {
+        let p = object.address
+        checkLive(p)
+        checkPayload(byteOffset, size: MemoryLayout<T>.size, payloadBytes: payloadCount(p), manager: "arena")
+        return p.loadUnaligned(fromByteOffset: 8 &+ slotCount(p) &* 8 &+ byteOffset, as: T.self)
+    }
+
+    @inlinable
+    public func storePayload<T: BitwiseCopyable>(_ object: ArenaObject, byteOffset: Int, _ value: T) {
+        let p = object.address
+        checkLive(p)
+        checkPayload(byteOffset, size: MemoryLayout<T>.size, payloadBytes: payloadCount(p), manager: "arena")
+        p.storeBytes(of: value, toByteOffset: 8 &+ slotCount(p) &* 8 &+ byteOffset, as: T.self)
+    }
+
+    // MARK: rooting: nothing moves and nothing is collected
+
+    @inlinable public var rootDepth: Int { 0 }
+    @inlinable @discardableResult public func pushRoot(_ ref: ArenaObject?) -> Int { 0 }
+    @inlinable public func setRoot(_ index: Int, _ ref: ArenaObject?) {}
+    @inlinable public func popRoots(to depth: Int) {}
+
+    // MARK: lifetimes
+
+    /// Nothing: the tree's memory comes back when its scope ends.
+    @inlinable public func dropTree(_ root: consuming ArenaObject) {}
+
+    /// Nothing: the object's memory comes back when its scope ends.
+    @inlinable public func free(_ object: consuming ArenaObject) {}
+
+    /// Runs `body` in a nested arena scope; everything allocated in it is freed in one step when it returns
+    /// or throws (timed into the pause log as a "scope" stall when one was given).
+    @inlinable
+    public func withScope<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        let mark = state.pointee.beginScope()
+        defer { endScope(mark) }
+        return try body()
+    }
+
+    @usableFromInline
+    func endScope(_ mark: ScopeMark) {
+        guard let pauseLog else {
+            state.pointee.endScope(mark)
+            return
+        }
+        let before = state.pointee.liveBytes
+        let start = MonotonicClock.now()
+        state.pointee.endScope(mark)
+        let end = MonotonicClock.now()
+        pauseLog.record(PauseEvent(kind: .stall, startNanoseconds: start, durationNanoseconds: end &- start,
+                                   heapBytesBefore: before, heapBytesAfter: state.pointee.liveBytes, label: "scope"))
+    }
+
+    // MARK: statistics
+
+    /// The arena's own counters, as in `ArenaStatistics`.
+    public var arenaStatistics: ArenaStatistics { state.pointee.statistics() }
+
+    public func statistics() -> ManagerStatistics {
+        let s = state.pointee.statistics()
+        return ManagerStatistics(
+            allocations: allocations, bytesRequested: bytesRequested, heapBytes: s.heapBytes, liveBytes: s.liveBytes,
+            extra: [
+                "chunks": Double(s.chunkCount), "spareChunks": Double(s.spareChunkCount),
+                "chunksMapped": Double(s.chunksMapped), "wastedBytes": Double(s.wastedBytes),
+                "peakLiveBytes": Double(s.peakLiveBytes), "peakHeapBytes": Double(s.peakHeapBytes),
+                "resets": Double(s.resets), "scopesEnded": Double(s.scopesEnded),
+            ])
+    }
+}

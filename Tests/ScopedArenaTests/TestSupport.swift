@@ -1,0 +1,71 @@
+import Foundation
+import XCTest
+
+/// A small seeded generator (SplitMix64), so every random test is reproducible from its seed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Runs `body` once per value; a thrown error is reported with the parameter's name and value.
+func withEvery<T>(_ label: String, in values: some Sequence<T>, file: StaticString = #filePath, line: UInt = #line,
+                  _ body: (T) throws -> Void) rethrows {
+    for value in values {
+        do {
+            try body(value)
+        } catch {
+            XCTFail("\(label) = \(value): \(error)", file: file, line: line)
+            throw error
+        }
+    }
+}
+
+/// Heavier sizes for the stress tests when SCOPED_ARENA_STRESS=1 (default: sizes that run in seconds in a
+/// debug build).
+let stressMultiplier = ProcessInfo.processInfo.environment["SCOPED_ARENA_STRESS"] == "1" ? 20 : 1
+
+/// Counts live instances, to prove that deinits ran (once each).
+final class LifetimeTracker {
+    var live = 0
+    var created = 0
+    var destroyedOrder: [Int] = []
+}
+
+/// A class instance whose life the tracker counts.
+final class Tracked {
+    let tracker: LifetimeTracker
+    let id: Int
+    init(_ tracker: LifetimeTracker, id: Int = 0) {
+        self.tracker = tracker
+        self.id = id
+        tracker.live += 1
+        tracker.created += 1
+    }
+    deinit {
+        tracker.live -= 1
+        tracker.destroyedOrder.append(id)
+    }
+}
+
+/// A noncopyable value with a deinit, counted by a tracker.
+struct TrackedToken: ~Copyable {
+    let tracker: LifetimeTracker
+    let id: Int
+    init(_ tracker: LifetimeTracker, id: Int) {
+        self.tracker = tracker
+        self.id = id
+        tracker.live += 1
+        tracker.created += 1
+    }
+    deinit {
+        tracker.live -= 1
+        tracker.destroyedOrder.append(id)
+    }
+}
