@@ -18,7 +18,7 @@ public struct GCBench: Workload {
     public static let parameters: [WorkloadParameter] = [
         WorkloadParameter("stretchDepth", default: 18, test: 10, range: 1...24, help: "depth of the stretch tree; also sets the work per depth"),
         WorkloadParameter("longLivedDepth", default: 16, test: 8, range: 0...24, help: "depth of the long-lived tree"),
-        WorkloadParameter("arraySize", default: 500_000, test: 2_000, range: 1_001...100_000_000, help: "doubles in the long-lived array"),
+        WorkloadParameter("arraySize", default: 500_000, test: 4_000, range: 2_002...100_000_000, help: "doubles in the long-lived array (the first half is filled; element 1000 is checked)"),
         WorkloadParameter("minDepth", default: 4, test: 4, range: 0...24, help: "smallest temporary tree depth"),
         WorkloadParameter("maxDepth", default: 16, test: 8, range: 0...24, help: "largest temporary tree depth (steps of 2 from minDepth)"),
     ]
