@@ -118,7 +118,7 @@ public struct Fragmentation: Workload {
         return WorkloadOutcome(
             checksum: live.checksum,
             metrics: ["operations": Double(operations), "peakLiveBytes": Double(peakLive),
-                      "rejected": Double(live.rejected), "bytesCopied": Double(live.bytesCopied)],
+                      "rejected": Double(live.rejected), "bookkeepingBytes": Double(live.bookkeepingBytes), "bytesCopied": Double(live.bytesCopied)],
             notes: notes)
     }
 }

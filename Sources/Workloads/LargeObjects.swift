@@ -116,7 +116,7 @@ public struct LargeObjects: Workload {
         return WorkloadOutcome(
             checksum: live.checksum,
             metrics: ["operations": Double(operations), "largeBytesAllocated": Double(largeBytes),
-                      "peakLiveBytes": Double(peakLive), "rejected": Double(live.rejected),
+                      "peakLiveBytes": Double(peakLive), "rejected": Double(live.rejected), "bookkeepingBytes": Double(live.bookkeepingBytes),
                       "bytesCopied": Double(live.bytesCopied)],
             notes: notes)
     }

@@ -34,6 +34,13 @@ struct LiveObjectTable {
 
     @usableFromInline var capacity: Int { sizes.count }
 
+    /// Bytes this bookkeeping takes outside the managed heap (Swift arrays), plus the table object's slots:
+    /// the same on every manager, part of resident memory but not of the live bytes.
+    @usableFromInline var bookkeepingBytes: Int {
+        capacity * (MemoryLayout<Int>.stride * 2 + MemoryLayout<UInt64>.stride + 8)
+            + deaths.items.capacity * MemoryLayout<(death: Int, slot: Int)>.stride
+    }
+
     @inlinable
     init(capacity: Int) {
         sizes = [Int](repeating: 0, count: capacity)
