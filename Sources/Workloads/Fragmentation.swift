@@ -69,7 +69,7 @@ public struct Fragmentation: Workload {
     @inlinable
     public func run<M: MemoryManager>(on m: M, context: RunContext) throws -> WorkloadOutcome {
         var rng = SplitMix64(seed: seed)
-        var live = LiveObjectTable(capacity: 3 * meanLifetime + 1024)
+        var live = LiveObjectTable(capacity: 2 * meanLifetime + 1024)  // live count stays near meanLifetime
         var op = 0
         var peakLive = 0
         var staging: [UInt64]? = nil

@@ -17,10 +17,11 @@ import HeapLabCore
 /// alive, at once), and the table is rebuilt in the next scope with the same slots, ids and death times.
 @usableFromInline
 struct LiveObjectTable {
-    /// Payload bytes per slot; 0 for an empty slot.
-    @usableFromInline var sizes: [Int]
+    /// Payload bytes per slot; 0 for an empty slot. (Int32: objects here are at most 8 MiB; bookkeeping is
+    /// kept small because it is resident memory that is not live bytes.)
+    @usableFromInline var sizes: [Int32]
     @usableFromInline var ids: [UInt64]
-    @usableFromInline var freeSlots: [Int]
+    @usableFromInline var freeSlots: [Int32]
     /// (death time, slot), smallest death first.
     @usableFromInline var deaths: MinHeap
     @usableFromInline var liveBytes = 0
@@ -37,15 +38,16 @@ struct LiveObjectTable {
     /// Bytes this bookkeeping takes outside the managed heap (Swift arrays), plus the table object's slots:
     /// the same on every manager, part of resident memory but not of the live bytes.
     @usableFromInline var bookkeepingBytes: Int {
-        capacity * (MemoryLayout<Int>.stride * 2 + MemoryLayout<UInt64>.stride + 8)
+        capacity * (MemoryLayout<Int32>.stride * 2 + MemoryLayout<UInt64>.stride + 8)
             + deaths.items.capacity * MemoryLayout<(death: Int, slot: Int)>.stride
     }
 
     @inlinable
     init(capacity: Int) {
-        sizes = [Int](repeating: 0, count: capacity)
+        precondition(capacity <= Int(Int32.max), "LiveObjectTable: capacity \(capacity) exceeds Int32")
+        sizes = [Int32](repeating: 0, count: capacity)
         ids = [UInt64](repeating: 0, count: capacity)
-        freeSlots = Array((0..<capacity).reversed())
+        freeSlots = (0..<Int32(capacity)).reversed()
         deaths = MinHeap()
     }
 
@@ -60,7 +62,8 @@ struct LiveObjectTable {
     /// the table was full (the object was dropped at once).
     @inlinable
     mutating func add<M: MemoryManager>(_ m: M, table: M.Ref, size: Int, death: Int, touchStride: Int = 0) throws -> Bool {
-        precondition(size >= 16 && size % 8 == 0, "LiveObjectTable: object size \(size) must be >= 16 and a multiple of 8")
+        precondition(size >= 16 && size % 8 == 0 && size <= Int(Int32.max),
+                     "LiveObjectTable: object size \(size) must be >= 16, a multiple of 8 and below 2 GiB")
         let object = try m.allocate(ObjectShape(referenceSlots: 0, payloadBytes: size))
         let id = nextID
         nextID &+= 1
@@ -70,13 +73,14 @@ struct LiveObjectTable {
             var offset = touchStride
             while offset < size - 8 { m.storePayload(object, byteOffset: offset, id &+ UInt64(offset)); offset += touchStride }
         }
-        guard let slot = freeSlots.popLast() else {
+        guard let slot32 = freeSlots.popLast() else {
             rejected += 1
             if !m.freesOnlyAtScopeEnd { m.free(object) }
             return false
         }
+        let slot = Int(slot32)
         m.store(table, slot: slot, object)
-        sizes[slot] = size
+        sizes[slot] = Int32(size)
         ids[slot] = id
         deaths.push(death: death, slot: slot)
         liveBytes += size
@@ -92,7 +96,7 @@ struct LiveObjectTable {
             deaths.popMin()
             let slot = top.slot
             let object = m.load(table, slot: slot)!
-            let size = sizes[slot], id = ids[slot]
+            let size = Int(sizes[slot]), id = ids[slot]
             guard m.loadPayload(object, byteOffset: 0, as: UInt64.self) == id,
                   m.loadPayload(object, byteOffset: size - 8, as: UInt64.self) == ~id else {
                 throw WorkloadFailure("object \(id) of \(size) bytes in slot \(slot) was corrupted or freed early")
@@ -101,7 +105,7 @@ struct LiveObjectTable {
             m.store(table, slot: slot, nil)
             if !m.freesOnlyAtScopeEnd { m.free(object) }
             sizes[slot] = 0
-            freeSlots.append(slot)
+            freeSlots.append(Int32(slot))
             liveBytes -= size
             liveObjects -= 1
             freed += size
@@ -122,7 +126,7 @@ struct LiveObjectTable {
         words.reserveCapacity(liveBytes / 8)
         for slot in 0..<capacity where sizes[slot] != 0 {
             let object = m.load(table, slot: slot)!
-            for w in 0..<(sizes[slot] / 8) { words.append(m.loadPayload(object, byteOffset: w * 8, as: UInt64.self)) }
+            for w in 0..<(Int(sizes[slot]) / 8) { words.append(m.loadPayload(object, byteOffset: w * 8, as: UInt64.self)) }
         }
         bytesCopied += words.count * 8
         return words
@@ -133,9 +137,10 @@ struct LiveObjectTable {
     mutating func rebuild<M: MemoryManager>(_ m: M, table: M.Ref, from words: [UInt64]) throws {
         var offset = 0
         for slot in 0..<capacity where sizes[slot] != 0 {
-            let object = try m.allocate(ObjectShape(referenceSlots: 0, payloadBytes: sizes[slot]))
-            for w in 0..<(sizes[slot] / 8) { m.storePayload(object, byteOffset: w * 8, words[offset + w]) }
-            offset += sizes[slot] / 8
+            let size = Int(sizes[slot])
+            let object = try m.allocate(ObjectShape(referenceSlots: 0, payloadBytes: size))
+            for w in 0..<(size / 8) { m.storePayload(object, byteOffset: w * 8, words[offset + w]) }
+            offset += size / 8
             m.store(table, slot: slot, object)
         }
         bytesCopied += offset * 8

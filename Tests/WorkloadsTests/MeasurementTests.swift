@@ -73,7 +73,7 @@ final class MeasurementTests: XCTestCase {
         let latency = context.latency.summary()
         let longest = log.events.map(\.durationNanoseconds).max() ?? 0
         let metrics = outcome.metrics.sorted { $0.key < $1.key }
-            .filter { ["bytesLeakedStrong", "bytesLeakedWeak", "peakLiveBytes", "bookkeepingBytes", "evictions"].contains($0.key) }
+            .filter { ["bytesLeakedStrong", "bytesLeakedWeak", "peakLiveBytes", "bookkeepingBytes", "evictions", "rejected"].contains($0.key) }
             .map { "\($0.key)=\(Int($0.value))" }.joined(separator: " ")
         func us(_ ns: UInt64) -> String { String(format: "%.1f", Double(ns) / 1e3) }
         return [manager.name, String(format: "%.0f", Double(wall) / 1e6), us(latency.p50Nanoseconds), us(latency.p99Nanoseconds),
