@@ -10,7 +10,10 @@ import HeapLabCore
 /// follow a truncated Pareto law, P(size > s) = 16 / s for 16 <= s <= 64 KiB (most objects tiny, a few large;
 /// mean about 130 B), rounded up to 8 bytes. Lifetimes (in operations) are exponential with the mean that,
 /// by Little's law, keeps about `liveMiB` MiB live; every `phaseOps` operations the mean drops to a quarter and
-/// back, so the live set shrinks to about a quarter and grows again. Each object's first and last words hold
+/// back, so the live set shrinks toward a quarter (objects already alive keep their long lifetimes, so it
+/// decays with the long mean) and grows again. With the defaults (mean lifetime about 2M operations) the expected live
+/// set is about 87% of `liveMiB` at the end of the first long phase and about 36% at the end of
+/// the short one. Each object's first and last words hold
 /// its id and complement and are checked when it dies. Memory is sampled (resident, with the workload's own
 /// live-byte count) every `memorySampleIntervalNanoseconds` of the context.
 ///
@@ -29,7 +32,7 @@ public struct Fragmentation: Workload {
     public static let parameters: [WorkloadParameter] = [
         WorkloadParameter("operations", default: 10_000_000, test: 40_000, range: 0...2_000_000_000, help: "objects allocated (one per operation)"),
         WorkloadParameter("liveMiB", default: 256, test: 1, range: 1...65_536, help: "target live set in the long-lifetime phases, MiB"),
-        WorkloadParameter("phaseOps", default: 2_500_000, test: 8_000, range: 1...2_000_000_000, help: "operations per lifetime phase (long, short, long, ...)"),
+        WorkloadParameter("phaseOps", default: 4_000_000, test: 16_000, range: 1...2_000_000_000, help: "operations per lifetime phase (long, short, long, ...)"),
         WorkloadParameter("rebuildInterval", default: 1_000_000, test: 5_000, range: 1...2_000_000_000, help: "operations per generation scope (arena only)"),
         WorkloadParameter("seed", default: 42, test: 42, range: 0...Int.max, help: "random seed"),
     ]
