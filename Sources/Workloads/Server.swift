@@ -314,9 +314,10 @@ public struct Server: Workload {
             let entry = lookup(m, root, key: key)
             if !isSet, let entry {
                 m.pushRoot(entry)
-                let value = m.load(entry, slot: Self.entryValue)!
-                let size = m.shape(of: value).payloadBytes
+                let size = m.shape(of: m.load(entry, slot: Self.entryValue)!).payloadBytes
                 let response = try m.allocate(ObjectShape(referenceSlots: 0, payloadBytes: size + 64))
+                // Loaded after the allocation: only rooted references are held across one.
+                let value = m.load(entry, slot: Self.entryValue)!
                 let version = UInt64(versions[Int(key)])
                 var digest: UInt64 = 0
                 for w in 0..<(size / 8) {
