@@ -27,6 +27,7 @@ final class ARCManagerTests: XCTestCase {
     }
 
     func testStrongCycleLeaksAndWeakBackReferenceDoesNot() throws {
+        guard try ChildProcess.isolated("SystemHeapsTests.ARCManagerTests/testStrongCycleLeaksAndWeakBackReferenceDoesNot") else { return }
         let arc = ARCManager()
         let shape = ObjectShape(referenceSlots: 1, payloadBytes: 0)
         let before = ARCLiveObjects.count

@@ -5,6 +5,7 @@ import XCTest
 
 final class CyclesTests: XCTestCase {
     func testARCLeaksStrongCyclesAndNotWeakOnes() throws {
+        guard try ChildProcess.isolated("WorkloadsTests.CyclesTests/testARCLeaksStrongCyclesAndNotWeakOnes") else { return }
         let cycles = try Cycles.make(testSize: true)
         let arc = ARCManager()
         let outcome = try cycles.run(on: arc, context: RunContext(pauseLog: PauseLog()))
