@@ -179,7 +179,7 @@ public final class BoehmManager: MemoryManager {
     }
 }
 
-/// libgc's entry points, loaded once per process; `GC_init` runs once when it loads.
+/// libgc's entry points, loaded once per process (`loaded`); the collector is initialized by the first manager.
 @usableFromInline
 struct BoehmLibrary: @unchecked Sendable {
     @usableFromInline typealias Alloc = @convention(c) (Int) -> UnsafeMutableRawPointer?
@@ -201,6 +201,7 @@ struct BoehmLibrary: @unchecked Sendable {
     let getGCNumber: Size0
     let threadIsRegistered: Int0
     let setOnCollectionEvent: SetEvent
+    let initialize: Void0
 
     static let loaded: Result<BoehmLibrary, ComparatorUnavailable> = Result { () throws(ComparatorUnavailable) in
         let lib = try DynamicLibrary.open("libgc.so.1")
@@ -215,12 +216,19 @@ struct BoehmLibrary: @unchecked Sendable {
             getTotalBytes: try lib.function("GC_get_total_bytes", as: Size0.self),
             getGCNumber: try lib.function("GC_get_gc_no", as: Size0.self),
             threadIsRegistered: try lib.function("GC_thread_is_registered", as: Int0.self),
-            setOnCollectionEvent: try lib.function("GC_set_on_collection_event", as: SetEvent.self))
-        try lib.function("GC_init", as: Void0.self)()
+            setOnCollectionEvent: try lib.function("GC_set_on_collection_event", as: SetEvent.self),
+            initialize: try lib.function("GC_init", as: Void0.self))
         return library
     }
 
-    static func load() throws(ComparatorUnavailable) -> BoehmLibrary { try loaded.get() }
+    /// The library with the collector initialized: `GC_init` runs once, on the first manager's thread (which
+    /// Boehm then registers as its main thread), not when availability is only checked.
+    static let initialized: Result<BoehmLibrary, ComparatorUnavailable> = loaded.map { library in
+        library.initialize()
+        return library
+    }
+
+    static func load() throws(ComparatorUnavailable) -> BoehmLibrary { try initialized.get() }
 }
 
 /// Turns Boehm's collection events (GC_EventType in gc.h: 0 START, 1 MARK_START, 2 MARK_END, 3 RECLAIM_START,
