@@ -5,7 +5,7 @@
 /// `GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096` (`staticTLSTunable`); `availability()` then says so.
 @frozen
 public struct JemallocAllocator: RawAllocator {
-    public static var managerName: String { "jemalloc" }
+    public static var managerName: StaticString { "jemalloc" }
     /// The Debian package that installs libjemalloc.so.2.
     public static let package = "libjemalloc2"
 

@@ -5,7 +5,7 @@ import Glibc
 /// glibc's allocator: `calloc` and `free`.
 @frozen
 public struct GlibcAllocator: RawAllocator {
-    public static var managerName: String { "malloc" }
+    public static var managerName: StaticString { "malloc" }
     @inlinable public init() {}
 
     @inlinable @inline(__always)

@@ -8,7 +8,7 @@ import HeapLabCore
 public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     public typealias Ref = MallocRef
 
-    public var name: String { Allocator.managerName }
+    public var name: String { Allocator.managerName.description }
     public var dropsStall: Bool { true }
 
     @usableFromInline let allocator: Allocator
@@ -41,22 +41,22 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
 
     @inlinable
     public func load(_ object: MallocRef, slot: Int) -> MallocRef? {
-        ObjectLayout.load(object.address, slot: slot, manager: "manual heap").map(MallocRef.init)
+        ObjectLayout.load(object.address, slot: slot, manager: Allocator.managerName).map(MallocRef.init)
     }
 
     @inlinable
     public func store(_ object: MallocRef, slot: Int, _ value: MallocRef?) {
-        ObjectLayout.store(object.address, slot: slot, value?.address, manager: "manual heap")
+        ObjectLayout.store(object.address, slot: slot, value?.address, manager: Allocator.managerName)
     }
 
     @inlinable
     public func loadPayload<T: BitwiseCopyable>(_ object: MallocRef, byteOffset: Int, as type: T.Type) -> T {
-        ObjectLayout.loadPayload(object.address, byteOffset: byteOffset, as: T.self, manager: "manual heap")
+        ObjectLayout.loadPayload(object.address, byteOffset: byteOffset, as: T.self, manager: Allocator.managerName)
     }
 
     @inlinable
     public func storePayload<T: BitwiseCopyable>(_ object: MallocRef, byteOffset: Int, _ value: T) {
-        ObjectLayout.storePayload(object.address, byteOffset: byteOffset, value, manager: "manual heap")
+        ObjectLayout.storePayload(object.address, byteOffset: byteOffset, value, manager: Allocator.managerName)
     }
 
     // Rooting: manually managed memory lives until freed; nothing to record.

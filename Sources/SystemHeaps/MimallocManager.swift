@@ -2,7 +2,7 @@
 /// `mi_zalloc` and `mi_free`.
 @frozen
 public struct MimallocAllocator: RawAllocator {
-    public static var managerName: String { "mimalloc" }
+    public static var managerName: StaticString { "mimalloc" }
     /// The Debian package that installs libmimalloc.so.2.
     public static let package = "libmimalloc2.0"
 

@@ -4,7 +4,7 @@
 /// glibc's `calloc`/`free`, or a function pointer loaded with dlopen for jemalloc and mimalloc.
 public protocol RawAllocator {
     /// The manager's name in tables and on the command line (`malloc`, `jemalloc`, `mimalloc`).
-    static var managerName: String { get }
+    static var managerName: StaticString { get }
 
     /// Allocates `bytes` (> 0) zeroed bytes aligned to at least 8, or returns nil when the allocator refuses.
     func allocateZeroed(_ bytes: Int) -> UnsafeMutableRawPointer?

@@ -6,7 +6,7 @@ import XCTest
 /// same checks run on each, with its own allocator underneath.
 final class ManualHeapTests: XCTestCase {
     static func exercise<A: RawAllocator>(_ heap: ManualHeap<A>, file: StaticString = #filePath, line: UInt = #line) throws {
-        XCTAssertEqual(heap.name, A.managerName, file: file, line: line)
+        XCTAssertEqual(heap.name, A.managerName.description, file: file, line: line)
         let shape = ObjectShape(referenceSlots: 3, payloadBytes: 21)
         let a = try heap.allocate(shape)
         XCTAssertEqual(heap.shape(of: a), shape, file: file, line: line)
