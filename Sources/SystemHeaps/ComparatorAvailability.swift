@@ -4,16 +4,30 @@ public enum ComparatorAvailability: Equatable, Sendable, CustomStringConvertible
     case available
     /// The shared library is not installed; `package` is the Debian package that provides it.
     case notInstalled(package: String)
-    /// Installed but not loadable here; `reason` says why and how to fix it (jemalloc's static TLS).
+    /// Installed, but loadable only in a process started with `GLIBC_TUNABLES=` `staticTLSTunable` (jemalloc):
+    /// the runner starts every child that way, so the manager is usable there. `reason` is dlopen's message.
+    case needsStaticTLS(reason: String)
+    /// Installed but not loadable, for another reason (`reason`: dlopen's message).
     case unusable(reason: String)
 
+    /// Whether the manager can be made in this process.
     public var isAvailable: Bool { self == .available }
+
+    /// Whether the library is installed, so that a child process started with `staticTLSTunable` can use it: what
+    /// a runner's parent process should check (its own process may lack the tunable).
+    public var isInstalled: Bool {
+        switch self {
+        case .available, .needsStaticTLS: return true
+        case .notInstalled, .unusable: return false
+        }
+    }
 
     /// What `heaplab list` shows: `available`, `not installed: apt-get install libjemalloc2`, or the reason.
     public var description: String {
         switch self {
         case .available: return "available"
         case let .notInstalled(package): return "not installed: apt-get install \(package)"
+        case .needsStaticTLS: return "installed; loads in a process started with GLIBC_TUNABLES=\(staticTLSTunable)"
         case let .unusable(reason): return "unusable: \(reason)"
         }
     }
@@ -36,7 +50,7 @@ public struct ComparatorUnavailable: Error, Equatable, Sendable, CustomStringCon
             return .notInstalled(package: package)
         }
         if dlerror.contains("static TLS") {
-            return .unusable(reason: "\(soname): \(dlerror); start the process with GLIBC_TUNABLES=\(staticTLSTunable)")
+            return .needsStaticTLS(reason: "\(soname): \(dlerror)")
         }
         return .unusable(reason: "\(soname): \(dlerror)")
     }

@@ -53,6 +53,9 @@ enum ChildProcess {
         case let .notInstalled(package):
             throw XCTSkip("not installed: apt-get install \(package)")
         case let .unusable(reason):
+            XCTFail("libjemalloc.so.2 is installed but can not be loaded: \(reason)", file: file, line: line)
+            return false
+        case let .needsStaticTLS(reason):
             if ProcessInfo.processInfo.environment[requireJemalloc] != nil {
                 XCTFail("jemalloc unusable in the child process: \(reason)", file: file, line: line)
                 return false

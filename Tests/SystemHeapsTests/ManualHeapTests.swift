@@ -74,6 +74,11 @@ final class ManualHeapTests: XCTestCase {
         XCTAssertEqual(missing.availability(package: "libnothing9"), .notInstalled(package: "libnothing9"))
         let tls = ComparatorUnavailable(soname: "libjemalloc.so.2", dlerror: "libjemalloc.so.2: cannot allocate memory in static TLS block")
         XCTAssertTrue(tls.availability(package: "libjemalloc2").description.contains(staticTLSTunable))
+        XCTAssertTrue(tls.availability(package: "libjemalloc2").isInstalled, "a static-TLS failure means installed")
+        XCTAssertFalse(tls.availability(package: "libjemalloc2").isAvailable)
+        XCTAssertFalse(missing.availability(package: "libnothing9").isInstalled)
+        // On this machine jemalloc is installed: usable here, or in a child with the tunable.
+        if case .notInstalled = JemallocAllocator.availability() {} else { XCTAssertTrue(JemallocAllocator.availability().isInstalled) }
         XCTAssertThrowsError(try DynamicLibrary.open("libheaplab-does-not-exist.so.1"))
         let names = OptionalComparators.all().map(\.name)
         XCTAssertEqual(names, ["jemalloc", "mimalloc", "boehm"])
