@@ -2,7 +2,8 @@ import HeapLabCore
 import SystemHeaps
 import XCTest
 
-final class ARCManagerTests: XCTestCase {
+/// ARC's additions for the cycles workload: weak slots (`storeWeak`) and the live-object counters.
+final class ARCWeakReferenceTests: XCTestCase {
     func testWeakSlotsDoNotKeepTargetsAlive() throws {
         let arc = ARCManager()
         let shape = ObjectShape(referenceSlots: 2, payloadBytes: 8)
@@ -27,7 +28,7 @@ final class ARCManagerTests: XCTestCase {
     }
 
     func testStrongCycleLeaksAndWeakBackReferenceDoesNot() throws {
-        guard try ChildProcess.isolated("SystemHeapsTests.ARCManagerTests/testStrongCycleLeaksAndWeakBackReferenceDoesNot") else { return }
+        guard try ChildProcess.isolated("SystemHeapsTests.ARCWeakReferenceTests/testStrongCycleLeaksAndWeakBackReferenceDoesNot") else { return }
         let arc = ARCManager()
         let shape = ObjectShape(referenceSlots: 1, payloadBytes: 0)
         let before = ARCLiveObjects.count
