@@ -66,6 +66,21 @@ public protocol MemoryManager {
     /// - Precondition: `0 <= slot < shape(of: object).referenceSlots`.
     func store(_ object: Ref, slot: Int, _ value: Ref?)
 
+    /// Writes `value` into reference slot `slot` of `object` as a *weak* reference, as a Swift programmer
+    /// writes `weak var prev: Node?` to break a reference cycle: under reference counting the slot does not keep
+    /// `value` alive, and `load` returns nil once `value` has died. For every other model (a tracing collector,
+    /// an arena, explicit `free`) reachability does not depend on which references own, so the default
+    /// implementation is a plain `store`.
+    ///
+    /// Only meaningful where `reclaimsByReferenceCounting` is true; a workload uses it where a Swift user would.
+    /// - Precondition: `0 <= slot < shape(of: object).referenceSlots`.
+    func storeWeak(_ object: Ref, slot: Int, _ value: Ref?)
+
+    /// Whether objects are reclaimed by counting references (Swift ARC): an object dies when its last strong
+    /// reference goes, so a strong reference cycle is never reclaimed and `free` only drops one reference.
+    /// A workload dropping a cyclic structure then has nothing to walk. Defaults to false.
+    var reclaimsByReferenceCounting: Bool { get }
+
     /// Reads a `T` at `byteOffset` of `object`'s payload (unaligned reads are allowed).
     /// - Precondition: `0 <= byteOffset` and `byteOffset + MemoryLayout<T>.size <= payloadBytes`.
     func loadPayload<T: BitwiseCopyable>(_ object: Ref, byteOffset: Int, as type: T.Type) -> T
@@ -118,6 +133,11 @@ public protocol MemoryManager {
 
 extension MemoryManager {
     @inlinable public var freesOnlyAtScopeEnd: Bool { false }
+
+    /// A plain `store`: without reference counting, a weak reference is an ordinary one.
+    @inlinable public func storeWeak(_ object: Ref, slot: Int, _ value: Ref?) { store(object, slot: slot, value) }
+
+    @inlinable public var reclaimsByReferenceCounting: Bool { false }
 }
 
 /// Counters a memory manager keeps about itself. Fields a manager can not know are nil.

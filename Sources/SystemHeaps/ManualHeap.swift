@@ -1,0 +1,102 @@
+import HeapLabCore
+
+/// A heap managed by hand, as a C programmer manages one: every object is one block from a `RawAllocator`,
+/// laid out as `ObjectLayout` says, and every dead structure is walked and freed block by block.
+///
+/// `MallocManager` (glibc), `JemallocManager` and `MimallocManager` are this class over their allocators, so
+/// the three differ only in the allocator: what they are compared on.
+public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
+    public typealias Ref = MallocRef
+
+    public var name: String { Allocator.managerName.description }
+    public var dropsStall: Bool { true }
+
+    @usableFromInline let allocator: Allocator
+    @exclusivity(unchecked) @usableFromInline var allocations = 0
+    @exclusivity(unchecked) @usableFromInline var bytesRequested = 0
+    /// Bytes (header + slots + payload) allocated and not yet freed.
+    @exclusivity(unchecked) @usableFromInline var liveBytes = 0
+    /// Reused work list for `dropTree`, so freeing a structure never recurses and never allocates in steady state.
+    @exclusivity(unchecked) @usableFromInline var dropStack: [UnsafeMutableRawPointer] = []
+
+    /// Makes a heap over `allocator`.
+    public init(allocator: Allocator) {
+        self.allocator = allocator
+    }
+
+    @inlinable
+    public func allocate(_ shape: ObjectShape) throws(AllocationError) -> MallocRef {
+        let bytes = ObjectLayout.blockBytes(shape)
+        // A zeroed block gives the nil slots and zero payload the contract promises.
+        guard let p = allocator.allocateZeroed(bytes) else { throw .systemOutOfMemory(requestedBytes: bytes) }
+        ObjectLayout.initializeHeader(p, shape)
+        allocations &+= 1
+        bytesRequested &+= shape.bytes
+        liveBytes &+= bytes
+        return MallocRef(p)
+    }
+
+    @inlinable
+    public func shape(of object: MallocRef) -> ObjectShape { ObjectLayout.shape(object.address) }
+
+    @inlinable
+    public func load(_ object: MallocRef, slot: Int) -> MallocRef? {
+        ObjectLayout.load(object.address, slot: slot, manager: Allocator.managerName).map(MallocRef.init)
+    }
+
+    @inlinable
+    public func store(_ object: MallocRef, slot: Int, _ value: MallocRef?) {
+        ObjectLayout.store(object.address, slot: slot, value?.address, manager: Allocator.managerName)
+    }
+
+    @inlinable
+    public func loadPayload<T: BitwiseCopyable>(_ object: MallocRef, byteOffset: Int, as type: T.Type) -> T {
+        ObjectLayout.loadPayload(object.address, byteOffset: byteOffset, as: T.self, manager: Allocator.managerName)
+    }
+
+    @inlinable
+    public func storePayload<T: BitwiseCopyable>(_ object: MallocRef, byteOffset: Int, _ value: T) {
+        ObjectLayout.storePayload(object.address, byteOffset: byteOffset, value, manager: Allocator.managerName)
+    }
+
+    // Rooting: manually managed memory lives until freed; nothing to record.
+    @inlinable public var rootDepth: Int { 0 }
+    @inlinable @discardableResult public func pushRoot(_ ref: MallocRef?) -> Int { 0 }
+    @inlinable public func setRoot(_ index: Int, _ ref: MallocRef?) {}
+    @inlinable public func popRoots(to depth: Int) {}
+
+    @inlinable
+    func freeOne(_ p: UnsafeMutableRawPointer) {
+        let bytes = ObjectLayout.blockBytes(p)
+        liveBytes &-= bytes
+        assert(liveBytes >= 0, "\(Allocator.managerName): more bytes freed than allocated (double free?)")
+        allocator.deallocate(p, bytes: bytes)
+    }
+
+    @inlinable
+    public func dropTree(_ root: consuming MallocRef) {
+        // Depth-first with an explicit stack: a 10-million-node list needs one stack entry at a time.
+        dropStack.append(root.address)
+        while let p = dropStack.popLast() {
+            for i in 0..<ObjectLayout.slotCount(p) {
+                if let child = ObjectLayout.rawSlot(p, i) { dropStack.append(child) }
+            }
+            freeOne(p)
+        }
+    }
+
+    @inlinable
+    public func free(_ object: consuming MallocRef) {
+        freeOne(object.address)
+    }
+
+    @inlinable
+    public func withScope<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        try body()
+    }
+
+    public func statistics() -> ManagerStatistics {
+        ManagerStatistics(allocations: allocations, bytesRequested: bytesRequested, heapBytes: nil,
+                          liveBytes: liveBytes, extra: [:])
+    }
+}

@@ -1,0 +1,123 @@
+import HeapLabCore
+
+/// binary-trees, from the Computer Language Benchmarks Game: allocate, walk and drop many perfect binary trees
+/// while one long-lived tree stays live.
+///
+/// With `maxDepth = max(minDepth + 2, depth)` and `minDepth = 4`: a stretch tree of depth `maxDepth + 1` is
+/// built, checked and dropped; a long-lived tree of depth `maxDepth` is built; then for each depth d from 4 to
+/// `maxDepth` in steps of 2, 2^(maxDepth - d + 4) trees of depth d are built bottom-up, checked (node count)
+/// and dropped; finally the long-lived tree is checked. Nodes have two references and no data (16 bytes of
+/// object), as in the benchmark. One operation (one latency sample) is one tree: build, check, drop, in a
+/// scope of its own; its drop is logged as a stall on managers whose drops cost something.
+///
+/// What it shows: raw allocation and reclamation throughput of small, short-lived, identically shaped objects
+/// (generational hypothesis at its purest), beside a long-lived structure a collector must trace again and
+/// again. Every model fits it: trees nest in scopes (arena), are trees (malloc `dropTree`, ARC cascade).
+public struct BinaryTrees: Workload {
+    public static let name = "binary-trees"
+    public static let summary = "Benchmarks Game binary-trees: many short-lived perfect binary trees beside a long-lived one"
+    public static let parameters: [WorkloadParameter] = [
+        WorkloadParameter("depth", default: 21, test: 8, range: 1...26, help: "maximum tree depth N (the Benchmarks Game uses 21)"),
+    ]
+
+    /// The smallest depth of the temporary trees, fixed by the benchmark.
+    public static let minDepth = 4
+    /// A node: left and right, nothing else.
+    public static let nodeShape = ObjectShape(referenceSlots: 2, payloadBytes: 0)
+
+    public let maxDepth: Int
+
+    public init(parameters: [String: Int]) throws(ParameterError) {
+        let p = try Self.resolve(parameters)
+        maxDepth = max(Self.minDepth + 2, p["depth"]!)
+    }
+
+    /// Nodes in a perfect binary tree of `depth`: 2^(depth+1) - 1.
+    @inlinable public static func nodes(depth: Int) -> Int { (1 << (depth + 1)) - 1 }
+
+    /// Trees built at `depth`: 2^(maxDepth - depth + minDepth).
+    @inlinable public func iterations(depth: Int) -> Int { 1 << (maxDepth - depth + Self.minDepth) }
+
+    @inlinable
+    public func run<M: MemoryManager>(on m: M, context: RunContext) throws -> WorkloadOutcome {
+        var checksum: UInt64 = 0
+        let base = m.rootDepth
+        let nodeBytes = Self.nodeShape.bytes
+
+        // Stretch tree: the largest structure of the run, dropped at once.
+        try m.withScope {
+            let tree = try Self.bottomUpTree(m, depth: maxDepth + 1)
+            m.pushRoot(tree)
+            checksum &+= try Self.checked(m, tree, depth: maxDepth + 1)
+            context.sampleMemory(liveBytes: Self.nodes(depth: maxDepth + 1) * nodeBytes, force: true)
+            let stall = context.beginDrop(on: m)
+            m.dropTree(consume tree)
+            context.endDrop(stall, "stretch tree")
+        }
+
+        let longLived = try Self.bottomUpTree(m, depth: maxDepth)
+        m.pushRoot(longLived)
+        let longLivedBytes = Self.nodes(depth: maxDepth) * nodeBytes
+
+        var depth = Self.minDepth
+        while depth <= maxDepth {
+            let treeBytes = Self.nodes(depth: depth) * nodeBytes
+            for _ in 0..<iterations(depth: depth) {
+                try context.operation {
+                    try m.withScope {
+                        let tree = try Self.bottomUpTree(m, depth: depth)
+                        m.pushRoot(tree)
+                        checksum &+= try Self.checked(m, tree, depth: depth)
+                        let stall = context.beginDrop(on: m)
+                        m.dropTree(consume tree)
+                        context.endDrop(stall, "tree")
+                    }
+                }
+                context.sampleMemory(liveBytes: longLivedBytes + treeBytes)
+            }
+            depth += 2
+        }
+
+        checksum &+= try Self.checked(m, longLived, depth: maxDepth)
+        context.sampleMemory(liveBytes: longLivedBytes, force: true)
+        let stall = context.beginDrop(on: m)
+        m.dropTree(consume longLived)
+        context.endDrop(stall, "long-lived tree")
+        m.popRoots(to: base)
+        return WorkloadOutcome(checksum: checksum, metrics: ["maxDepth": Double(maxDepth)])
+    }
+
+    /// Builds a perfect tree of `depth` bottom-up; each finished subtree is rooted while its sibling is built.
+    /// The result is not rooted: the caller roots it before its next allocation.
+    @inlinable
+    static func bottomUpTree<M: MemoryManager>(_ m: M, depth: Int) throws -> M.Ref {
+        if depth == 0 { return try m.allocate(nodeShape) }
+        let mark = m.rootDepth
+        let left = try bottomUpTree(m, depth: depth - 1)
+        m.pushRoot(left)
+        let right = try bottomUpTree(m, depth: depth - 1)
+        m.pushRoot(right)
+        let node = try m.allocate(nodeShape)
+        m.store(node, slot: 0, left)
+        m.store(node, slot: 1, right)
+        m.popRoots(to: mark)
+        return node
+    }
+
+    /// The benchmark's check (the node count), verified against 2^(depth+1) - 1.
+    @inlinable
+    static func checked<M: MemoryManager>(_ m: M, _ tree: M.Ref, depth: Int) throws -> UInt64 {
+        let count = itemCheck(m, tree)
+        guard count == nodes(depth: depth) else {
+            throw WorkloadFailure("binary-trees: a tree of depth \(depth) has \(count) nodes, expected \(nodes(depth: depth))")
+        }
+        return UInt64(count)
+    }
+
+    /// Counts the nodes of a tree (a node with one child missing counts as a leaf and fails the check).
+    @inlinable
+    static func itemCheck<M: MemoryManager>(_ m: M, _ node: M.Ref) -> Int {
+        guard let left = m.load(node, slot: 0), let right = m.load(node, slot: 1) else { return 1 }
+        return 1 &+ itemCheck(m, left) &+ itemCheck(m, right)
+    }
+}

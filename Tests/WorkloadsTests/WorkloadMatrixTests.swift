@@ -1,0 +1,97 @@
+import HeapLabCore
+import SystemHeaps
+import XCTest
+@testable import Workloads
+
+/// Every workload's own check, at its test size, on every manager this module can reach; and equal checksums
+/// across managers (every workload is deterministic: seeded, and independent of the manager's choices).
+final class WorkloadMatrixTests: XCTestCase {
+    /// Runs every workload of the catalog (test sizes) on the manager `make` returns, each on a fresh manager;
+    /// returns the checksums by workload name.
+    static func runCatalog<M: MemoryManager>(_ make: (PauseLog) throws -> M) throws -> [String: UInt64] {
+        var checksums: [String: UInt64] = [:]
+        for type in WorkloadCatalog.all {
+            checksums[type.name] = try runOne(type, make)
+        }
+        return checksums
+    }
+
+    static func runOne<W: Workload, M: MemoryManager>(_ type: W.Type, _ make: (PauseLog) throws -> M) throws -> UInt64 {
+        let workload = try W.make(testSize: true)
+        let log = PauseLog()
+        let manager = try make(log)
+        let context = RunContext(pauseLog: log, memorySampleIntervalNanoseconds: 1_000_000)
+        do {
+            let outcome = try workload.run(on: manager, context: context)
+            XCTAssertGreaterThan(context.latency.count, 0, "\(W.name) on \(manager.name) recorded no operation")
+            XCTAssertFalse(context.memorySamples.isEmpty, "\(W.name) on \(manager.name) took no memory sample")
+            return outcome.checksum
+        } catch {
+            XCTFail("\(W.name) on \(manager.name): \(error)")
+            throw error
+        }
+    }
+
+    /// malloc's checksums: the reference for every other manager.
+    static let reference: Result<[String: UInt64], any Error> = Result { try runCatalog { _ in MallocManager() } }
+
+    func assertMatchesReference(_ checksums: [String: UInt64], _ manager: String) throws {
+        let reference = try Self.reference.get()
+        XCTAssertEqual(Set(checksums.keys), Set(WorkloadCatalog.all.map { $0.name }))
+        for (name, checksum) in checksums {
+            XCTAssertEqual(checksum, reference[name], "\(name): checksum on \(manager) differs from malloc's")
+        }
+    }
+
+    func testEveryWorkloadOnMalloc() throws {
+        let checksums = try Self.reference.get()
+        for (name, checksum) in checksums { XCTAssertGreaterThan(checksum, 0, name) }
+    }
+
+    func testEveryWorkloadOnMallocFreesEverything() throws {
+        for type in WorkloadCatalog.all {
+            let manager = MallocManager()
+            _ = try Self.runOne(type) { _ in manager }
+            XCTAssertEqual(manager.statistics().liveBytes, 0, "\(type.name) left objects allocated on malloc")
+        }
+    }
+
+    func testEveryWorkloadOnARC() throws {
+        // cycles leaks its strong pass on ARC, on purpose: run where the leak dies with the process.
+        guard try ChildProcess.isolated("WorkloadsTests.WorkloadMatrixTests/testEveryWorkloadOnARC") else { return }
+        try assertMatchesReference(try Self.runCatalog { _ in ARCManager() }, "arc")
+    }
+
+    func testEveryWorkloadOnMimalloc() throws {
+        guard MimallocAllocator.availability().isAvailable else {
+            throw XCTSkip(MimallocAllocator.availability().description)
+        }
+        try assertMatchesReference(try Self.runCatalog { _ in try MimallocManager() }, "mimalloc")
+    }
+
+    func testEveryWorkloadOnJemalloc() throws {
+        guard try ChildProcess.jemallocInThisProcess(orRun: "WorkloadsTests.WorkloadMatrixTests/testEveryWorkloadOnJemalloc") else { return }
+        try assertMatchesReference(try Self.runCatalog { _ in try JemallocManager() }, "jemalloc")
+    }
+
+    func testEveryWorkloadOnBoehm() throws {
+        guard BoehmManager.availability().isAvailable else { throw XCTSkip(BoehmManager.availability().description) }
+        try assertMatchesReference(try Self.runCatalog { try BoehmManager(pauseLog: $0) }, "boehm")
+    }
+
+    func testCatalogNamesAreUniqueAndParametersResolve() throws {
+        let names = WorkloadCatalog.all.map { $0.name }
+        XCTAssertEqual(Set(names).count, names.count)
+        for type in WorkloadCatalog.all {
+            XCTAssertNotNil(WorkloadCatalog.named(type.name))
+            for p in type.parameters {
+                XCTAssertTrue(p.range.contains(p.defaultValue), "\(type.name).\(p.name) default out of range")
+                XCTAssertTrue(p.range.contains(p.testValue), "\(type.name).\(p.name) test value out of range")
+            }
+            XCTAssertThrowsError(try type.resolve(["no-such-parameter": 1]))
+        }
+        XCTAssertThrowsError(try BinaryTrees.make(["depth": 0]))
+        XCTAssertThrowsError(try Server.make(["entries": 0]))
+        XCTAssertThrowsError(try Fragmentation.make(["liveMiB": -1]))
+    }
+}
