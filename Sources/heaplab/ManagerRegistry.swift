@@ -9,6 +9,18 @@ enum ManagerAvailability: Equatable, Sendable {
     case available
     /// An optional library is missing; `package` is the Debian package that provides it.
     case notInstalled(package: String)
+    /// Installed but not loadable here (`reason`: the loader's message).
+    case unusable(reason: String)
+
+    /// The runner's view of an optional comparator: one that loads only in a child started with the static-TLS
+    /// tunable (jemalloc) counts as available, since every child is started that way.
+    init(_ comparator: ComparatorAvailability) {
+        switch comparator {
+        case .available, .needsStaticTLS: self = .available
+        case let .notInstalled(package): self = .notInstalled(package: package)
+        case let .unusable(reason): self = .unusable(reason: reason)
+        }
+    }
 
     var isAvailable: Bool { self == .available }
 
@@ -17,6 +29,7 @@ enum ManagerAvailability: Equatable, Sendable {
         switch self {
         case .available: return "available"
         case let .notInstalled(package): return "not installed: apt-get install \(package)"
+        case let .unusable(reason): return "unusable: \(reason)"
         }
     }
 }
@@ -79,6 +92,15 @@ enum ManagerRegistry {
         ManagerEntry(name: "arena",
                      summary: "HeapLab's ownership-scoped bump arena: each scope's memory is freed at once at its end (ScopedArena, Docs/Arena.md)",
                      options: ArenaConfiguration.optionHelp.map { ManagerOption(name: $0.key, help: $0.help) }),
+        ManagerEntry(name: "jemalloc",
+                     summary: "jemalloc (mallocx/sdallocx through dlopen), same object layout and frees as malloc",
+                     availability: { ManagerAvailability(JemallocAllocator.availability()) }),
+        ManagerEntry(name: "mimalloc",
+                     summary: "mimalloc (mi_zalloc/mi_free through dlopen), same object layout and frees as malloc",
+                     availability: { ManagerAvailability(MimallocAllocator.availability()) }),
+        ManagerEntry(name: "boehm",
+                     summary: "Boehm-Demers-Weiser conservative collector (libgc through dlopen); its collections are logged as pauses",
+                     availability: { ManagerAvailability(BoehmManager.availability()) }),
     ]
 
     /// The collector's `--set` keys (GCConfiguration.init(options:) parses them).
@@ -91,6 +113,11 @@ enum ManagerRegistry {
         ManagerOption(name: "poison", help: "poison freed cells and check them on reuse: on/off (default on in debug builds)"),
         ManagerOption(name: "trace", help: "one gctrace line per cycle on stderr: on/off (default off, or HEAPLAB_GCTRACE=1)"),
     ]
+
+    /// Loads an optional comparator, turning the loader's failure into the runner's error.
+    static func load<T>(_ loader: () throws(ComparatorUnavailable) -> T) throws(RunnerError) -> T {
+        do { return try loader() } catch { throw RunnerError(error.description) }
+    }
 
     /// The baseline of the ratio column.
     static let baseline = "malloc"
@@ -108,8 +135,9 @@ enum ManagerRegistry {
     /// Says which registered managers were left out of a default run because their library is missing.
     static func printNotInstalled() {
         for entry in all {
-            if case let .notInstalled(package) = entry.availability() {
-                print("Not run: \(entry.name) (not installed: apt-get install \(package))")
+            let availability = entry.availability()
+            if !availability.isAvailable {
+                print("Not run: \(entry.name) (\(availability.description))")
             }
         }
     }
@@ -120,8 +148,10 @@ enum ManagerRegistry {
         guard let entry = entry(named: name) else {
             throw RunnerError("unknown manager '\(name)' (managers: \(all.map(\.name).joined(separator: ", ")))")
         }
-        if case let .notInstalled(package) = entry.availability() {
-            throw RunnerError("manager \(name) is not installed: apt-get install \(package)")
+        switch entry.availability() {
+        case .available: break
+        case let .notInstalled(package): throw RunnerError("manager \(name) is not installed: apt-get install \(package)")
+        case let .unusable(reason): throw RunnerError("manager \(name) can not be used here: \(reason)")
         }
         try entry.validate(options)
         return entry
@@ -147,6 +177,12 @@ enum ManagerRegistry {
             let configuration: GCConfiguration
             do { configuration = try GCConfiguration(options: options) } catch { throw RunnerError(error.message) }
             return try visitor.visit { log in GCHeap(configuration: configuration, pauseLog: log) }
+        case "jemalloc":
+            return try visitor.visit { _ in JemallocManager(allocator: try Self.load(JemallocAllocator.load)) }
+        case "mimalloc":
+            return try visitor.visit { _ in MimallocManager(allocator: try Self.load(MimallocAllocator.load)) }
+        case "boehm":
+            return try visitor.visit { log in try Self.load { () throws(ComparatorUnavailable) in try BoehmManager(pauseLog: log) } }
         case "arena":
             let configuration: ArenaConfiguration
             do { configuration = try ArenaConfiguration(options: options) } catch { throw RunnerError(error.message) }

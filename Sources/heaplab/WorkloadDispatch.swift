@@ -14,8 +14,14 @@ enum WorkloadDispatch {
     /// - Throws: `RunnerError` for an unknown workload; whatever `visitor` throws.
     static func withWorkload<V: WorkloadVisitor>(named name: String, _ visitor: V) throws -> V.Result {
         switch name {
-        case GCBench.name:
-            return try visitor.visit(GCBench.self)
+        case GCBench.name: return try visitor.visit(GCBench.self)
+        case BinaryTrees.name: return try visitor.visit(BinaryTrees.self)
+        case Server.name: return try visitor.visit(Server.self)
+        case Fragmentation.name: return try visitor.visit(Fragmentation.self)
+        case Cycles.name: return try visitor.visit(Cycles.self)
+        case DeepList.name: return try visitor.visit(DeepList.self)
+        case DeepListOnLargeStack.name: return try visitor.visit(DeepListOnLargeStack.self)
+        case LargeObjects.name: return try visitor.visit(LargeObjects.self)
         default:
             if WorkloadCatalog.named(name) != nil {
                 throw RunnerError("workload \(name) is in WorkloadCatalog but WorkloadDispatch has no case for it")
