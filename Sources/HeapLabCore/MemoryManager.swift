@@ -127,12 +127,18 @@ public protocol MemoryManager {
 
     // MARK: statistics
 
+    /// The manager's effective settings (after defaults, options and environment), as strings keyed like the
+    /// runner's `--set` options, for `RunReport.managerConfiguration`. Empty for managers without settings.
+    var settings: [String: String] { get }
+
     /// What the manager measured about itself so far. Cheap enough to call at iteration boundaries.
     func statistics() -> ManagerStatistics
 }
 
 extension MemoryManager {
     @inlinable public var freesOnlyAtScopeEnd: Bool { false }
+
+    public var settings: [String: String] { [:] }
 
     /// A plain `store`: without reference counting, a weak reference is an ordinary one.
     @inlinable public func storeWeak(_ object: Ref, slot: Int, _ value: Ref?) { store(object, slot: slot, value) }

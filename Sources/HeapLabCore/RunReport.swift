@@ -94,6 +94,9 @@ public struct RunReport: Codable, Equatable, Sendable {
     /// Stalls too short to log individually: how many, total nanoseconds.
     public var unloggedStallCount: Int
     public var unloggedStallNanoseconds: UInt64
+    /// Stalls shorter than this were counted but not logged one by one (`PauseLog.stallThresholdNanoseconds`);
+    /// nil in reports written before the field existed.
+    public var stallThresholdNanoseconds: UInt64?
     public var memorySamples: [MemorySample]
     public var outcome: WorkloadOutcome?
 
@@ -103,7 +106,7 @@ public struct RunReport: Codable, Equatable, Sendable {
                 residentMemory: ResidentMemory = ResidentMemory(currentBytes: 0, peakBytes: 0),
                 managerStatistics: ManagerStatistics = ManagerStatistics(), latency: LatencySummary = LatencySummary(),
                 pauses: [PauseEvent] = [], unloggedStallCount: Int = 0, unloggedStallNanoseconds: UInt64 = 0,
-                memorySamples: [MemorySample] = [], outcome: WorkloadOutcome? = nil) {
+                stallThresholdNanoseconds: UInt64? = nil, memorySamples: [MemorySample] = [], outcome: WorkloadOutcome? = nil) {
         self.workload = workload
         self.manager = manager
         self.parameters = parameters
@@ -121,6 +124,7 @@ public struct RunReport: Codable, Equatable, Sendable {
         self.pauses = pauses
         self.unloggedStallCount = unloggedStallCount
         self.unloggedStallNanoseconds = unloggedStallNanoseconds
+        self.stallThresholdNanoseconds = stallThresholdNanoseconds
         self.memorySamples = memorySamples
         self.outcome = outcome
     }

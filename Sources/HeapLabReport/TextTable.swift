@@ -118,8 +118,7 @@ extension TextTable {
                     + duration(median(ok.map { $0.collectorPauses.map(\.durationNanoseconds).max() ?? 0 })!)
                 let stallCounts = ok.map { UInt64($0.stalls.count + $0.unloggedStallCount) }
                 let stallCell = stallCounts.allSatisfy({ $0 == 0 }) ? "-" :
-                    count(Int(median(stallCounts)!)) + " / "
-                    + duration(median(ok.map { $0.stalls.map(\.durationNanoseconds).max() ?? 0 })!)
+                    count(Int(median(stallCounts)!)) + " / " + Self.longestStall(ok)
                 table.append([
                     manager, timeCell, ratio,
                     bytes(Int(median(ok.map { UInt64($0.residentMemory.peakBytes) })!)),
@@ -158,6 +157,17 @@ extension TextTable {
     }
 
     /// The median of `values` (the mean of the two middle values for an even count), nil when empty.
+    /// The median over runs of each run's longest logged stall; when no run logged one (every stall was below
+    /// the threshold), "<" and the threshold, since only that bound is known.
+    static func longestStall(_ runs: [RunReport]) -> String {
+        let logged = runs.filter { !$0.stalls.isEmpty }
+        guard !logged.isEmpty else {
+            let threshold = runs.compactMap(\.stallThresholdNanoseconds).max() ?? 0
+            return threshold > 0 ? "<" + duration(threshold) : "-"
+        }
+        return duration(median(logged.map { $0.stalls.map(\.durationNanoseconds).max()! })!)
+    }
+
     public static func median(_ values: [UInt64]) -> UInt64? {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted(), mid = sorted.count / 2

@@ -201,3 +201,8 @@ extension String {
         return s
     }
 }
+
+extension GCHeap {
+    /// The effective configuration (`GCConfiguration.dictionary`), for RunReports.
+    public var settings: [String: String] { configuration.dictionary }
+}

@@ -89,6 +89,15 @@ public struct ArenaConfiguration: Equatable, Sendable {
         self = configuration
     }
 
+    /// The settings as strings keyed like `init(options:)`, for RunReports.
+    public var dictionary: [String: String] {
+        ["arena-limit": limitBytes.map(String.init) ?? "none",
+         "chunk-size": String(initialChunkBytes),
+         "max-chunk-size": String(maximumChunkBytes),
+         "spare-limit": String(maximumSpareBytes),
+         "poison": String(poisonsFreedMemory)]
+    }
+
     /// Parses `123`, `64KiB`, `512MiB`, `2GiB` (also `K`/`M`/`G`, `KB`/`MB`/`GB` meaning the binary units)
     /// into bytes.
     ///

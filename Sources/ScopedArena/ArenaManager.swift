@@ -191,6 +191,9 @@ public final class ArenaManager: MemoryManager {
     /// The arena's own counters, as in `ArenaStatistics`.
     public var arenaStatistics: ArenaStatistics { state.pointee.statistics() }
 
+    /// The arena's effective configuration (`ArenaConfiguration.dictionary`), for RunReports.
+    public var settings: [String: String] { state.pointee.configuration.dictionary }
+
     public func statistics() -> ManagerStatistics {
         let s = state.pointee.statistics()
         return ManagerStatistics(

@@ -81,12 +81,13 @@ struct MeasuredRun<W: Workload>: ManagerVisitor {
             return relative
         }
         return RunReport(
-            workload: W.name, manager: manager.name, parameters: spec.parameters, managerConfiguration: spec.options,
+            workload: W.name, manager: manager.name, parameters: spec.parameters, managerConfiguration: manager.settings.merging(spec.options) { effective, _ in effective },
             machine: .current(), date: date, status: status, failure: failure,
             wallNanoseconds: end &- start, cpuNanoseconds: cpuEnd &- cpuStart, startNanoseconds: start,
             residentMemory: .read(), managerStatistics: manager.statistics(), latency: context.latency.summary(),
             pauses: events, unloggedStallCount: log.unloggedStallCount,
-            unloggedStallNanoseconds: log.unloggedStallNanoseconds, memorySamples: context.memorySamples,
+            unloggedStallNanoseconds: log.unloggedStallNanoseconds,
+            stallThresholdNanoseconds: log.stallThresholdNanoseconds, memorySamples: context.memorySamples,
             outcome: outcome)
     }
 

@@ -88,6 +88,14 @@ final class TextTableTests: XCTestCase {
         XCTAssertEqual(Set(rows.map { row in row.distance(from: row.startIndex, to: row.firstIndex(of: "×")!) }).count, 1, "ratios in one column")
     }
 
+    /// When every stall was below the logging threshold, the longest one is known only to be below it.
+    func testUnloggedStallsShowTheThreshold() {
+        var quiet = report("malloc", seconds: 1.0)
+        quiet.stallThresholdNanoseconds = 20_000
+        let row = TextTable.runSummary([quiet]).split(separator: "\n").first { $0.hasPrefix("malloc") }!
+        XCTAssertTrue(row.contains("1000 / <20.0 µs"), String(row))
+    }
+
     func testAllFailedRowAndNoBaseline() {
         let text = TextTable.runSummary([report("arc", seconds: 0, status: .outOfMemory, failure: "out of memory")])
         let row = text.split(separator: "\n").first { $0.hasPrefix("arc") }!
