@@ -8,24 +8,6 @@ enum Fixtures {
     static let machine = MachineInfo(cores: 2, memoryBytes: 24 << 30, cpuModel: "Test CPU, \"quoted\", with commas",
                                      kernel: "6.1.0-test", swiftVersion: "6.3")
 
-    /// SplitMix64: a tiny deterministic generator for test data.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        /// Uniform in 0..<1.
-        mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-        /// Log-uniform in lower...upper.
-        mutating func logUniform(_ lower: Double, _ upper: Double) -> Double {
-            exp(log(lower) + (log(upper) - log(lower)) * unit())
-        }
-    }
-
     /// The managers of a full matrix, with how each interrupts the program.
     static let managers: [(name: String, collects: Bool, stalls: Bool)] = [
         ("marksweep", true, false), ("arena", false, true), ("malloc", false, true), ("jemalloc", false, true),
@@ -35,8 +17,8 @@ enum Fixtures {
     /// One run of `workload` on `manager`.
     static func report(workload: String = "gcbench", manager: String, collects: Bool, stalls: Bool, seed: UInt64,
                        status: RunReport.Status = .ok) -> RunReport {
-        var g = Generator(state: seed)
-        let wall: UInt64 = 2_000_000_000 + UInt64(g.unit() * 1e9)
+        var g = SplitMix64(seed: seed)
+        let wall: UInt64 = 2_000_000_000 + UInt64(g.nextUnit() * 1e9)
         var pauses: [PauseEvent] = []
         var t: UInt64 = 5_000_000
         var cycle = 0
@@ -55,7 +37,7 @@ enum Fixtures {
                 t += UInt64(g.logUniform(20_000_000, 120_000_000))
             } else if stalls {
                 pauses.append(PauseEvent(kind: .stall, startNanoseconds: t, durationNanoseconds: UInt64(g.logUniform(800, 3_000_000)),
-                                         label: g.unit() < 0.9 ? "tree" : "scope"))
+                                         label: g.nextUnit() < 0.9 ? "tree" : "scope"))
                 t += UInt64(g.logUniform(200_000, 8_000_000))
             } else {
                 break
@@ -67,10 +49,10 @@ enum Fixtures {
         var elapsed: UInt64 = 0
         var peak = 0
         let overhead = Int(g.logUniform(4, 40) * 1_048_576)
-        let phase = g.unit() * 6
+        let phase = g.nextUnit() * 6
         while elapsed <= wall {
             let t = Double(elapsed) / 1e9
-            let live = (20 << 20) + Int(Double(30 << 20) * (0.5 + 0.5 * sin(t * 3 + phase))) + Int(g.unit() * Double(2 << 20))
+            let live = (20 << 20) + Int(Double(30 << 20) * (0.5 + 0.5 * sin(t * 3 + phase))) + Int(g.nextUnit() * Double(2 << 20))
             peak = max(peak, live)
             samples.append(MemorySample(elapsedNanoseconds: elapsed, residentBytes: peak + overhead,
                                         liveBytes: live, heapBytes: collects ? live + overhead / 2 : nil))
@@ -111,5 +93,12 @@ enum Fixtures {
             }
         }
         return reports
+    }
+}
+
+extension SplitMix64 {
+    /// Log-uniform in lower...upper (test data spread over orders of magnitude).
+    mutating func logUniform(_ lower: Double, _ upper: Double) -> Double {
+        exp(log(lower) + (log(upper) - log(lower)) * nextUnit())
     }
 }

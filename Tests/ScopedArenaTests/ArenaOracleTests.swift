@@ -1,3 +1,4 @@
+import HeapLabCore
 import XCTest
 import ScopedArena
 

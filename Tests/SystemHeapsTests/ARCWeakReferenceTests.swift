@@ -1,5 +1,6 @@
 import HeapLabCore
 import SystemHeaps
+import HeapLabTestSupport
 import XCTest
 
 /// ARC's additions for the cycles workload: weak slots (`storeWeak`) and the live-object counters.

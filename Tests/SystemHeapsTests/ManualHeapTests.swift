@@ -1,5 +1,6 @@
 import HeapLabCore
 import SystemHeaps
+import HeapLabTestSupport
 import XCTest
 
 /// The manually managed heaps (glibc malloc, mimalloc, jemalloc) share `ObjectLayout` and `ManualHeap`: the

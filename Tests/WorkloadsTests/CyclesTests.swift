@@ -1,5 +1,6 @@
 import HeapLabCore
 import SystemHeaps
+import HeapLabTestSupport
 import XCTest
 @testable import Workloads
 

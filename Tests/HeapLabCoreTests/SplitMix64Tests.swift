@@ -1,5 +1,5 @@
 import XCTest
-@testable import Workloads
+import HeapLabCore
 
 final class SplitMix64Tests: XCTestCase {
     func testKnownSequence() {

@@ -2,14 +2,16 @@ import Foundation
 import SystemHeaps
 import XCTest
 
+/// Shared by the test targets (a library target of its own, so the helper exists once).
+///
 /// Re-runs one test of this test binary in a child process with extra environment variables, and returns its
 /// exit status and output. jemalloc can only be dlopen'ed by a process that started with
 /// GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096, so its tests run that way, as the runner's children do.
-enum ChildProcess {
+public enum ChildProcess {
     /// The environment variable a child sees, so that it does not skip what its parent asked it to test.
-    static let requireJemalloc = "HEAPLAB_REQUIRE_JEMALLOC"
+    public static let requireJemalloc = "HEAPLAB_REQUIRE_JEMALLOC"
 
-    static func runTest(_ filter: String, environment extra: [String: String]) throws -> (status: Int32, output: String) {
+    public static func runTest(_ filter: String, environment extra: [String: String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = [filter]
@@ -29,12 +31,12 @@ enum ChildProcess {
     }
 
     /// The variable that marks a child started by `isolated`.
-    static let isolatedChild = "HEAPLAB_ISOLATED_CHILD"
+    public static let isolatedChild = "HEAPLAB_ISOLATED_CHILD"
 
     /// For tests that leak on purpose (ARC reference cycles): returns true in the child, where the caller runs its
     /// body; in the parent, runs the test `filter` in a child process, asserts that it passed, and returns false.
     /// The leaked objects then die with the child instead of failing a leak-checking (ASan) run of the suite.
-    static func isolated(_ filter: String, file: StaticString = #filePath, line: UInt = #line) throws -> Bool {
+    public static func isolated(_ filter: String, file: StaticString = #filePath, line: UInt = #line) throws -> Bool {
         if ProcessInfo.processInfo.environment[isolatedChild] != nil { return true }
         let (status, output) = try runTest(filter, environment: [isolatedChild: "1"])
         XCTAssertEqual(status, 0, "child test \(filter) failed:\n\(output.suffix(4000))", file: file, line: line)
@@ -46,7 +48,7 @@ enum ChildProcess {
     /// Makes sure jemalloc can be used by the test `filter`: returns true when it can be used in this process;
     /// otherwise runs `filter` in a child with the static-TLS tunable, asserts that it passed, and returns false
     /// (the caller then returns). Throws XCTSkip when libjemalloc2 is not installed.
-    static func jemallocInThisProcess(orRun filter: String, file: StaticString = #filePath, line: UInt = #line) throws -> Bool {
+    public static func jemallocInThisProcess(orRun filter: String, file: StaticString = #filePath, line: UInt = #line) throws -> Bool {
         switch JemallocAllocator.availability() {
         case .available:
             return true
