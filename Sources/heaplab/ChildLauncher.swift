@@ -20,6 +20,9 @@ struct ChildLauncher {
     var timeoutSeconds: Double?
     /// A directory for the children's report and log files.
     var workDirectory: String
+    /// Copy each child's output (its stdout and stderr, e.g. gctrace lines) to this process's stderr when the
+    /// child ends. Off by default: the output then only shows in a failed run's report.
+    var forwardsOutput = false
 
     /// The environment every child gets on top of the parent's.
     ///
@@ -73,6 +76,9 @@ struct ChildLauncher {
         let child = ChildProcess(executable: executable, arguments: argumentPrefix + spec.childArguments(output: reportPath),
                                  environment: Self.childEnvironment(), timeoutSeconds: timeoutSeconds, logPath: logPath)
         let result = child.run()
+        if forwardsOutput, let output = FileManager.default.contents(atPath: logPath), !output.isEmpty {
+            FileHandle.standardError.write(output)
+        }
 
         let cause: String
         switch result.termination {

@@ -23,6 +23,10 @@ struct MatrixOptions: ParsableArguments {
                                valueName: "DIR"))
     var reportDirectory: String?
 
+    @Flag(name: .customLong("child-output"),
+          help: "Copy every child's output to stderr when it ends (on by itself when HEAPLAB_GCTRACE is set, so trace lines show).")
+    var childOutput = false
+
     @Flag(help: "No progress line on stderr (it is shown only when stderr is a terminal anyway).")
     var quiet = false
 
@@ -78,8 +82,10 @@ struct MatrixOptions: ParsableArguments {
     func runAndReport(_ specs: [RunSpec], defaultRepeats: Int) throws -> [RunReport] {
         let directory = try ChildLauncher.makeWorkDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let launcher = ChildLauncher(executable: ChildLauncher.currentExecutable(), timeoutSeconds: timeout,
+        var launcher = ChildLauncher(executable: ChildLauncher.currentExecutable(), timeoutSeconds: timeout,
                                      workDirectory: directory)
+        let tracing = ProcessInfo.processInfo.environment["HEAPLAB_GCTRACE"].map { !["", "0", "off"].contains($0) } ?? false
+        launcher.forwardsOutput = childOutput || tracing || specs.contains { $0.options["trace"] == "on" }
         let matrix = Matrix(specs: specs.map(apply), repeats: repeats ?? defaultRepeats, launcher: launcher, quiet: quiet)
         let started = Date()
         let reports = matrix.run()
