@@ -1,7 +1,32 @@
 #!/usr/bin/env bash
-# Runs the package-benchmark suite (Benchmarks/). Extra arguments go to the benchmark plugin, for example:
-#   scripts/bench.sh --filter "GCBench.*"
-#   scripts/bench.sh baseline update main
+# Runs the package-benchmark suite (Benchmarks/HeapLabBenchmarks; Docs/Experiments.md, "Timing and counting").
+#
+#   scripts/bench.sh                          the whole suite
+#   scripts/bench.sh --filter 'GCBench.*'     part of it (any other arguments go to the benchmark plugin)
+#   scripts/bench.sh baseline update main     store a baseline; `scripts/bench.sh baseline check main` compares
+#   scripts/bench.sh check [plugin args]      run, and compare with the stored thresholds in Benchmarks/Thresholds
+#                                             using the tolerances in Thresholds.swift (exit 2 on a regression)
+#   scripts/bench.sh update-thresholds [...]  run, and rewrite Benchmarks/Thresholds from this run (p90 values)
+#   scripts/bench.sh smoke                    CI: build the suite and run one short benchmark (about 2 s)
+#
+# Timings of malloc-based managers are not taken here (the plugin's malloc interposer distorts them): use
+# `swift run -c release heaplab-timing` (Benchmarks/heaplab-timing) or `heaplab compare`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift package --allow-writing-to-package-directory benchmark "$@"
+thresholds=Benchmarks/Thresholds
+case "${1:-}" in
+check)
+    shift
+    exec swift package benchmark thresholds check --path "$thresholds" "$@"
+    ;;
+update-thresholds)
+    shift
+    exec swift package --allow-writing-to-package-directory benchmark thresholds update --path "$thresholds" "$@"
+    ;;
+smoke)
+    exec swift package benchmark --filter 'Allocate 24 B / arena' --no-progress
+    ;;
+*)
+    exec swift package --allow-writing-to-package-directory benchmark "$@"
+    ;;
+esac

@@ -4,6 +4,8 @@ import SystemHeaps
 import Workloads
 
 let benchmarks: @Sendable () -> Void = {
+    registerAllocationBenchmarks()
+    registerWorkloadBenchmarks()
     registerGCBenchmarks()
     registerArenaBenchmarks()
     Benchmark("GCBench small / malloc") { benchmark in
