@@ -11,22 +11,27 @@
 #
 # Timings of malloc-based managers are not taken here (the plugin's malloc interposer distorts them): use
 # `swift run -c release heaplab-timing` (Benchmarks/heaplab-timing) or `heaplab compare`.
+#
+# The plugin takes every executable target under Benchmarks/ for a benchmark target, the plain-process timing
+# tool too, so every command here names the suite's target (`--target HeapLabBenchmarks`); a bare
+# `swift package benchmark` would try to run heaplab-timing as a benchmark and fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 thresholds=Benchmarks/Thresholds
+suite=(--target HeapLabBenchmarks)
 case "${1:-}" in
 check)
     shift
-    exec swift package benchmark thresholds check --path "$thresholds" "$@"
+    exec swift package benchmark thresholds check --path "$thresholds" "${suite[@]}" "$@"
     ;;
 update-thresholds)
     shift
-    exec swift package --allow-writing-to-package-directory benchmark thresholds update --path "$thresholds" "$@"
+    exec swift package --allow-writing-to-package-directory benchmark thresholds update --path "$thresholds" "${suite[@]}" "$@"
     ;;
 smoke)
-    exec swift package benchmark --filter 'Allocate 24 B / arena' --no-progress
+    exec swift package benchmark --filter 'Allocate 24 B / arena' --no-progress "${suite[@]}"
     ;;
 *)
-    exec swift package --allow-writing-to-package-directory benchmark "$@"
+    exec swift package --allow-writing-to-package-directory benchmark "$@" "${suite[@]}"
     ;;
 esac

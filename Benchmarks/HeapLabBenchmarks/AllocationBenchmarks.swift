@@ -16,7 +16,7 @@ import Workloads
 /// (malloc calls per object, instructions) and timed by `heaplab-timing alloc`.
 func registerAllocationBenchmarks() {
     let timed: [BenchmarkMetric] = [.wallClock, .instructions, .mallocCountTotal]
-    let counted: [BenchmarkMetric] = [.instructions, .mallocCountTotal, .memoryLeaked]
+    let counted: [BenchmarkMetric] = [.instructions, .mallocCountTotal]
     func configuration(_ metrics: [BenchmarkMetric]) -> Benchmark.Configuration {
         .init(metrics: metrics, scalingFactor: .mega, maxDuration: .seconds(2), maxIterations: 20,
               thresholds: SuiteThresholds.of(metrics))
