@@ -81,14 +81,15 @@ enum GCTimings {
         print("space: \(objects) live nodes, \(objectBytes) object bytes, footprint \(footprint) bytes in \(Int(s.extra["blocksInUse"] ?? 0)) blocks: overhead \(((Double(footprint - objectBytes) / Double(objectBytes)) * 1000).rounded() / 10)% of object bytes")
     }
 
-    /// Sweep rate: 2,097,152 GCBench nodes (64 MiB of 32-byte cells), every other one kept live on a linked
-    /// list, so every block is partial and the sweep builds a free list through half of its cells (the
-    /// costliest case per block). Eager sweeping, GOGC off, so the only collections are the forced ones.
-    static func sweep(rounds: Int) throws {
-        let nodes = 2_097_152
+    /// Sweep rate: `mebibytes` of GCBench nodes (default 64 MiB: 2,097,152 32-byte cells), every other one kept
+    /// live on a linked list, so every block is partial and the sweep builds a free list through half of its
+    /// cells (the costliest case per block). GOGC off, so the only collections are the forced ones. With `mode`
+    /// lazy, the pause holds no sweep: it shows what the same fragmented heap costs a pause when sweeping is lazy.
+    static func sweep(rounds: Int, mebibytes: Int = 64, mode: SweepMode = .eager) throws {
+        let nodes = max(2, (mebibytes << 20) / 32)
         for round in 1...max(1, rounds) {
             let log = PauseLog()
-            let heap = GCHeap(configuration: GCConfiguration(gogc: nil, sweepMode: .eager), pauseLog: log)
+            let heap = GCHeap(configuration: GCConfiguration(gogc: nil, sweepMode: mode), pauseLog: log)
             let head = try heap.allocate(GCBench.nodeShape)
             let root = heap.pushRoot(head)
             var tail = head
@@ -103,7 +104,11 @@ enum GCTimings {
             let e = log.events.last!
             let sweepNs = e.phases.first { $0.name == "sweep" }!.nanoseconds
             let heapBytes = e.heapBytesBefore
-            print("round \(round): heap \(heapBytes >> 20) MiB, \(e.objectsMarked) live, \(e.cellsFreed) freed; sweep \(T.milliseconds(sweepNs)) ms: \(Int(Double(heapBytes) / Double(sweepNs) * 1e3)) MB/s of heap, \(Int(Double(nodes) / Double(sweepNs) * 1e3)) Mcells/s; pause \(T.milliseconds(e.durationNanoseconds)) ms")
+            let rates = mode == .eager
+                ? ": \(Int(Double(heapBytes) / Double(sweepNs) * 1e3)) MB/s of heap, \(Int(Double(nodes) / Double(sweepNs) * 1e3)) Mcells/s"
+                : " (sweeping left to the allocator)"
+            let mark = e.phases.first { $0.name == "mark" }?.nanoseconds ?? 0
+            print("round \(round) (\(mode.rawValue)): heap \(heapBytes >> 20) MiB, \(e.objectsMarked) live, \(e.cellsFreed) freed; pause \(T.milliseconds(e.durationNanoseconds)) ms: mark \(T.milliseconds(mark)) ms, sweep phase \(T.milliseconds(sweepNs)) ms\(rates)")
             heap.popRoots(to: root)
         }
     }

@@ -16,7 +16,9 @@
 //                          default all installed).
 // tree [rounds]            a depth-21 binary tree (4,194,303 nodes) held live, `rounds` forced collections:
 //                          pause, phases and mark rate (objects/s, bytes/s) of each.
-// sweep [rounds]           sweep rate: 64 MiB of cells, every other one live, eager sweep of each forced collection.
+// sweep [rounds] [MiB] [eager|lazy]
+//                          sweep rate: MiB (default 64) of cells, every other one live, so every block is partial;
+//                          one forced collection per round (eager: the sweep is in the pause; lazy: it is not).
 // pauses [maxMiB]          pause against live-set size (1 MiB to maxMiB, default 1024) with the heap at twice the
 //                          live set, eager and lazy; then a 64 MiB live set with the heap grown by garbage from
 //                          2x to 16x: eager pauses grow with the heap, lazy ones stay with the live set.
@@ -27,6 +29,7 @@
 // The collector's heaps honour HEAPLAB_GCTRACE=1. jemalloc needs GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096
 // in the process: the tool re-executes itself with it when jemalloc is installed.
 import Glibc
+import MarkSweepGC
 import SystemHeaps
 
 TimingTool.reexecuteForJemallocIfNeeded()
@@ -40,11 +43,14 @@ do {
         try AllocationTiming.run(managers: rest.first.map { $0.split(separator: ",").map(String.init) },
                                  millions: rest.count > 1 ? Int(rest[1]) ?? 50 : 50)
     case "tree": try GCTimings.tree(rounds: rest.first.flatMap { Int($0) } ?? 5)
-    case "sweep": try GCTimings.sweep(rounds: rest.first.flatMap { Int($0) } ?? 5)
+    case "sweep":
+        try GCTimings.sweep(rounds: rest.first.flatMap { Int($0) } ?? 5,
+                            mebibytes: rest.count > 1 ? Int(rest[1]) ?? 64 : 64,
+                            mode: rest.count > 2 ? SweepMode(rawValue: rest[2]) ?? .eager : .eager)
     case "pauses": try PauseCurve.run(maximumMiB: rest.first.flatMap { Int($0) } ?? 1024)
     case "swift-costs": try SwiftCosts.run(millions: rest.first.flatMap { Int($0) } ?? 50)
     default:
-        print("usage: heaplab-timing gcbench [rounds] | alloc [managers] [millions] | tree [rounds] | sweep [rounds] | pauses [maxMiB] | swift-costs [millions]")
+        print("usage: heaplab-timing gcbench [rounds] | alloc [managers] [millions] | tree [rounds] | sweep [rounds] [MiB] [eager|lazy] | pauses [maxMiB] | swift-costs [millions]")
         exit(command == "help" ? 0 : 2)
     }
 } catch {
