@@ -83,12 +83,12 @@ let package = Package(
             path: "Benchmarks/HeapLabBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        // Plain-process timings of the collector, outside package-benchmark's malloc interposer
-        // (`swift run -c release gc-timing`, Docs/Results.md).
+        // Every timing that must run outside package-benchmark's malloc interposer, all managers side by side in
+        // one plain process (`swift run -c release heaplab-timing`; Docs/Experiments.md, "Timing and counting").
         .executableTarget(
-            name: "gc-timing",
-            dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC"],
-            path: "Benchmarks/gc-timing"
+            name: "heaplab-timing",
+            dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena"],
+            path: "Benchmarks/heaplab-timing"
         ),
     ]
 )

@@ -15,7 +15,8 @@ func registerArenaBenchmarks() {
     // One scaled iteration is one 32-byte allocation in a warm (mapped and touched) chunk. Every 32768
     // allocations (1 MiB) a scope ends, so the bump pointer keeps sweeping the same cached megabyte.
     Benchmark("Arena bump fast path 32 B (warm chunk)",
-              configuration: .init(metrics: timeOnly, scalingFactor: .mega, maxDuration: .seconds(3))) { benchmark throws in
+              configuration: .init(metrics: timeOnly, scalingFactor: .mega, maxDuration: .seconds(3),
+                                   thresholds: SuiteThresholds.of(timeOnly))) { benchmark throws in
         let arena = Arena(configuration: ArenaConfiguration(initialChunkBytes: 4 << 20, poisonsFreedMemory: false))
         var sink = 0
         arena.withScope { scope in
@@ -36,7 +37,8 @@ func registerArenaBenchmarks() {
 
     // The same through the MemoryManager contract: header write and zeroing of a GCBench node (32 bytes).
     Benchmark("Arena manager allocate GCBench node (warm chunk)",
-              configuration: .init(metrics: timeOnly, scalingFactor: .mega, maxDuration: .seconds(3))) { benchmark throws in
+              configuration: .init(metrics: timeOnly, scalingFactor: .mega, maxDuration: .seconds(3),
+                                   thresholds: SuiteThresholds.of(timeOnly))) { benchmark throws in
         let m = ArenaManager(configuration: ArenaConfiguration(initialChunkBytes: 4 << 20, poisonsFreedMemory: false))
         let shape = GCBench.nodeShape
         var sink = 0
@@ -56,7 +58,8 @@ func registerArenaBenchmarks() {
     // One iteration: 32768 allocations of 32 B (1 MiB) spread over growing chunks, then reset, which keeps
     // the largest chunk: in steady state no system call.
     Benchmark("Arena fill 1 MiB + reset",
-              configuration: .init(metrics: timeOnly, scalingFactor: .kilo, maxDuration: .seconds(3))) { benchmark throws in
+              configuration: .init(metrics: timeOnly, scalingFactor: .kilo, maxDuration: .seconds(3),
+                                   thresholds: SuiteThresholds.of(timeOnly))) { benchmark throws in
         var arena = Arena(configuration: ArenaConfiguration(initialChunkBytes: 64 << 10, poisonsFreedMemory: false))
         var sink = 0
         for _ in benchmark.scaledIterations {
@@ -69,7 +72,8 @@ func registerArenaBenchmarks() {
 
     // One scaled iteration: a scope with 8 allocations (a small request's worth), as a server would do.
     Benchmark("Arena scope churn (scope + 8 x 32 B)",
-              configuration: .init(metrics: timeOnly, scalingFactor: .mega, maxDuration: .seconds(3))) { benchmark throws in
+              configuration: .init(metrics: timeOnly, scalingFactor: .mega, maxDuration: .seconds(3),
+                                   thresholds: SuiteThresholds.of(timeOnly))) { benchmark throws in
         let arena = Arena(configuration: ArenaConfiguration(poisonsFreedMemory: false))
         var sink = 0
         for _ in benchmark.scaledIterations {
@@ -83,7 +87,8 @@ func registerArenaBenchmarks() {
     // GCBench at full size (stretch 18, long-lived 16, trees 4...16), one run per iteration, each manager made
     // fresh per run as the runner does. The arena times its scope ends into the pause log, as in heaplab.
     let gcBenchConfiguration = Benchmark.Configuration(metrics: [.wallClock, .cpuTotal, .peakMemoryResident],
-                                                      warmupIterations: 1, maxDuration: .seconds(20), maxIterations: 7)
+                                                      warmupIterations: 1, maxDuration: .seconds(20), maxIterations: 7,
+                                                      thresholds: SuiteThresholds.of([.wallClock, .cpuTotal, .peakMemoryResident]))
     Benchmark("GCBench full / arena", configuration: gcBenchConfiguration) { benchmark in
         let bench = try GCBench.make()
         for _ in benchmark.scaledIterations {
@@ -92,7 +97,11 @@ func registerArenaBenchmarks() {
             HeapLabCore.blackHole(try bench.run(on: m, context: RunContext(pauseLog: log)))
         }
     }
-    Benchmark("GCBench full / malloc", configuration: gcBenchConfiguration) { benchmark in
+    // Counted only: malloc's time under the interposer is not its time (heaplab-timing gcbench times it).
+    var mallocConfiguration = gcBenchConfiguration
+    mallocConfiguration.metrics = [.instructions, .mallocCountTotal, .peakMemoryResident]
+    mallocConfiguration.thresholds = SuiteThresholds.of(mallocConfiguration.metrics)
+    Benchmark("GCBench full / malloc", configuration: mallocConfiguration) { benchmark in
         let bench = try GCBench.make()
         for _ in benchmark.scaledIterations {
             HeapLabCore.blackHole(try bench.run(on: MallocManager(), context: RunContext(pauseLog: PauseLog())))

@@ -9,15 +9,17 @@ import Workloads
 ///
 /// Note: package-benchmark runs every benchmark with its malloc interposer preloaded (this package enables the
 /// MallocInterposer trait), which adds a header and counting to every malloc and free; the collector's object
-/// memory does not go through malloc, so `GCBench / malloc` here is slower than the same run in a plain
-/// process. Docs/Results.md gives both.
+/// memory does not go through malloc, so its times here are fair, but malloc's are not: `GCBench / malloc` is
+/// counted here (malloc calls, instructions, peak memory) and timed by `heaplab-timing gcbench` and
+/// `heaplab compare` (Docs/Experiments.md, "Timing and counting").
 func registerGCBenchmarks() {
     // The allocation fast path, amortized: 1M allocations of GCBench's 24-byte node per measured iteration,
     // all garbage, on a default heap (4 MiB minimum, GOGC 100). Includes the slow path (a block every ~2000
     // objects) and the collections the pacer starts, so it is an upper bound on the fast path alone.
     Benchmark("GC allocate 24-byte object (ns, amortized)",
               configuration: .init(metrics: [.wallClock, .instructions], scalingFactor: .mega,
-                                   maxDuration: .seconds(5), maxIterations: 50)) { benchmark in
+                                   maxDuration: .seconds(5), maxIterations: 50,
+                                   thresholds: SuiteThresholds.of([.wallClock, .instructions]))) { benchmark in
         let heap = GCHeap(configuration: GCConfiguration(), pauseLog: PauseLog())
         let shape = GCBench.nodeShape
         var sink = 0
@@ -41,6 +43,10 @@ func registerGCBenchmarks() {
         maxDuration: .seconds(30), maxIterations: 5)
     var gcConfiguration = workloadConfiguration
     gcConfiguration.metrics += [cycles, maxPause, totalPause]
+    gcConfiguration.thresholds = SuiteThresholds.of(gcConfiguration.metrics)
+    var mallocConfiguration = workloadConfiguration
+    mallocConfiguration.metrics = [.instructions, .mallocCountTotal, .peakMemoryResident]
+    mallocConfiguration.thresholds = SuiteThresholds.of(mallocConfiguration.metrics)
     for mode in SweepMode.allCases {
         Benchmark("GCBench / gc \(mode.rawValue)", configuration: gcConfiguration) { benchmark in
             let log = PauseLog()
@@ -54,7 +60,7 @@ func registerGCBenchmarks() {
             benchmark.measurement(totalPause, Int((s["totalPauseNanoseconds"] ?? 0) / 1000))
         }
     }
-    Benchmark("GCBench / malloc", configuration: workloadConfiguration) { _ in
+    Benchmark("GCBench / malloc", configuration: mallocConfiguration) { _ in
         let outcome = try gcbench.run(on: MallocManager(), context: RunContext(pauseLog: PauseLog()))
         HeapLabCore.blackHole(outcome.checksum)
     }
@@ -68,7 +74,8 @@ func registerGCBenchmarks() {
     let pause = BenchmarkMetric.custom("pause (us)", useScalingFactor: false)
     Benchmark("GC collect with depth-21 tree live",
               configuration: .init(metrics: [.wallClock, objectsMarked, markRateBytes, markRateObjects, pause],
-                                   warmupIterations: 1, maxDuration: .seconds(20), maxIterations: 10)) { benchmark in
+                                   warmupIterations: 1, maxDuration: .seconds(20), maxIterations: 10,
+                                   thresholds: SuiteThresholds.of([.wallClock, markRateBytes, markRateObjects, pause]))) { benchmark in
         let log = PauseLog()
         let heap = GCHeap(configuration: GCConfiguration(), pauseLog: log)
         func build(_ depth: Int) throws -> GCRef {
@@ -91,5 +98,36 @@ func registerGCBenchmarks() {
         benchmark.measurement(markRateBytes, Int(Double(event.bytesMarked) / (Double(mark) / 1e9) / 1e6))
         benchmark.measurement(markRateObjects, Int(Double(event.objectsMarked) / (Double(mark) / 1e9) / 1e6))
         benchmark.measurement(pause, Int(event.durationNanoseconds / 1000))
+    }
+
+    // Sweep rate: 2,097,152 nodes (64 MiB of 32-byte cells), every other one live on a linked list, so every
+    // block is partial and the sweep links half of its cells into a free list (the costliest case per block).
+    // Eager sweeping and GOGC off: the forced collection is the only one. Each iteration is one such heap.
+    let sweepRateBytes = BenchmarkMetric.custom("sweep rate (MB/s)", polarity: .prefersLarger, useScalingFactor: false)
+    let sweepRateCells = BenchmarkMetric.custom("sweep rate (Mcells/s)", polarity: .prefersLarger, useScalingFactor: false)
+    let sweepTime = BenchmarkMetric.custom("sweep phase (us)", useScalingFactor: false)
+    Benchmark("GC sweep 64 MiB, half the cells live",
+              configuration: .init(metrics: [sweepRateBytes, sweepRateCells, sweepTime], warmupIterations: 1,
+                                   maxDuration: .seconds(20), maxIterations: 10,
+                                   thresholds: SuiteThresholds.of([sweepRateBytes, sweepRateCells, sweepTime]))) { benchmark in
+        let nodes = 2_097_152
+        let log = PauseLog()
+        let heap = GCHeap(configuration: GCConfiguration(gogc: nil, sweepMode: .eager), pauseLog: log)
+        let head = try heap.allocate(GCBench.nodeShape)
+        heap.pushRoot(head)
+        var tail = head
+        for _ in 0..<(nodes / 2 - 1) {
+            _ = try heap.allocate(GCBench.nodeShape)  // garbage between two live cells
+            let next = try heap.allocate(GCBench.nodeShape)
+            heap.store(tail, slot: 0, next)
+            tail = next
+        }
+        _ = try heap.allocate(GCBench.nodeShape)
+        heap.collect()
+        let event = log.events.last!
+        let sweep = max(1, event.phases.first { $0.name == "sweep" }!.nanoseconds)
+        benchmark.measurement(sweepRateBytes, Int(Double(event.heapBytesBefore) / (Double(sweep) / 1e9) / 1e6))
+        benchmark.measurement(sweepRateCells, Int(Double(nodes) / (Double(sweep) / 1e9) / 1e6))
+        benchmark.measurement(sweepTime, Int(sweep / 1000))
     }
 }

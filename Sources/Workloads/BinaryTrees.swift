@@ -23,7 +23,7 @@ public struct BinaryTrees: Workload {
     /// The smallest depth of the temporary trees, fixed by the benchmark.
     public static let minDepth = 4
     /// A node: left and right, nothing else.
-    public static let nodeShape = ObjectShape(referenceSlots: 2, payloadBytes: 0)
+    @inlinable public static var nodeShape: ObjectShape { ObjectShape(referenceSlots: 2, payloadBytes: 0) }
 
     public let maxDepth: Int
 

@@ -36,7 +36,7 @@ public struct Cycles: Workload {
         WorkloadParameter("seed", default: 42, test: 42, range: 0...Int.max, help: "random seed"),
     ]
 
-    public static let listNodeShape = ObjectShape(referenceSlots: 2, payloadBytes: 8)
+    @inlinable public static var listNodeShape: ObjectShape { ObjectShape(referenceSlots: 2, payloadBytes: 8) }
 
     public let lists: Int
     public let listLength: Int

@@ -21,7 +21,7 @@ public struct DeepList: Workload {
     ]
 
     /// A node: next, and its index.
-    public static let nodeShape = ObjectShape(referenceSlots: 1, payloadBytes: 8)
+    @inlinable public static var nodeShape: ObjectShape { ObjectShape(referenceSlots: 1, payloadBytes: 8) }
 
     public let nodes: Int
     /// Stack size of the thread that drops the list, bytes; 0 drops it on the calling thread.

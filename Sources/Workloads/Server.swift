@@ -46,10 +46,10 @@ public struct Server: Workload {
     // Slots of the cache root, of an entry.
     @usableFromInline static let rootBuckets = 0, rootHead = 1, rootTail = 2
     @usableFromInline static let entryPrev = 0, entryNext = 1, entryChain = 2, entryValue = 3
-    @usableFromInline static let rootShape = ObjectShape(referenceSlots: 3, payloadBytes: 0)
-    @usableFromInline static let entryShape = ObjectShape(referenceSlots: 4, payloadBytes: 8)
-    @usableFromInline static let requestShape = ObjectShape(referenceSlots: 1, payloadBytes: 64)
-    @usableFromInline static let headerShape = ObjectShape(referenceSlots: 1, payloadBytes: 32)
+    @inlinable static var rootShape: ObjectShape { ObjectShape(referenceSlots: 3, payloadBytes: 0) }
+    @inlinable static var entryShape: ObjectShape { ObjectShape(referenceSlots: 4, payloadBytes: 8) }
+    @inlinable static var requestShape: ObjectShape { ObjectShape(referenceSlots: 1, payloadBytes: 64) }
+    @inlinable static var headerShape: ObjectShape { ObjectShape(referenceSlots: 1, payloadBytes: 32) }
 
     public let entries: Int
     public let requests: Int
