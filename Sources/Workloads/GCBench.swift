@@ -5,8 +5,12 @@ import HeapLabCore
 /// long-lived tree and a long-lived array stay live, so a collector must keep tracing the old data.
 ///
 /// Shape of a node: two references (left, right) and two 32-bit integers (`i`, `j`): 24 bytes of object.
-/// Each node's `i` holds its remaining depth and `j` its level, so walking a tree checks both its node count and
-/// its payload. A stretch tree of depth `stretchDepth` is built and dropped first; then a long-lived tree of
+/// Each node's `i` holds its remaining depth. Every temporary tree is checked by reading back, through the
+/// manager, the recorded depth of its root and of the root's two children: values the optimizer cannot drop,
+/// for about the work of the original program, which checks nothing. With `walkTrees=1`
+/// (the test size) every tree is also walked and every node's `i`, `j` and children checked, which makes a
+/// manager that frees or corrupts a live node fail at once, at the price of a second pass over each tree. The
+/// long-lived tree is always walked at the end. A stretch tree of depth `stretchDepth` is built and dropped first; then a long-lived tree of
 /// depth `longLivedDepth` and an array of `arraySize` doubles are made; then for each depth d from `minDepth` to
 /// `maxDepth` in steps of 2, NumIters(d) = 2 * TreeSize(stretchDepth) / TreeSize(d) trees are built top-down
 /// (Populate) and as many bottom-up (MakeTree), with TreeSize(i) = 2^(i+1) - 1. One operation (one latency
@@ -21,6 +25,7 @@ public struct GCBench: Workload {
         WorkloadParameter("arraySize", default: 500_000, test: 4_000, range: 2_002...100_000_000, help: "doubles in the long-lived array (the first half is filled; element 1000 is checked)"),
         WorkloadParameter("minDepth", default: 4, test: 4, range: 0...24, help: "smallest temporary tree depth"),
         WorkloadParameter("maxDepth", default: 16, test: 8, range: 0...24, help: "largest temporary tree depth (steps of 2 from minDepth)"),
+        WorkloadParameter("walkTrees", default: 0, test: 1, range: 0...1, help: "1: walk every temporary tree checking each node; 0: check the node count recorded at its root"),
     ]
 
     public let stretchDepth: Int
@@ -28,6 +33,7 @@ public struct GCBench: Workload {
     public let arraySize: Int
     public let minDepth: Int
     public let maxDepth: Int
+    public let walkTrees: Bool
 
     public init(parameters: [String: Int]) throws(ParameterError) {
         let p = try Self.resolve(parameters)
@@ -36,6 +42,7 @@ public struct GCBench: Workload {
         arraySize = p["arraySize"]!
         minDepth = p["minDepth"]!
         maxDepth = p["maxDepth"]!
+        walkTrees = p["walkTrees"]! == 1
         guard minDepth <= maxDepth else { throw ParameterError("gcbench: minDepth (\(minDepth)) must not exceed maxDepth (\(maxDepth))") }
     }
 
@@ -61,7 +68,7 @@ public struct GCBench: Workload {
         try m.withScope {
             let tree = try Self.makeTree(m, depth: stretchDepth)
             m.pushRoot(tree)
-            checksum &+= try Self.check(m, tree, depth: stretchDepth)
+            checksum &+= try Self.check(m, tree, depth: stretchDepth, walk: walkTrees)
             let stall = context.beginDrop(on: m)
             m.dropTree(consume tree)
             context.endDrop(stall, "stretch tree")
@@ -87,7 +94,7 @@ public struct GCBench: Workload {
                         let tree = try m.allocate(Self.nodeShape)
                         m.pushRoot(tree)
                         try Self.populate(m, tree, depth: depth)
-                        checksum &+= try Self.check(m, tree, depth: depth)
+                        checksum &+= try Self.check(m, tree, depth: depth, walk: walkTrees)
                         let stall = context.beginDrop(on: m)
                         m.dropTree(consume tree)
                         context.endDrop(stall, "tree")
@@ -100,7 +107,7 @@ public struct GCBench: Workload {
                     try m.withScope {
                         let tree = try Self.makeTree(m, depth: depth)
                         m.pushRoot(tree)
-                        checksum &+= try Self.check(m, tree, depth: depth)
+                        checksum &+= try Self.check(m, tree, depth: depth, walk: walkTrees)
                         let stall = context.beginDrop(on: m)
                         m.dropTree(consume tree)
                         context.endDrop(stall, "tree")
@@ -112,7 +119,7 @@ public struct GCBench: Workload {
         }
 
         // The long-lived data must have survived everything intact.
-        checksum &+= try Self.check(m, longLived, depth: longLivedDepth)
+        checksum &+= try Self.check(m, longLived, depth: longLivedDepth, walk: true)
         let probe = m.loadPayload(array, byteOffset: 1000 * 8, as: Double.self)
         guard probe == 1.0 / 1000 else { throw WorkloadFailure("gcbench: long-lived array[1000] is \(probe), expected 0.001") }
         context.sampleMemory(force: true)
@@ -158,14 +165,30 @@ public struct GCBench: Workload {
         return node
     }
 
-    /// Walks a tree and checks its node count and each node's recorded depth; returns the node count.
+    /// Checks a tree of `depth`: with `walk`, every node's recorded depth and children (the node count must be
+    /// TreeSize(depth)); without, the recorded depths of the root and its children. Returns the node count.
     @inlinable
-    static func check<M: MemoryManager>(_ m: M, _ root: M.Ref, depth: Int) throws -> UInt64 {
-        let nodes = countNodes(m, root, depth: depth)
-        guard nodes >= 0, nodes == treeSize(depth) else {
-            throw WorkloadFailure("gcbench: a tree of depth \(depth) has \(nodes < 0 ? "a corrupt node" : "\(nodes) nodes"), expected \(treeSize(depth))")
+    static func check<M: MemoryManager>(_ m: M, _ root: M.Ref, depth: Int, walk: Bool) throws -> UInt64 {
+        if walk {
+            let nodes = countNodes(m, root, depth: depth)
+            guard nodes == treeSize(depth) else {
+                throw WorkloadFailure("gcbench: a tree of depth \(depth) has \(nodes < 0 ? "a corrupt node" : "\(nodes) nodes"), expected \(treeSize(depth))")
+            }
+            return UInt64(nodes)
         }
-        return UInt64(nodes)
+        let expected = Int32(truncatingIfNeeded: depth)
+        var ok = m.loadPayload(root, byteOffset: 0, as: Int32.self) == expected
+        if depth > 0 {
+            let left = m.load(root, slot: 0), right = m.load(root, slot: 1)
+            if let left, let right {
+                ok = ok && m.loadPayload(left, byteOffset: 0, as: Int32.self) == expected &- 1
+                    && m.loadPayload(right, byteOffset: 0, as: Int32.self) == expected &- 1
+            } else {
+                ok = false
+            }
+        }
+        guard ok else { throw WorkloadFailure("gcbench: the root of a tree of depth \(depth) or one of its children records a wrong depth") }
+        return UInt64(treeSize(depth))
     }
 
     /// Counts nodes, or returns -1 when a node's recorded depth or child structure is wrong.

@@ -30,6 +30,15 @@ final class GCBenchTests: XCTestCase {
         XCTAssertEqual(a.checksum, b.checksum)
     }
 
+    /// The root-only check (the experiment default) and the full walk (the test size) agree on healthy trees.
+    func testRootCheckAndWalkAgree() throws {
+        let walked = try GCBench.make(["walkTrees": 1], testSize: true).run(on: MallocManager(), context: RunContext(pauseLog: PauseLog()))
+        let rooted = try GCBench.make(["walkTrees": 0], testSize: true).run(on: MallocManager(), context: RunContext(pauseLog: PauseLog()))
+        XCTAssertEqual(walked.checksum, rooted.checksum)
+        XCTAssertEqual(try GCBench.make().walkTrees, false, "experiments check the roots, as the original program's work")
+        XCTAssertEqual(try GCBench.make(testSize: true).walkTrees, true, "tests walk every tree")
+    }
+
     func testRejectsBadParameters() {
         XCTAssertThrowsError(try GCBench.make(["maxDepth": 99]))
         XCTAssertThrowsError(try GCBench.make(["nope": 1]))
