@@ -80,11 +80,13 @@ public enum HTMLPage {
     /// The list of failures and workload notes, or nothing when there are none.
     static func remarks(_ reports: [RunReport]) -> String {
         var items: [String] = []
-        for r in reports {
+        // Repeats of a pair usually carry the same notes: each distinct note is listed once per pair.
+        var listed = Set<String>()
+        for r in RunTable.grouped(reports) {
             if !r.failure.isEmpty {
                 items.append("<li><b>\(escaped(r.workload)) on \(escaped(r.manager))</b> (\(escaped(ChartRuns.describe(r.status)))): <pre>\(escaped(r.failure))</pre></li>")
             }
-            for note in r.outcome?.notes ?? [] {
+            for note in r.outcome?.notes ?? [] where listed.insert("\(r.workload)\u{0}\(r.manager)\u{0}\(note)").inserted {
                 items.append("<li><b>\(escaped(r.workload)) on \(escaped(r.manager))</b>: \(escaped(note))</li>")
             }
         }

@@ -44,7 +44,7 @@ enum RunTable {
             html += "<th>\(xmlEscaped(c.title))\(unit)</th>"
         }
         html += "</tr></thead>\n<tbody>\n"
-        for r in reports {
+        for r in grouped(reports) {
             html += "<tr>"
             for c in columns {
                 var text = xmlEscaped(c.cell(r))
@@ -59,6 +59,12 @@ enum RunTable {
             html += "</tr>\n"
         }
         return html + "</tbody>\n</table></div>\n"
+    }
+
+    /// `reports` grouped by workload (in the order workloads first appear), keeping the runs' order within each:
+    /// a matrix run with repeats runs every pair once, then again, so its reports interleave the workloads.
+    static func grouped(_ reports: [RunReport]) -> [RunReport] {
+        ReportCharts.workloads(reports).flatMap { w in reports.filter { $0.workload == w } }
     }
 
     /// A duration cell; a dash for none.
