@@ -96,7 +96,7 @@ def main():
     p("```")
     p()
     p("Columns: **wall** and **CPU** time of the measured run (median; min-max when repeated), **×malloc** wall "
-      "time over malloc's on the same workload, **peak RSS** the child's peak resident memory, **peak live** the "
+      "time and CPU time over malloc's on the same workload (CPU time is the steadier figure on a loaded machine), **peak RSS** the child's peak resident memory, **peak live** the "
       "most bytes the workload held at one time (its own count, where it reports one), **pauses** collector "
       "pauses (count / longest), **stalls** drop-point stalls (count including those under the 20 µs log "
       "threshold / longest logged), **p50 / p99 / p99.9 / max** latency of one operation, **MMU** minimum "
@@ -109,11 +109,12 @@ def main():
         of_w = [(r, c) for r, c in zip(reports, rows) if r["workload"] == w]
         params = " ".join(f"{k}={v}" for k, v in sorted(of_w[0][0]["parameters"].items()))
         base = median([int(c["wall_ns"]) for r, c in of_w if r["manager"] == "malloc" and r["status"] == "ok"])
+        base_cpu = median([int(c["cpu_ns"]) for r, c in of_w if r["manager"] == "malloc" and r["status"] == "ok"])
         p(f"#### {w}")
         p()
         p(f"Parameters: `{params}`.")
         p()
-        p("| manager | status | wall | CPU | ×malloc | peak RSS | peak live | pauses n / max | stalls n / max "
+        p("| manager | status | wall | CPU | ×malloc wall / CPU | peak RSS | peak live | pauses n / max | stalls n / max "
           "| p50 | p99 | p99.9 | max | MMU 10 ms | MMU 100 ms |")
         p("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         metric_rows = {}
@@ -145,7 +146,7 @@ def main():
             wall = duration(median(walls))
             if len(walls) > 1:
                 wall += f" ({duration(min(walls))}-{duration(max(walls))})"
-            ratio = f"{median(walls) / base:.2f}" if base else "-"
+            ratio = f"{median(walls) / base:.2f} / {col('cpu_ns') / base_cpu:.2f}" if base and base_cpu else "-"
             live = median([max((s.get("liveBytes") or 0 for s in r.get("memorySamples", [])), default=0) or None
                            for r, _ in ok])
             pauses_n = col("collector_pauses")

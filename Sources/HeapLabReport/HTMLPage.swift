@@ -112,6 +112,7 @@ public enum HTMLPage {
     th { text-align: left; background: #f5f5f5; font-weight: 600; vertical-align: bottom; min-width: 3.5em; }
     th .unit { display: block; font-weight: 400; color: #666; font-size: 11px; }
     td.num { text-align: right; }
+    td.wrap { white-space: normal; min-width: 5.5em; }
     td.status-ok { color: #11703a; }
     td.status-bad { color: #b00020; font-weight: 600; }
     .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; border-radius: 2px; }

@@ -48,7 +48,9 @@ enum RunTable {
             html += "<tr>"
             for c in columns {
                 var text = xmlEscaped(c.cell(r))
-                var cls = c.numeric ? "num" : ""
+                // The stalls cell ("45,569 (+2,750,625)") may wrap at its space, so that the table of a full
+                // matrix fits a 1400-pixel window; every other cell stays on one line.
+                var cls = c.numeric ? (c.title == "stalls" ? "num wrap" : "num") : ""
                 if c.title == "manager" {
                     text = "<span class=\"swatch\" style=\"background:\(palette.colour(of: r.manager))\"></span>" + text
                 } else if c.title == "status" {

@@ -119,7 +119,9 @@ extension TextTable {
                 let stallCounts = ok.map { UInt64($0.stalls.count + $0.unloggedStallCount) }
                 let stallCell = stallCounts.allSatisfy({ $0 == 0 }) ? "-" :
                     count(Int(median(stallCounts)!)) + " / "
-                    + duration(median(ok.map { $0.stalls.map(\.durationNanoseconds).max() ?? 0 })!)
+                    // "-" when every stall was under the log threshold: none logged, so no longest one is known.
+                    + (ok.allSatisfy { $0.stalls.isEmpty } ? "-"
+                       : duration(median(ok.map { $0.stalls.map(\.durationNanoseconds).max() ?? 0 })!))
                 table.append([
                     manager, timeCell, ratio,
                     bytes(Int(median(ok.map { UInt64($0.residentMemory.peakBytes) })!)),

@@ -88,6 +88,12 @@ final class TextTableTests: XCTestCase {
         XCTAssertEqual(Set(rows.map { row in row.distance(from: row.startIndex, to: row.firstIndex(of: "×")!) }).count, 1, "ratios in one column")
     }
 
+    func testStallsAllUnderTheLogThresholdHaveNoLongest() {
+        let text = TextTable.runSummary([report("arena", seconds: 1, pauses: [])])
+        let row = text.split(separator: "\n").first { $0.hasPrefix("arena") }!
+        XCTAssertTrue(row.contains("1000 / -"), "1000 unlogged stalls, none logged, so no longest: \(row)")
+    }
+
     func testAllFailedRowAndNoBaseline() {
         let text = TextTable.runSummary([report("arc", seconds: 0, status: .outOfMemory, failure: "out of memory")])
         let row = text.split(separator: "\n").first { $0.hasPrefix("arc") }!
