@@ -11,8 +11,8 @@
 #      with the date, the machine, the exact commands, the tables and links to the charts
 #      (scripts/results-markdown.py renders it from OUT/results.json).
 #
-# The default is the full experiment: every workload at its experiment size, 3 repeats. That takes hours on a
-# 2-core machine (binary-trees at depth 21 dominates). Smaller runs:
+# The default is the full experiment: every workload at its experiment size, 3 repeats. On a 2-core machine one
+# repeat takes about 7-13 minutes depending on its load (binary-trees at depth 21 dominates). Smaller runs:
 #
 #   scripts/run-experiments.sh --repeats 1                     # full sizes, one run per pair
 #   scripts/run-experiments.sh --quick                         # test sizes, 1 repeat: a minute, for checking the script
