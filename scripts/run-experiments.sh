@@ -114,7 +114,7 @@ echo "== charts -> Docs/results/, section -> Docs/Results.md" >&2
 rm -rf Docs/results
 mkdir -p Docs/results
 cp "$out"/report/charts/*.svg Docs/results/
-python3 scripts/results-markdown.py "$out" Docs/results > "$out/section.md"
+python3 scripts/results-markdown.py "$out" results > "$out/section.md"   # chart links relative to Docs/
 
 begin='<!-- BEGIN run-experiments.sh -->'
 end='<!-- END run-experiments.sh -->'
