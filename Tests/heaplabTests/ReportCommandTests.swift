@@ -22,7 +22,7 @@ final class ReportCommandTests: XCTestCase {
         let directory = try TestSupport.workDirectory(self)
         let binary = try TestSupport.heaplabBinary()
         let compare = ChildProcess(executable: binary,
-                                   arguments: ["compare", "--managers", "malloc", "--test-size", "--repeats", "1", "--warmup", "0",
+                                   arguments: ["compare", "--workloads", "gcbench", "--managers", "malloc", "--test-size", "--repeats", "1", "--warmup", "0",
                                                "--quiet", "--json", directory + "/r.json", "--report-dir", directory + "/a"],
                                    timeoutSeconds: 300, logPath: directory + "/compare.log").run()
         XCTAssertEqual(compare.termination, .exited(0), compare.outputTail)
