@@ -80,11 +80,13 @@ public enum HTMLPage {
     /// The list of failures and workload notes, or nothing when there are none.
     static func remarks(_ reports: [RunReport]) -> String {
         var items: [String] = []
-        for r in reports {
+        // Repeats of a pair usually carry the same notes: each distinct note is listed once per pair.
+        var listed = Set<String>()
+        for r in RunTable.grouped(reports) {
             if !r.failure.isEmpty {
                 items.append("<li><b>\(escaped(r.workload)) on \(escaped(r.manager))</b> (\(escaped(ChartRuns.describe(r.status)))): <pre>\(escaped(r.failure))</pre></li>")
             }
-            for note in r.outcome?.notes ?? [] {
+            for note in r.outcome?.notes ?? [] where listed.insert("\(r.workload)\u{0}\(r.manager)\u{0}\(note)").inserted {
                 items.append("<li><b>\(escaped(r.workload)) on \(escaped(r.manager))</b>: \(escaped(note))</li>")
             }
         }
@@ -110,6 +112,7 @@ public enum HTMLPage {
     th { text-align: left; background: #f5f5f5; font-weight: 600; vertical-align: bottom; min-width: 3.5em; }
     th .unit { display: block; font-weight: 400; color: #666; font-size: 11px; }
     td.num { text-align: right; }
+    td.wrap { white-space: normal; min-width: 5.5em; }
     td.status-ok { color: #11703a; }
     td.status-bad { color: #b00020; font-weight: 600; }
     .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; border-radius: 2px; }

@@ -32,7 +32,7 @@ public struct LatencyChart {
                          label: { UnitFormat.duration(nanoseconds: $0) })
         let series = zip(measured, points).map { run, points in
             ChartSeries(name: run.name, manager: run.report.manager, colour: palette.colour(of: run.report.manager),
-                        points: points, markers: true)
+                        dash: ChartRuns.dash(forRun: run.runNumber), points: points, markers: true)
         }
         let counts = Set(measured.map(\.report.latency.count))
         let countNote = counts.count == 1 ? "\(UnitFormat.integer(counts.first!)) operations per run"
@@ -42,7 +42,7 @@ public struct LatencyChart {
             subtitle: runs.subtitle(measured.isEmpty ? "no operation latencies were recorded" : "lower is better; \(countNote)"),
             x: x, y: y, xTitle: "percentile (nines scale: 90%, 99%, 99.9% evenly spaced)",
             yTitle: "latency (log scale)", series: series,
-            legend: series.map { LegendEntry(label: $0.name, colour: $0.colour, sample: .line(dash: nil)) }
+            legend: series.map { LegendEntry(label: $0.name, colour: $0.colour, sample: .line(dash: $0.dash)) }
         ).render(standalone: standalone)
     }
 }

@@ -24,6 +24,7 @@ public struct MMUChart {
         let y = LinearScale(minimum: 0, maximum: 1, tickCount: 6, label: { UnitFormat.percent($0) })
         let series = runs.shown.map { run in
             ChartSeries(name: run.name, manager: run.report.manager, colour: palette.colour(of: run.report.manager),
+                        dash: ChartRuns.dash(forRun: run.runNumber),
                         points: run.report.mmuCurve(fromNanoseconds: MMUChart.shortestWindowNanoseconds,
                                                     toNanoseconds: MMUChart.longestWindowNanoseconds, points: 31)
                             .map { (Double($0.windowNanoseconds), $0.utilization) })
@@ -33,7 +34,7 @@ public struct MMUChart {
             subtitle: runs.subtitle("higher is better; collector pauses and stalls both count as time lost"),
             x: x, y: y, xTitle: "window length (log scale)", yTitle: "minimum mutator utilization (%)",
             series: series,
-            legend: series.map { LegendEntry(label: $0.name, colour: $0.colour, sample: .line(dash: nil)) }
+            legend: series.map { LegendEntry(label: $0.name, colour: $0.colour, sample: .line(dash: $0.dash)) }
         ).render(standalone: standalone)
     }
 }

@@ -44,11 +44,13 @@ enum RunTable {
             html += "<th>\(xmlEscaped(c.title))\(unit)</th>"
         }
         html += "</tr></thead>\n<tbody>\n"
-        for r in reports {
+        for r in grouped(reports) {
             html += "<tr>"
             for c in columns {
                 var text = xmlEscaped(c.cell(r))
-                var cls = c.numeric ? "num" : ""
+                // The stalls cell ("45,569 (+2,750,625)") may wrap at its space, so that the table of a full
+                // matrix fits a 1400-pixel window; every other cell stays on one line.
+                var cls = c.numeric ? (c.title == "stalls" ? "num wrap" : "num") : ""
                 if c.title == "manager" {
                     text = "<span class=\"swatch\" style=\"background:\(palette.colour(of: r.manager))\"></span>" + text
                 } else if c.title == "status" {
@@ -59,6 +61,12 @@ enum RunTable {
             html += "</tr>\n"
         }
         return html + "</tbody>\n</table></div>\n"
+    }
+
+    /// `reports` grouped by workload (in the order workloads first appear), keeping the runs' order within each:
+    /// a matrix run with repeats runs every pair once, then again, so its reports interleave the workloads.
+    static func grouped(_ reports: [RunReport]) -> [RunReport] {
+        ReportCharts.workloads(reports).flatMap { w in reports.filter { $0.workload == w } }
     }
 
     /// A duration cell; a dash for none.

@@ -72,7 +72,11 @@ public struct LargeObjects: Workload {
                 let mark = m.rootDepth
                 let table = try live.makeTable(m)
                 m.pushRoot(table)
-                if let words = staging { try live.rebuild(m, table: table, from: words) }
+                // The arena's rebuild and copy-out stop the program as a collector's pause would: logged as
+                // stalls (the scope end between them is logged by the arena itself).
+                if let words = staging {
+                    try context.pauseLog.measureStall("generation rebuild") { try live.rebuild(m, table: table, from: words) }
+                }
                 let end = op + min(generation, operations - op)
                 while op < end {
                     let size = (Int(Double(Self.minimumLargeBytes) * exp(rng.nextUnit() * logRange)) + 7) & ~7
@@ -94,7 +98,7 @@ public struct LargeObjects: Workload {
                     context.sampleMemory(liveBytes: live.liveBytes)
                 }
                 if op < operations {
-                    staging = live.copyOut(m, table: table)
+                    staging = context.pauseLog.measureStall("generation copy-out") { live.copyOut(m, table: table) }
                     m.popRoots(to: mark)
                     stall = context.beginDrop(on: m)
                 } else {

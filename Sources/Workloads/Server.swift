@@ -126,7 +126,12 @@ public struct Server: Workload {
             var stall = StallToken(start: 0)
             try m.withScope {
                 let mark = m.rootDepth
-                let root = try buildCache(m, from: staging, versions: versions, tally: &tally)
+                // The arena's rebuild and copy-out stop the program as a collector's pause would: logged as
+                // stalls (the scope end between them is logged by the arena itself).
+                let root = staging == nil ? try buildCache(m, from: nil, versions: versions, tally: &tally)
+                    : try context.pauseLog.measureStall("generation rebuild") {
+                        try buildCache(m, from: staging, versions: versions, tally: &tally)
+                    }
                 m.pushRoot(root)
                 let end = served + min(generation, requests - served)
                 while served < end {
@@ -136,7 +141,7 @@ public struct Server: Workload {
                 }
                 try verify(m, root, tally: tally)
                 if served < requests {
-                    staging = copyOut(m, root, tally: &tally)
+                    staging = context.pauseLog.measureStall("generation copy-out") { copyOut(m, root, tally: &tally) }
                     tally.rebuilds += 1
                     m.popRoots(to: mark)
                     stall = context.beginDrop(on: m)  // ends when the scope has freed the generation

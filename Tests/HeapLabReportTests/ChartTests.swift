@@ -130,6 +130,15 @@ final class ChartTests: XCTestCase {
         let reports = [self.reports[2], self.reports[2], self.reports[5]]
         let e = try elements(.latency, reports)
         XCTAssertEqual(legendLabels(e), ["malloc", "malloc (run 2)", "arc"])
+        // On the line charts the second run is dashed, line and legend sample, so the two stay apart.
+        for kind in [ReportCharts.Kind.mmu, .latency] {
+            let e = try elements(kind, reports)
+            let lines = e.filter { $0.name == "polyline" }
+            XCTAssertEqual(lines.count, 3, "\(kind)")
+            XCTAssertEqual(lines.map { $0.attributes["stroke-dasharray"] != nil }, [false, true, false], "\(kind)")
+            XCTAssertEqual(e.filter { $0.name == "line" && $0.attributes["stroke-dasharray"] != nil }.count, 1,
+                           "one dashed legend sample: \(kind)")
+        }
     }
 
     func testChartsOfAWorkloadWithoutRunsOrDataAreStillWellFormed() throws {

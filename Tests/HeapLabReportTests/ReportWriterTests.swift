@@ -50,6 +50,20 @@ final class ReportWriterTests: XCTestCase {
         XCTAssertTrue(html.contains("each tree in a scope of its own"), "workload notes are listed")
     }
 
+    /// A matrix with repeats runs every pair once, then again: the page's table groups the runs by workload and
+    /// lists each pair's note once, not once per repeat.
+    func testGroupsRepeatedRunsByWorkloadAndListsEachNoteOnce() throws {
+        let once = Fixtures.matrix(workloads: ["gcbench", "lru-cache"])
+        let reports = once + once
+        let html = HTMLPage.render(reports: reports, palette: ManagerPalette(managers: reports.map(\.manager)))
+        let rows = html.components(separatedBy: "<tr>").dropFirst(2).map { $0.components(separatedBy: "</td>")[0] }
+        XCTAssertEqual(rows.count, reports.count)
+        let workloads = rows.map { $0.replacingOccurrences(of: "<td>", with: "") }
+        XCTAssertEqual(workloads, Array(repeating: "gcbench", count: 14) + Array(repeating: "lru-cache", count: 14))
+        XCTAssertEqual(html.components(separatedBy: "each tree in a scope of its own").count - 1, 2,
+                       "the arena's note once for each workload")
+    }
+
     func testRefusesAnEmptyReport() throws {
         XCTAssertThrowsError(try ReportWriter.write(reports: [], to: try outputDirectory("empty"))) { error in
             XCTAssertEqual(error as? ReportWriter.Failure, .noRuns)

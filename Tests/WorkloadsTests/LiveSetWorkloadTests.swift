@@ -19,6 +19,23 @@ final class LiveSetWorkloadTests: XCTestCase {
         XCTAssertGreaterThan(Double(endOfLong), 0.3 * Double(workload.liveBytesTarget))
     }
 
+    func testArenaGenerationRebuildsAreLoggedAsStalls() throws {
+        // Generations of `rebuildInterval` operations: every generation but the first is rebuilt from a copy-out,
+        // and both stop the program, so both are logged as stalls.
+        let fragmentation = try Fragmentation.make(testSize: true)
+        let fragmentationLog = PauseLog()
+        _ = try fragmentation.run(on: ScopeFreeingHeap(), context: RunContext(pauseLog: fragmentationLog))
+        let large = try LargeObjects.make(testSize: true)
+        let largeLog = PauseLog()
+        _ = try large.run(on: ScopeFreeingHeap(), context: RunContext(pauseLog: largeLog))
+        for (log, rebuilds) in [(fragmentationLog, (fragmentation.operations - 1) / fragmentation.rebuildInterval),
+                                (largeLog, (large.operations - 1) / large.rebuildInterval)] {
+            XCTAssertGreaterThan(rebuilds, 0)
+            XCTAssertEqual(log.events.filter { $0.label == "generation copy-out" }.count, rebuilds)
+            XCTAssertEqual(log.events.filter { $0.label == "generation rebuild" }.count, rebuilds)
+        }
+    }
+
     func testLargeObjectsLogsStallsAndRejectsNothing() throws {
         let workload = try LargeObjects.make(testSize: true)
         let log = PauseLog()

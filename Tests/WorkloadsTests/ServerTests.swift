@@ -32,4 +32,16 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(a.metrics["rebuilds"], 9)
         XCTAssertEqual(a.metrics["evictions"], b.metrics["evictions"])
     }
+
+    func testRebuildsAreLoggedAsStalls() throws {
+        // The copy-out and the rebuild of each generation stop the program: one stall each per rebuild.
+        let many = try Server.make(["entries": 500, "requests": 5_000, "rebuildInterval": 500], testSize: true)
+        let log = PauseLog()
+        _ = try many.run(on: ScopeFreeingHeap(), context: RunContext(pauseLog: log))
+        XCTAssertEqual(log.events.filter { $0.label == "generation copy-out" }.count, 9)
+        XCTAssertEqual(log.events.filter { $0.label == "generation rebuild" }.count, 9)
+        let single = PauseLog()
+        _ = try many.run(on: MallocManager(), context: RunContext(pauseLog: single))
+        XCTAssertFalse(single.events.contains { $0.label.hasPrefix("generation") }, "only the arena rebuilds")
+    }
 }

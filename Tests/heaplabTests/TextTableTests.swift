@@ -96,6 +96,13 @@ final class TextTableTests: XCTestCase {
         XCTAssertTrue(row.contains("1000 / <20.0 µs"), String(row))
     }
 
+    /// Reports without a recorded threshold: no bound is known.
+    func testStallsAllUnderTheLogThresholdHaveNoLongest() {
+        let text = TextTable.runSummary([report("arena", seconds: 1, pauses: [])])
+        let row = text.split(separator: "\n").first { $0.hasPrefix("arena") }!
+        XCTAssertTrue(row.contains("1000 / -"), "1000 unlogged stalls, none logged, so no longest: \(row)")
+    }
+
     func testAllFailedRowAndNoBaseline() {
         let text = TextTable.runSummary([report("arc", seconds: 0, status: .outOfMemory, failure: "out of memory")])
         let row = text.split(separator: "\n").first { $0.hasPrefix("arc") }!
