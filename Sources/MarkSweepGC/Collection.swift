@@ -9,6 +9,10 @@ enum CollectionReason: String {
     case pacer
     /// An allocation would have passed the heap limit.
     case heapLimit = "limit"
+    /// An incremental cycle whose marking finished in slices.
+    case incremental
+    /// An incremental cycle finished in one pause because the heap outgrew the pacer's bound first.
+    case incrementalOverrun = "incremental-overrun"
 }
 
 /// Objects and bytes the marker found live in one cycle.
@@ -61,6 +65,7 @@ extension GCHeap {
 
     /// One stop-the-world cycle: the phases in order, each timed.
     func collect(reason: CollectionReason) {
+        abandonIncrementalCycle()  // a stop-the-world cycle marks from scratch (IncrementalMarking.swift)
         collecting = true
         defer { collecting = false }
         let start = MonotonicClock.now()

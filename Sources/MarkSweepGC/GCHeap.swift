@@ -85,6 +85,8 @@ public final class GCHeap: MemoryManager {
     @exclusivity(unchecked) @usableFromInline var allocationsAtLastCycle = 0
     /// True while a collection runs (a collection never starts inside another).
     @exclusivity(unchecked) @usableFromInline var collecting = false
+    /// Incremental marking's state (IncrementalMarking.swift); the write barrier reads `incremental.marking`.
+    @exclusivity(unchecked) @usableFromInline var incremental = IncrementalState()
     /// When the heap was made (`MonotonicClock`), for the trace's time stamps.
     let createdNanoseconds: UInt64
 
@@ -215,7 +217,9 @@ public final class GCHeap: MemoryManager {
             allocators[c] = ClassAllocator()
             allocationBlocks[c] = nil
         }
-        if pacer.shouldCollect(inUseBytes: inUseBytes) && !collecting {
+        if configuration.collectionMode == .incremental {
+            if !collecting { incrementalStep(pendingBytes: 0) }
+        } else if pacer.shouldCollect(inUseBytes: inUseBytes) && !collecting {
             collect(reason: .pacer)
         }
         var collectedForLimit = false
@@ -274,6 +278,7 @@ public final class GCHeap: MemoryManager {
         let h = b.header
         assert(h.pointee.freeCount > 0 && (h.pointee.freeList == nil) != (h.pointee.bumpFrom == nil),
                "gc: installing a block with no free cells, or with both a free list and a bump range")
+        if incremental.marking { markFreeCells(b) }  // allocation during marking is black
         var allocator = ClassAllocator()
         allocator.freeList = h.pointee.freeList
         if let from = h.pointee.bumpFrom {
@@ -288,7 +293,9 @@ public final class GCHeap: MemoryManager {
 
     /// Allocates a large object in a mapping of its own.
     func allocateLarge(_ shape: ObjectShape, objectBytes: Int) throws(AllocationError) -> GCRef {
-        if pacer.shouldCollect(inUseBytes: inUseBytes &+ objectBytes) && !collecting {
+        if configuration.collectionMode == .incremental {
+            if !collecting { incrementalStep(pendingBytes: objectBytes) }
+        } else if pacer.shouldCollect(inUseBytes: inUseBytes &+ objectBytes) && !collecting {
             collect(reason: .pacer)
         }
         let mapping = LargeObjectSpace.mappingBytes(forObjectBytes: objectBytes)
@@ -314,6 +321,8 @@ public final class GCHeap: MemoryManager {
             }
             // A fresh mapping is zero: slots nil, payload zero, as promised.
             object.storeBytes(of: ObjectHeader(shape).bits, as: UInt64.self)
+            // Allocation during incremental marking is black.
+            if incremental.marking { LargeObjectSpace.descriptor(ofObject: object).pointee.marked = 1 }
             allocations += 1
             bytesRequested += shape.bytes
             inUseBytes += objectBytes
@@ -342,8 +351,8 @@ public final class GCHeap: MemoryManager {
         return object.address.load(fromByteOffset: 8 &+ slot &* 8, as: UnsafeMutableRawPointer?.self).map(GCRef.init)
     }
 
-    /// Writes `value` into slot `slot` of `object`. The heap's one reference store: when incremental marking
-    /// comes, its write barrier goes here (between the checks and the store), and nowhere else.
+    /// Writes `value` into slot `slot` of `object`. The heap's one reference store, and so the one place of the
+    /// write barrier (WriteBarrier.swift: while incremental marking runs, the overwritten reference is shaded).
     @inlinable
     public func store(_ object: GCRef, slot: Int, _ value: GCRef?) {
         if checkReferences {
@@ -352,7 +361,7 @@ public final class GCHeap: MemoryManager {
         }
         let header = ObjectHeader(bits: object.address.load(as: UInt64.self))
         checkSlot(slot, count: header.referenceSlots, manager: "gc")
-        // (write barrier: none needed while every collection stops the world from start to end)
+        writeBarrier(object, slot: slot)
         object.address.storeBytes(of: value?.address, toByteOffset: 8 &+ slot &* 8, as: UnsafeMutableRawPointer?.self)
     }
 
