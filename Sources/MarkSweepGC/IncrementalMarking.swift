@@ -47,9 +47,13 @@ struct IncrementalState {
     var inUseAtLastStep = 0
     /// Mark work owed by the mutator's allocation and not done yet, in bytes.
     var debtBytes = 0.0
-    /// Mark work expected for this cycle: the bytes the last cycle found live.
+    /// Mark work expected for this cycle: the bytes the last cycle traced.
     var expectedWorkBytes = 0
-    /// The heap in use at which a cycle that is not finished by then is finished in one pause.
+    /// Bytes the last incremental cycle traced (marked grey: not its black allocation), and that cycle's number.
+    var lastTracedBytes = 0
+    var lastTracedCycle = -1
+    /// The heap in use at which a cycle that is not finished by then is finished in one pause: the goal plus
+    /// twice the runway the cycle started with (a memory bound; the pacing above normally ends the cycle first).
     var overrunBytes = Int.max
     /// Slices and their time in this cycle (the mutator's view of the cycle).
     var cycleSlices = 0
@@ -99,9 +103,14 @@ extension GCHeap {
             let allocated = max(0, inUse - incremental.inUseAtLastStep)
             incremental.inUseAtLastStep = inUse
             // Go's assist ratio: the mark work still expected over the heap growth still allowed before the
-            // goal. A cycle that falls behind (more live data than expected, or past the goal) gets a higher
-            // ratio; the slice caps keep each slice short anyway, and the overrun bound ends the cycle.
-            let remainingWork = max(incremental.expectedWorkBytes - incremental.counts.bytes, 64 << 10)
+            // goal. The work expected is what the last cycle traced; once the tracer has passed that, the
+            // bound is what was in the heap at the snapshot (nothing else can need tracing). Past the goal the
+            // runway is taken as 64 KiB, so every slow path runs a full slice; the slice caps keep each one
+            // short, and the heap overshoots the goal instead of the pause growing.
+            let traced = incremental.counts.bytes
+            let remainingWork = traced < incremental.expectedWorkBytes
+                ? incremental.expectedWorkBytes - traced
+                : max(incremental.inUseAtStart - traced, 64 << 10)
             let runway = max(pacer.goalBytes - inUse, 64 << 10)
             incremental.debtBytes += Double(allocated) * Double(remainingWork) / Double(runway)
             if markSlice(workBytes: Int(min(incremental.debtBytes, Double(Int.max / 2)))) {
@@ -175,10 +184,13 @@ extension GCHeap {
         incremental.debtBytes = 0
         incremental.cycleSlices = 0
         incremental.cycleSliceNanoseconds = 0
-        incremental.expectedWorkBytes = max(liveBytesAfterLastCycle, 64 << 10)
+        // What the last cycle traced: a stop-the-world cycle's live bytes, or an incremental cycle's traced bytes
+        // (its live bytes also count what it allocated black, which is no work for the tracer).
+        let lastTraced = incremental.lastTracedCycle == stats.cycles ? incremental.lastTracedBytes : liveBytesAfterLastCycle
+        incremental.expectedWorkBytes = max(lastTraced, 64 << 10)
         let goal = pacer.goalBytes
         let trigger = incrementalTriggerBytes
-        incremental.overrunBytes = goal == Int.max ? Int.max : goal + max(goal - min(trigger, goal), 64 << 10)
+        incremental.overrunBytes = goal == Int.max ? Int.max : goal + 2 * max(goal - min(trigger, goal), 64 << 10)
         markRoots(&incremental.counts)
         incremental.marking = true
         incremental.phase = .marking
@@ -254,7 +266,11 @@ extension GCHeap {
         let liveBytes = incremental.counts.bytes + allocatedBytes
         let liveObjects = incremental.counts.objects + allocatedObjects
         let largeFreed = sweepAfterMark()
+        // The pacer's goal grows from everything marked, black allocation included (as Go's does): floating
+        // garbage then costs heap, not a heavier mark rate in the next cycle.
         finishCycle(liveBytes: liveBytes, liveObjects: liveObjects)
+        incremental.lastTracedBytes = incremental.counts.bytes
+        incremental.lastTracedCycle = stats.cycles + 1
         releaseUnneededMemory()
         endPhase("sweep")
         let duration = phases.reduce(0) { $0 &+ $1.nanoseconds }
