@@ -29,12 +29,12 @@ struct MarkCounts {
 // One stop-the-world cycle, top to bottom (Docs/Internals.md explains each step and why):
 //
 //   1. finish sweeping   lazy mode: blocks the allocator did not get to since the last cycle are swept now, so
-//                        every mark bit is clear and every free cell is on a free list before marking starts.
-//   2. retire allocators each size class's allocation block takes back its unused free list.
+//                        every mark bit is clear and every free cell is recorded as free before marking starts.
+//   2. retire allocators each size class's allocation block takes back its unused free list or bump range.
 //   3. roots             every object on the shadow stack and in the global roots is marked and pushed.
 //   4. mark              the mark stack is drained: each popped object's slots are read and every unmarked
 //                        child is marked and pushed. If the stack overflowed, the heap is rescanned.
-//   5. sweep             eager: every block is swept now (unmarked cells onto free lists, empty blocks to the
+//   5. sweep             eager: every block is swept now (unmarked cells free, empty blocks to the
 //                        pool, marks cleared); lazy: every block is queued to be swept by the allocator. Large
 //                        objects are swept now in both modes (unmarked ones unmapped). Then the pacer sets the
 //                        next goal and pool memory beyond what the goal needs goes back to the system.

@@ -336,12 +336,17 @@ public final class GCHeap: MemoryManager {
 
     // MARK: objects
 
+    /// The shape `object` was allocated with (read from its header).
+    /// - Precondition (debug builds, `checkReferences`): `object` is a live object of this heap.
     @inlinable
     public func shape(of object: GCRef) -> ObjectShape {
         if checkReferences { checkReference(object, "shape(of:)") }
         return ObjectHeader(bits: object.address.load(as: UInt64.self)).shape
     }
 
+    /// Reads reference slot `slot` of `object`. A plain load: no read barrier.
+    /// - Precondition: `0 <= slot < referenceSlots` (all builds); `object` is a live object of this heap
+    ///   (debug builds, `checkReferences`).
     @inlinable
     public func load(_ object: GCRef, slot: Int) -> GCRef? {
         if checkReferences { checkReference(object, "load") }
@@ -353,6 +358,8 @@ public final class GCHeap: MemoryManager {
 
     /// Writes `value` into slot `slot` of `object`. The heap's one reference store, and so the one place of the
     /// write barrier (WriteBarrier.swift: while incremental marking runs, the overwritten reference is shaded).
+    /// - Precondition: `0 <= slot < referenceSlots` (all builds); `object` and `value` are live objects of this
+    ///   heap (debug builds, `checkReferences`).
     @inlinable
     public func store(_ object: GCRef, slot: Int, _ value: GCRef?) {
         if checkReferences {
@@ -365,6 +372,8 @@ public final class GCHeap: MemoryManager {
         object.address.storeBytes(of: value?.address, toByteOffset: 8 &+ slot &* 8, as: UnsafeMutableRawPointer?.self)
     }
 
+    /// Reads a `T` at `byteOffset` bytes into `object`'s payload (unaligned reads are fine).
+    /// - Precondition: `0 <= byteOffset` and `byteOffset + MemoryLayout<T>.size <= payloadBytes` (all builds).
     @inlinable
     public func loadPayload<T: BitwiseCopyable>(_ object: GCRef, byteOffset: Int, as type: T.Type) -> T {
         if checkReferences { checkReference(object, "loadPayload") }
@@ -373,6 +382,9 @@ public final class GCHeap: MemoryManager {
         return object.address.loadUnaligned(fromByteOffset: 8 &+ header.referenceSlots &* 8 &+ byteOffset, as: T.self)
     }
 
+    /// Writes `value` at `byteOffset` bytes into `object`'s payload. Payload is not traced: storing an object
+    /// address here does not keep that object alive.
+    /// - Precondition: `0 <= byteOffset` and `byteOffset + MemoryLayout<T>.size <= payloadBytes` (all builds).
     @inlinable
     public func storePayload<T: BitwiseCopyable>(_ object: GCRef, byteOffset: Int, _ value: T) {
         if checkReferences { checkReference(object, "storePayload") }
@@ -383,6 +395,7 @@ public final class GCHeap: MemoryManager {
 
     // MARK: roots
 
+    /// Number of entries on the shadow stack.
     @inlinable
     public var rootDepth: Int { roots.count }
 

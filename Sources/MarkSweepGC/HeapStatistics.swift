@@ -11,7 +11,8 @@ extension GCHeap {
     /// roots and mark phases), `objectsMarked`, `bytesMarked`, `objectsFreed` (totals), `heapInUseBytes`,
     /// `heapGoalBytes` (-1 when unbounded), `liveObjects`, `blocksInUse`, `largeObjects`, `largeObjectBytes`,
     /// `mappedBytes` (regions plus large objects), `releasedBytes` (given back to the system with madvise,
-    /// total), `lazySweepNanoseconds`, `lazySweptBlocks`, `markStackOverflows`, `markStackHighWater`,
+    /// total), `lazySweepNanoseconds`, `lazySweptBlocks`, `markStackOverflows`, `markStackCapacityEntries` (what
+    /// the mark stack grew to: the deepest marking so far needed about that many entries),
     /// `limitCollections`, `outOfMemoryErrors`.
     public func statistics() -> ManagerStatistics {
         let s = stats
@@ -40,7 +41,7 @@ extension GCHeap {
             "lazySweepNanoseconds": Double(s.lazySweepNanoseconds),
             "lazySweptBlocks": Double(s.lazySweptBlocks),
             "markStackOverflows": Double(markStack.overflowCount),
-            "markStackHighWater": Double(max(markStack.highWater, markStack.count)),
+            "markStackCapacityEntries": Double(markStack.capacity),
             "limitCollections": Double(s.limitCollections),
             "outOfMemoryErrors": Double(s.outOfMemoryErrors),
         ]

@@ -20,8 +20,6 @@ struct MarkStack {
     @usableFromInline var overflowed = false
     /// Overflows since the heap was made.
     @usableFromInline var overflowCount = 0
-    /// The largest `count` reached since the heap was made.
-    @usableFromInline var highWater = 0
 
     init(initialCapacity: Int = 4096, maximumEntries: Int) {
         capacity = min(initialCapacity, max(1, maximumEntries))
@@ -60,7 +58,6 @@ struct MarkStack {
     /// Doubles the capacity (up to `maximumEntries`); false when that is impossible.
     @usableFromInline @inline(never)
     mutating func grow() -> Bool {
-        highWater = max(highWater, count)
         let newCapacity = min(capacity * 2, maximumEntries)
         guard newCapacity > capacity,
               let raw = realloc(entries, newCapacity * MemoryLayout<UnsafeMutableRawPointer>.stride) else { return false }

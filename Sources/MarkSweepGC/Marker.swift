@@ -53,6 +53,8 @@ extension GCHeap {
             counts.bytes &+= block.header.pointee.cellBytes
         } else {
             assert(base.load(as: UInt32.self) == HeapLayout.largeObjectKind, "gc: \(object) is neither in a block nor a large object")
+            // Invariant: a reference that is not in a small block is a large object, whose descriptor (bound
+            // to LargeObjectHeader when it was mapped) starts at the block-aligned base; asserted above.
             let d = base.assumingMemoryBound(to: LargeObjectHeader.self)
             guard d.pointee.marked == 0 else { return }
             d.pointee.marked = 1
@@ -67,6 +69,9 @@ extension GCHeap {
     /// Scans the slots of `object`, marking its children.
     @inline(__always)
     func scanObject(_ object: UnsafeMutableRawPointer, _ stack: inout MarkStack, _ counts: inout MarkCounts) {
+        // Invariant: `object` is a marked live object (only those are pushed or rescanned), so its header is
+        // valid and its `slots` words after the header lie inside its cell or mapping. Debug builds check every
+        // child below (`checkReferences`) before following it.
         let slots = ObjectHeader(bits: object.load(as: UInt64.self)).referenceSlots
         var slot = object + ObjectHeader.bytes
         let end = slot + slots &* 8

@@ -61,6 +61,8 @@ extension GCHeap {
         } else if live < cellCount {
             var head: UnsafeMutableRawPointer? = nil
             // Last cell first, so the list comes out in address order (the allocator then walks memory upwards).
+            // Invariant: `cell` runs over the cell starts of this block, from the last down to the first, so
+            // every store below writes the first word of a cell of this block (Block.isMarked asserts it).
             var cell = b.firstCell + (cellCount - 1) * cellBytes
             for _ in 0..<cellCount {
                 if !b.isMarked(cell) {

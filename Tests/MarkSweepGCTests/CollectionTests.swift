@@ -142,6 +142,17 @@ final class CollectionTests: XCTestCase {
         XCTAssertTrue(heap.verify().isEmpty)
     }
 
+    func testLongLazySweepsAreLoggedAsSweepEvents() throws {
+        let log = PauseLog()
+        let heap = GCHeap(configuration: GCConfiguration(minimumHeapBytes: 512 << 10, sweepMode: .lazy,
+                                                         lazySweepLogThresholdNanoseconds: 0), pauseLog: log)
+        for _ in 0..<100_000 { _ = try heap.allocate(ObjectShape(referenceSlots: 2, payloadBytes: 8)) }
+        let sweeps = log.events.filter { $0.kind == .sweep }
+        XCTAssertFalse(sweeps.isEmpty)
+        XCTAssertTrue(sweeps.allSatisfy { $0.label.hasPrefix("lazy sweep of") && $0.cycle >= 1 })
+        XCTAssertEqual(Double(sweeps.map(\.durationNanoseconds).reduce(0, +)), heap.statistics().extra["lazySweepNanoseconds"]!)
+    }
+
     func testMarkStackOverflowRecovers() throws {
         try forEachSweepMode { mode in
             // A stack of 4 entries cannot hold a complete binary tree's frontier: marking must fall back to
