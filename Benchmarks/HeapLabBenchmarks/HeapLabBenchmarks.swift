@@ -5,6 +5,7 @@ import Workloads
 
 let benchmarks: @Sendable () -> Void = {
     registerGCBenchmarks()
+    registerIncrementalBenchmarks()
     Benchmark("GCBench small / malloc") { benchmark in
         let bench = try GCBench.make(testSize: true)
         for _ in benchmark.scaledIterations {

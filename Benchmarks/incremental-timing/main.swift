@@ -176,7 +176,7 @@ case "barrier":
         let order = (0..<4096).map { _ in Int.random(in: 0..<objects, using: &rng) }
         let start = MonotonicClock.now()
         for i in 0..<count {
-            let a = nodes[order[i & 4095] &+ i & (objects - 1)]
+            let a = nodes[(order[i & 4095] &+ i) & (objects - 1)]
             heap.store(a, slot: i & 1, nodes[i & (objects - 1)])
         }
         let elapsed = MonotonicClock.now() - start
