@@ -60,6 +60,10 @@ public struct GCConfiguration: Equatable, Sendable {
     /// that nothing reachable was left unmarked and stops with a precondition message naming the object if
     /// something was (Go's gccheckmark). Slow: for tests and debugging; not counted in pauses.
     public var checkmark: Bool
+    /// Incremental mode: where between the last cycle's live bytes (0) and the pacer's goal (1) the heap in use
+    /// starts the next cycle. Earlier spreads the marking over more allocation (shorter mark work per
+    /// allocated byte, so a lower mutator slowdown while marking) and costs heap. In (0, 1); default 0.5.
+    public var markTriggerFraction: Double
 
     /// Whether this build is a debug build (the defaults of `poisonFreedCells` and `checkReferences`).
     public static var isDebugBuild: Bool {
@@ -76,7 +80,7 @@ public struct GCConfiguration: Equatable, Sendable {
                 checkReferences: Bool = GCConfiguration.isDebugBuild, trace: Bool = false,
                 markStackMaximumEntries: Int = 1 << 32, lazySweepLogThresholdNanoseconds: UInt64 = 100_000,
                 collectionMode: CollectionMode = .stopTheWorld, sliceBudgetNanoseconds: UInt64? = 500_000,
-                sliceBudgetBytes: Int? = nil, checkmark: Bool = false) {
+                sliceBudgetBytes: Int? = nil, checkmark: Bool = false, markTriggerFraction: Double = 0.5) {
         precondition(gogc.map { $0 >= 0 } ?? true, "GCConfiguration: gogc must not be negative (use nil for off)")
         precondition(minimumHeapBytes >= 0, "GCConfiguration: minimumHeapBytes must not be negative")
         precondition(heapLimitBytes.map { $0 > 0 } ?? true, "GCConfiguration: heapLimitBytes must be positive")
@@ -85,6 +89,7 @@ public struct GCConfiguration: Equatable, Sendable {
                      "GCConfiguration: incremental marking sweeps lazily: pass sweepMode: .lazy")
         precondition(sliceBudgetNanoseconds.map { $0 > 0 } ?? true, "GCConfiguration: sliceBudgetNanoseconds must be positive")
         precondition(sliceBudgetBytes.map { $0 > 0 } ?? true, "GCConfiguration: sliceBudgetBytes must be positive")
+        precondition(markTriggerFraction > 0 && markTriggerFraction < 1, "GCConfiguration: markTriggerFraction must be in (0, 1)")
         self.gogc = gogc
         self.minimumHeapBytes = minimumHeapBytes
         self.heapLimitBytes = heapLimitBytes
@@ -99,11 +104,12 @@ public struct GCConfiguration: Equatable, Sendable {
         self.sliceBudgetNanoseconds = sliceBudgetNanoseconds
         self.sliceBudgetBytes = sliceBudgetBytes
         self.checkmark = checkmark
+        self.markTriggerFraction = markTriggerFraction
     }
 
     /// The option keys `init(options:environment:)` accepts.
     public static let optionKeys = ["gogc", "heap-limit", "min-heap", "sweep", "verify", "poison", "trace",
-                                    "mode", "slice-budget-us", "slice-budget-bytes", "checkmark"]
+                                    "mode", "slice-budget-us", "slice-budget-bytes", "checkmark", "mark-trigger"]
 
     /// Environment variables read by `init(options:environment:)`.
     public static let environmentKeys = ["HEAPLAB_GOGC", "HEAPLAB_MEMLIMIT", "HEAPLAB_GCTRACE"]
@@ -122,6 +128,8 @@ public struct GCConfiguration: Equatable, Sendable {
     /// - `slice-budget-bytes`: incremental mode, the most mark work per slice, bytes (same syntax as
     ///   `heap-limit`, > 0), or `off` (default).
     /// - `checkmark`: `on`/`off`, verify every incremental mark with a stop-the-world re-mark.
+    /// - `mark-trigger`: incremental mode, a fraction strictly between 0 and 1 (default 0.5), see
+    ///   `markTriggerFraction`.
     ///
     /// Environment: `HEAPLAB_GOGC` (as `gogc`), `HEAPLAB_MEMLIMIT` (as `heap-limit`), `HEAPLAB_GCTRACE=1`
     /// (as `trace=on`). The default `environment` is the process's.
@@ -157,6 +165,11 @@ public struct GCConfiguration: Equatable, Sendable {
             case "slice-budget-bytes":
                 sliceBudgetBytes = value.lowercased() == "off" ? nil : try Self.parseLimit(value, key: key)
             case "checkmark": checkmark = try Self.parseSwitch(value, key: key)
+            case "mark-trigger":
+                guard let f = Double(value), f > 0, f < 1 else {
+                    throw ParameterError("gc: mark-trigger must be a fraction strictly between 0 and 1 (got '\(value)')")
+                }
+                markTriggerFraction = f
             default:
                 throw ParameterError("gc: unknown option '\(key)' (known: \(Self.optionKeys.joined(separator: ", ")))")
             }
@@ -190,7 +203,8 @@ public struct GCConfiguration: Equatable, Sendable {
          "mode": collectionMode.rawValue,
          "slice-budget-us": sliceBudgetNanoseconds.map { String(Double($0) / 1000) } ?? "off",
          "slice-budget-bytes": sliceBudgetBytes.map(String.init) ?? "off",
-         "checkmark": checkmark ? "on" : "off"]
+         "checkmark": checkmark ? "on" : "off",
+         "mark-trigger": String(markTriggerFraction)]
     }
 
     // MARK: parsing

@@ -269,6 +269,7 @@ public final class GCHeap: MemoryManager {
                 sweep(b)
             }
             if b.header.pointee.freeCount > 0 { return b }
+            if swept & 7 == 0 && swept > 0 && lazySweepSliceSpent(since: sweepStart) { return nil }
         }
         return nil
     }

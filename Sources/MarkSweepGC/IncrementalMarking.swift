@@ -6,8 +6,8 @@ import HeapLabCore
 // The incremental cycle (`CollectionMode.incremental`), top to bottom (Docs/Internals.md, "Incremental
 // marking", explains each step and why):
 //
-//   0. trigger        the allocation slow path sees the heap in use pass the trigger, half-way from the last
-//                     live size to the pacer's goal, and the cycle begins.
+//   0. trigger        the allocation slow path sees the heap in use pass the trigger, by default half-way from
+//                     the last live size to the pacer's goal, and the cycle begins.
 //   1. finish sweeping the blocks the previous cycle left for the lazy sweeper are swept in slices (`.sweep`
 //                     events), because marking reuses their mark bits.
 //   2. start pause    (`.markSlice`, label "start") the allocation blocks are retired, the roots are marked
@@ -119,14 +119,15 @@ extension GCHeap {
         }
     }
 
-    /// Heap in use at which an incremental cycle starts: half-way from the last live size to the pacer's goal,
-    /// so that marking at the assist ratio (about `live / (goal - trigger)` bytes marked per byte allocated,
-    /// 2 with GOGC 100) finishes at the goal. Never when the goal is unbounded (GOGC off, no limit).
+    /// Heap in use at which an incremental cycle starts: `markTriggerFraction` of the way from the last live
+    /// size to the pacer's goal (half-way by default), so that marking at the assist ratio (about
+    /// `traced / (goal - trigger)` bytes marked per byte allocated) finishes at the goal. An earlier trigger
+    /// spreads marking thinner over more allocation, for a larger heap. Never when the goal is unbounded.
     var incrementalTriggerBytes: Int {
         let goal = pacer.goalBytes
         guard goal != Int.max else { return Int.max }
         let live = min(liveBytesAfterLastCycle, goal)
-        return live + (goal - live) / 2
+        return live + Int(Double(goal - live) * configuration.markTriggerFraction)
     }
 
     /// Step 1: sweeps blocks left by the last cycle's lazy sweeping, for at most one slice budget. Returns true
@@ -141,7 +142,7 @@ extension GCHeap {
             for b in allocationQueue[c] where b.header.pointee.needsSweep {
                 sweep(b)
                 swept += 1
-                if swept & 15 == 0 && MonotonicClock.now() >= deadline {
+                if swept & 3 == 0 && MonotonicClock.now() >= deadline {
                     done = false
                     break classes
                 }
@@ -321,6 +322,15 @@ extension GCHeap {
         stats.totalPauseNanoseconds &+= duration
         stats.maxPauseNanoseconds = max(stats.maxPauseNanoseconds, duration)
         pauseLog.record(event)
+    }
+
+    /// Incremental mode bounds the allocator's lazy sweeping too: a slow path that has swept for a slice budget
+    /// without finding a block with free cells (a heap full of live blocks) stops, and the allocator takes a
+    /// fresh block instead; the blocks it skipped are swept by later slow paths or before the next cycle
+    /// marks. Stop-the-world mode sweeps until it finds one, as before.
+    func lazySweepSliceSpent(since start: UInt64) -> Bool {
+        guard configuration.collectionMode == .incremental, let budget = configuration.sliceBudgetNanoseconds else { return false }
+        return MonotonicClock.now() &- start >= budget
     }
 
     // MARK: black allocation

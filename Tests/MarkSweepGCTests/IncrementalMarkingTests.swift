@@ -25,12 +25,13 @@ final class IncrementalMarkingTests: XCTestCase {
 
     func testModeOptionsParse() throws {
         let c = try GCConfiguration(options: ["mode": "incremental", "slice-budget-us": "250", "slice-budget-bytes": "64KiB",
-                                              "checkmark": "on"], environment: [:])
+                                              "checkmark": "on", "mark-trigger": "0.3"], environment: [:])
         XCTAssertEqual(c.collectionMode, .incremental)
         XCTAssertEqual(c.sweepMode, .lazy, "incremental marking sweeps lazily")
         XCTAssertEqual(c.sliceBudgetNanoseconds, 250_000)
         XCTAssertEqual(c.sliceBudgetBytes, 64 << 10)
         XCTAssertTrue(c.checkmark)
+        XCTAssertEqual(c.markTriggerFraction, 0.3)
         XCTAssertEqual(c.dictionary["mode"], "incremental")
         XCTAssertEqual(c.dictionary["slice-budget-us"], "250.0")
         let d = try GCConfiguration(options: ["mode": "stop-the-world", "slice-budget-us": "off"], environment: [:])
@@ -38,7 +39,7 @@ final class IncrementalMarkingTests: XCTestCase {
         XCTAssertNil(d.sliceBudgetNanoseconds)
         XCTAssertEqual(try GCConfiguration(options: [:], environment: [:]).collectionMode, .stopTheWorld)
         XCTAssertEqual(try GCConfiguration(options: ["slice-budget-us": "0.5"], environment: [:]).sliceBudgetNanoseconds, 500)
-        for key in ["mode", "slice-budget-us", "slice-budget-bytes", "checkmark"] {
+        for key in ["mode", "slice-budget-us", "slice-budget-bytes", "checkmark", "mark-trigger"] {
             XCTAssertTrue(GCConfiguration.optionKeys.contains(key))
             XCTAssertNotNil(c.dictionary[key])
         }
@@ -59,6 +60,8 @@ final class IncrementalMarkingTests: XCTestCase {
         XCTAssertTrue(message(["slice-budget-bytes": "0"]).contains("slice-budget-bytes must be positive"))
         XCTAssertTrue(message(["slice-budget-bytes": "lots"]).contains("slice-budget-bytes"))
         XCTAssertTrue(message(["checkmark": "maybe"]).contains("checkmark must be on or off"))
+        XCTAssertTrue(message(["mark-trigger": "1"]).contains("mark-trigger must be a fraction"))
+        XCTAssertTrue(message(["mark-trigger": "0"]).contains("mark-trigger"))
     }
 
     // MARK: the barrier and the checkmark
