@@ -62,6 +62,7 @@ func measure(_ name: String, _ configuration: GCConfiguration,
     // Involuntary context switches: the times the kernel took the CPU away (other processes on a busy machine);
     // each can stretch a pause or an iteration by a scheduler time slice (4 ms here).
     let preemptions = usageAfter.ru_nivcsw - usageBefore.ru_nivcsw
+    let pageFaults = usageAfter.ru_minflt - usageBefore.ru_minflt
     var maxPause: [PauseKind: UInt64] = [:]
     for e in log.events { maxPause[e.kind] = max(maxPause[e.kind] ?? 0, e.durationNanoseconds) }
     let latency = context.latency.summary()
@@ -74,7 +75,7 @@ func measure(_ name: String, _ configuration: GCConfiguration,
     }
     let over1ms = log.events.filter { $0.durationNanoseconds > 1_000_000 }.count
     let sortedPauses = log.events.map(\.durationNanoseconds).sorted()
-    let line = "\(name): \(ms(end - start)) ms, preempted \(preemptions) times, peak heap \(Int(s["mappedBytes"] ?? 0) >> 20) MiB mapped, cycles \(Int(s["cycles"] ?? 0)), pauses \(log.events.count) (\(over1ms) over 1 ms, p99 \(ms(nearestRank(sortedPauses, 99))) ms, p99.9 \(ms(nearestRank(sortedPauses, 99.9))) ms; largest: \(pauses) ms), "
+    let line = "\(name): \(ms(end - start)) ms, preempted \(preemptions) times, \(pageFaults) page faults, peak heap \(Int(s["mappedBytes"] ?? 0) >> 20) MiB mapped, cycles \(Int(s["cycles"] ?? 0)), pauses \(log.events.count) (\(over1ms) over 1 ms, p99 \(ms(nearestRank(sortedPauses, 99))) ms, p99.9 \(ms(nearestRank(sortedPauses, 99.9))) ms; largest: \(pauses) ms), "
         + "total pause \(ms(UInt64(s["totalPauseNanoseconds"] ?? 0))) ms, overruns \(Int(s["markOverruns"] ?? 0)), "
         + "iterations \(latency.count): worst \(ms(latency.maxNanoseconds)) ms, p99 \(ms(latency.p99Nanoseconds)) ms, "
         + "MMU " + zip(windows, curve).map { "\($0.0 / 1_000_000)ms \(String(format2($0.1)))" }.joined(separator: " ")
@@ -137,9 +138,12 @@ case "tree":
         let longLived = try bottomUpTree(heap, 21, shape)
         heap.pushRoot(longLived)
         var checksum: UInt64 = 0
+        var worst: (start: UInt64, end: UInt64, depth: Int) = (0, 0, 0)
+        var deepest: [UInt64] = []  // iteration times of the largest trees
         for depth in stride(from: 4, through: 16, by: 4) {
             let trees = (1 << 24) >> (depth + 1)
             for _ in 0..<trees {
+                let start = MonotonicClock.now()
                 try context.operation {
                     let mark = heap.rootDepth
                     let tree = try bottomUpTree(heap, depth, shape)
@@ -147,8 +151,18 @@ case "tree":
                     checksum &+= UInt64(countNodes(heap, tree))
                     heap.popRoots(to: mark)
                 }
+                let end = MonotonicClock.now()
+                if end - start > worst.end - worst.start { worst = (start, end, depth) }
+                if depth == 16 { deepest.append(end - start) }
             }
         }
+        // What the worst iteration contained: the collector's pauses inside it, and the rest (the mutator, and
+        // any time the process was not running).
+        let inside = heap.pauseLog.events.filter { $0.startNanoseconds >= worst.start && $0.endNanoseconds <= worst.end }
+        let paused = inside.reduce(UInt64(0)) { $0 + $1.durationNanoseconds }
+        deepest.sort()
+        print("  depth-16 iterations: fastest \(ms(deepest.first ?? 0)) ms, median \(ms(deepest[deepest.count / 2])) ms")
+        print("  worst iteration: depth \(worst.depth), \(ms(worst.end - worst.start)) ms, of which \(inside.count) pauses \(ms(paused)) ms (largest \(ms(inside.map(\.durationNanoseconds).max() ?? 0)) ms), the rest \(ms(worst.end - worst.start - paused)) ms")
         checksum &+= UInt64(countNodes(heap, longLived))
         heap.popRoots(to: base)
         return checksum
