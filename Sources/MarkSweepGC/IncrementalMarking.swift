@@ -228,8 +228,8 @@ extension GCHeap {
         return markStack.isEmpty
     }
 
-    /// Step 4, the final pause: rescan the roots, drain what is left (and recover from a mark-stack overflow),
-    /// retire the allocation blocks and unmark their free cells, then sweep set-up and accounting as the
+    /// Step 4, the final pause: retire the allocation blocks and unmark their free cells, rescan the roots,
+    /// drain what is left (and recover from a mark-stack overflow), then sweep set-up and accounting as the
     /// stop-the-world cycle does. With `checkmark`, an independent re-mark checks the result (not timed).
     func finishIncrementalMarking(reason: CollectionReason) {
         collecting = true
@@ -246,12 +246,15 @@ extension GCHeap {
         // The roots need no rescan for correctness under the snapshot barrier (see the top of this file); it
         // costs one pass over the shadow stack and makes the final pause robust to a root written behind the
         // heap's back. It finds nothing new in a correct program, and the checkmark would say so if it did.
-        markRoots(&incremental.counts)
-        endPhase("roots")
-        markHeap(&incremental.counts)
+        // First the allocation blocks: retired, the mark bits of their free cells cleared. Nothing allocates
+        // until the pause ends, and a mark-stack overflow recovery below rescans every *marked* cell, which
+        // must then all hold objects.
         let installed = allocationBlocks.compactMap { $0 }
         retireAllocationBlocks()
         for b in installed { unmarkFreeCells(b) }
+        markRoots(&incremental.counts)
+        endPhase("roots")
+        markHeap(&incremental.counts)
         incremental.marking = false
         endPhase("mark")
         if configuration.checkmark {

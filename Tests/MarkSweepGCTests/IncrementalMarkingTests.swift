@@ -8,11 +8,13 @@ import XCTest
 /// minimum heap so cycles come often, and a tiny byte budget per slice so marking spreads over many slices.
 func makeIncrementalTestHeap(minimumHeapBytes: Int = 256 << 10, sliceBudgetBytes: Int? = 2048,
                              sliceBudgetNanoseconds: UInt64? = nil, heapLimitBytes: Int? = nil,
-                             checkmark: Bool = true, debugChecks: Bool = true) -> (GCHeap, PauseLog) {
+                             checkmark: Bool = true, debugChecks: Bool = true,
+                             markStackMaximumEntries: Int = 1 << 32) -> (GCHeap, PauseLog) {
     let log = PauseLog()
     let configuration = GCConfiguration(minimumHeapBytes: minimumHeapBytes, heapLimitBytes: heapLimitBytes,
                                         sweepMode: .lazy, verifyAfterEveryCycle: true, poisonFreedCells: debugChecks,
-                                        checkReferences: debugChecks, collectionMode: .incremental,
+                                        checkReferences: debugChecks, markStackMaximumEntries: markStackMaximumEntries,
+                                        collectionMode: .incremental,
                                         sliceBudgetNanoseconds: sliceBudgetNanoseconds,
                                         sliceBudgetBytes: sliceBudgetBytes, checkmark: checkmark)
     return (GCHeap(configuration: configuration, pauseLog: log), log)
@@ -221,6 +223,19 @@ final class IncrementalMarkingTests: XCTestCase {
             XCTAssertEqual(e.phases.map(\.nanoseconds).reduce(0, +), e.durationNanoseconds)
         }
         XCTAssertEqual(s["maxPauseNanoseconds"], Double(log.events.map(\.durationNanoseconds).max() ?? 0))
+    }
+
+    /// A 4-entry mark stack overflows in the slices; the final pause recovers by rescanning marked objects
+    /// (which must not include the free cells of blocks allocated black).
+    func testMarkStackOverflowDuringIncrementalMarkingIsRecovered() throws {
+        let bench = try GCBench.make(["arraySize": 4000, "stretchDepth": 12], testSize: true)
+        let expected = try bench.run(on: MallocManager(), context: RunContext(pauseLog: PauseLog())).checksum
+        let (heap, log) = makeIncrementalTestHeap(minimumHeapBytes: 64 << 10, sliceBudgetBytes: 4 << 10,
+                                                  markStackMaximumEntries: 4)
+        XCTAssertEqual(try bench.run(on: heap, context: RunContext(pauseLog: log)).checksum, expected)
+        let s = heap.statistics().extra
+        XCTAssertGreaterThan(s["markStackOverflows"] ?? 0, 0)
+        XCTAssertGreaterThanOrEqual(s["incrementalCycles"] ?? 0, 3)
     }
 
     func testHeapLimitStillThrowsAndHeapStaysUsable() throws {

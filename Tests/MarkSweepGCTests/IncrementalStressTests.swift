@@ -21,9 +21,10 @@ import XCTest
 final class IncrementalStressTests: XCTestCase {
     func payloadByte(_ id: Int, _ offset: Int) -> UInt8 { UInt8(truncatingIfNeeded: id &* 31 &+ offset &* 7 &+ 1) }
 
-    func runStress(seed: UInt64, debugChecks: Bool = true) throws {
+    func runStress(seed: UInt64, debugChecks: Bool = true, markStackMaximumEntries: Int = 1 << 32) throws {
         var rng = SplitMix64(seed: seed)
-        let (heap, _) = makeIncrementalTestHeap(minimumHeapBytes: 32 << 10, sliceBudgetBytes: 1024, debugChecks: debugChecks)
+        let (heap, _) = makeIncrementalTestHeap(minimumHeapBytes: 32 << 10, sliceBudgetBytes: 1024, debugChecks: debugChecks,
+                                                markStackMaximumEntries: markStackMaximumEntries)
         let rootCount = 16
         var model = StressTests.Model(rootCount: rootCount)
         let base = heap.rootDepth
@@ -192,5 +193,11 @@ final class IncrementalStressTests: XCTestCase {
     /// The release-build settings: no poisoning, no reference checks; verifier and checkmark still on.
     func testRandomGraphsWithIncrementalCyclesWithoutPoisoning() throws {
         try runStress(seed: 14, debugChecks: false)
+    }
+
+    /// A 4-entry mark stack: slices overflow it and final pauses recover by rescanning every marked cell.
+    func testRandomGraphsWithIncrementalCyclesAndMarkStackOverflow() throws {
+        try runStress(seed: 15, debugChecks: false, markStackMaximumEntries: 4)
+        try runStress(seed: 16, debugChecks: true, markStackMaximumEntries: 4)
     }
 }
