@@ -46,7 +46,8 @@ struct MarkCounts {
 
 extension GCHeap {
     /// Runs a full collection now, in the configured sweep mode. Afterwards `liveObjectCount` and
-    /// `heapInUseBytes` are exactly the objects and bytes reachable from the roots.
+    /// `heapInUseBytes` are exactly the objects and bytes reachable from the roots. In incremental mode it is a
+    /// stop-the-world cycle too: an incremental cycle in progress is abandoned first (nothing freed by it).
     ///
     /// - Precondition: not called while a collection runs (the heap is single-threaded; this can only happen
     ///   from a verifier or a trace hook).

@@ -3,7 +3,9 @@ import Glibc
 #endif
 import HeapLabCore
 
-/// A precise, stop-the-world, non-moving mark-sweep garbage-collected heap: HeapLab's collector.
+/// A precise, stop-the-world, non-moving mark-sweep garbage-collected heap: HeapLab's collector. With
+/// `GCConfiguration.collectionMode = .incremental` it marks in slices between the mutator's allocations instead,
+/// with a write barrier in `store` (IncrementalMarking.swift, Docs/Internals.md "Incremental marking").
 ///
 /// How a cycle works, step by step, is in Docs/Internals.md (read it first); `Collection.swift` is the cycle
 /// itself, a short function calling one function per phase. This file is the mutator's side: allocation,

@@ -288,6 +288,10 @@ extension GCHeap {
                                cellsFreed: incremental.objectsAtStart - incremental.counts.objects,
                                label: "\(incremental.cycleSlices) slices, \(GCTrace.fixed(Double(incremental.cycleSliceNanoseconds) / 1e6, 3)) ms")
         recordCycle(event, largeObjectsFreed: largeFreed, reason: reason)
+        // The totals behind the mark rate count what the tracer marked, not the black allocation the event
+        // reports as live.
+        stats.objectsMarkedTotal -= allocatedObjects
+        stats.bytesMarkedTotal -= allocatedBytes
     }
 
     /// Abandons an incremental cycle in progress (a stop-the-world collection is about to run): clears every
