@@ -40,7 +40,8 @@ import HeapLabCore
 public final class GCHeap: MemoryManager {
     public typealias Ref = GCRef
 
-    public let name = "gc"
+    /// `gc`, or `gc-incremental` in incremental mode (the names the runner gives the two modes).
+    public var name: String { configuration.collectionMode == .incremental ? "gc-incremental" : "gc" }
     public var dropsStall: Bool { false }
 
     /// The settings this heap was made with.

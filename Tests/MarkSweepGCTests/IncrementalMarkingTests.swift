@@ -41,6 +41,8 @@ final class IncrementalMarkingTests: XCTestCase {
         XCTAssertNil(d.sliceBudgetNanoseconds)
         XCTAssertEqual(try GCConfiguration(options: [:], environment: [:]).collectionMode, .stopTheWorld)
         XCTAssertEqual(try GCConfiguration(options: ["slice-budget-us": "0.5"], environment: [:]).sliceBudgetNanoseconds, 500)
+        XCTAssertEqual(GCHeap(configuration: c, pauseLog: PauseLog()).name, "gc-incremental")
+        XCTAssertEqual(GCHeap(configuration: d, pauseLog: PauseLog()).name, "gc")
         for key in ["mode", "slice-budget-us", "slice-budget-bytes", "checkmark", "mark-trigger"] {
             XCTAssertTrue(GCConfiguration.optionKeys.contains(key))
             XCTAssertNotNil(c.dictionary[key])
