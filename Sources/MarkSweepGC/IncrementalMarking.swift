@@ -16,9 +16,10 @@ import HeapLabCore
 //                     allocated have run up (the assist debt), capped by the slice budget in time and bytes.
 //                     Objects allocated meanwhile are black: a block installed for allocation has its free
 //                     cells marked. The mutator's stores shade the reference they overwrite (WriteBarrier.swift).
-//   4. final pause    (`.finalMark`) as soon as a slice empties the mark stack: rescan the roots, drain what that
-//                     and the barrier left, retire the allocation blocks (their untouched free cells unmarked
-//                     again), optionally the checkmark, then the lazy-sweep set-up, the pacer, memory release.
+//   4. final pause    (`.finalMark`) as soon as a slice empties the mark stack: retire the allocation blocks
+//                     (their untouched free cells unmarked again), rescan the roots, drain what that and the
+//                     barrier left, optionally the checkmark, then the lazy-sweep set-up, the pacer, memory
+//                     release.
 //
 // What makes this correct is the snapshot-at-the-beginning invariant: every object reachable when the roots
 // were snapshot, or allocated since, ends the cycle marked. Marking traces the snapshot; the barrier keeps every
@@ -42,7 +43,6 @@ struct IncrementalState {
     var inUseAtStart = 0
     var allocationsAtStart = 0
     var objectsAtStart = 0
-    var cycleStartNanoseconds: UInt64 = 0
     /// Heap in use when the last step ran: allocation since then is what the next step pays for.
     var inUseAtLastStep = 0
     /// Mark work owed by the mutator's allocation and not done yet, in bytes.
@@ -90,7 +90,6 @@ extension GCHeap {
             guard inUse >= incrementalTriggerBytes else { return }
             incremental.phase = .sweeping
             incremental.sweepClass = 0
-            incremental.cycleStartNanoseconds = MonotonicClock.now()
             if sweepSlice() { startIncrementalMarking() }
         case .sweeping:
             if sweepSlice() { startIncrementalMarking() }
@@ -243,15 +242,15 @@ extension GCHeap {
             phases.append(PhaseTime(name, nanoseconds: now &- lapStart))
             lapStart = now
         }
-        // The roots need no rescan for correctness under the snapshot barrier (see the top of this file); it
-        // costs one pass over the shadow stack and makes the final pause robust to a root written behind the
-        // heap's back. It finds nothing new in a correct program, and the checkmark would say so if it did.
         // First the allocation blocks: retired, the mark bits of their free cells cleared. Nothing allocates
         // until the pause ends, and a mark-stack overflow recovery below rescans every *marked* cell, which
         // must then all hold objects.
         let installed = allocationBlocks.compactMap { $0 }
         retireAllocationBlocks()
         for b in installed { unmarkFreeCells(b) }
+        // The roots need no rescan for correctness under the snapshot barrier (see the top of this file); it
+        // costs one pass over the shadow stack and makes the final pause robust to a root written behind the
+        // heap's back. It finds nothing new in a correct program, and the checkmark would say so if it did.
         markRoots(&incremental.counts)
         endPhase("roots")
         markHeap(&incremental.counts)
