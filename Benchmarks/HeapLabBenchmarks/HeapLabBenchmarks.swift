@@ -10,6 +10,7 @@ let benchmarks: @Sendable () -> Void = {
     registerWorkloadBenchmarks()
     registerGCBenchmarks()
     registerArenaBenchmarks()
+    registerIncrementalBenchmarks()
     Benchmark("GCBench small / malloc") { benchmark in
         let bench = try GCBench.make(testSize: true)
         for _ in benchmark.scaledIterations {

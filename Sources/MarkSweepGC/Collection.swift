@@ -9,6 +9,10 @@ enum CollectionReason: String {
     case pacer
     /// An allocation would have passed the heap limit.
     case heapLimit = "limit"
+    /// An incremental cycle whose marking finished in slices.
+    case incremental
+    /// An incremental cycle finished in one pause because the heap outgrew the pacer's bound first.
+    case incrementalOverrun = "incremental-overrun"
 }
 
 /// Objects and bytes the marker found live in one cycle.
@@ -42,7 +46,8 @@ struct MarkCounts {
 
 extension GCHeap {
     /// Runs a full collection now, in the configured sweep mode. Afterwards `liveObjectCount` and
-    /// `heapInUseBytes` are exactly the objects and bytes reachable from the roots.
+    /// `heapInUseBytes` are exactly the objects and bytes reachable from the roots. In incremental mode it is a
+    /// stop-the-world cycle too: an incremental cycle in progress is abandoned first (nothing freed by it).
     ///
     /// - Precondition: not called while a collection runs (the heap is single-threaded; this can only happen
     ///   from a verifier or a trace hook).
@@ -61,6 +66,7 @@ extension GCHeap {
 
     /// One stop-the-world cycle: the phases in order, each timed.
     func collect(reason: CollectionReason) {
+        abandonIncrementalCycle()  // a stop-the-world cycle marks from scratch (IncrementalMarking.swift)
         collecting = true
         defer { collecting = false }
         let start = MonotonicClock.now()

@@ -48,6 +48,22 @@ public struct GCConfiguration: Equatable, Sendable {
     /// Lazy sweeping done inside one allocation slow path is logged as a `sweep` pause event when it takes at
     /// least this long (shorter ones are only summed in the statistics).
     public var lazySweepLogThresholdNanoseconds: UInt64
+    /// Stop-the-world or incremental marking (`CollectionMode`). Incremental marking needs `sweepMode == .lazy`.
+    public var collectionMode: CollectionMode
+    /// Incremental mode: the longest one mark slice may run, in nanoseconds (the slice stops at the first check
+    /// after it; checks come every few dozen objects). nil: no time cap (bytes only).
+    public var sliceBudgetNanoseconds: UInt64?
+    /// Incremental mode: the most mark work one slice does, in bytes of objects marked. nil: no byte cap (time
+    /// only). A slice does the work allocation has paid for since the last one (the assist debt), up to both caps.
+    public var sliceBudgetBytes: Int?
+    /// Incremental mode: after every incremental cycle's mark, a stop-the-world re-mark from the roots checks
+    /// that nothing reachable was left unmarked and stops with a precondition message naming the object if
+    /// something was (Go's gccheckmark). Slow: for tests and debugging; not counted in pauses.
+    public var checkmark: Bool
+    /// Incremental mode: where between the last cycle's live bytes (0) and the pacer's goal (1) the heap in use
+    /// starts the next cycle. Earlier spreads the marking over more allocation (shorter mark work per
+    /// allocated byte, so a lower mutator slowdown while marking) and costs heap. In (0, 1); default 0.5.
+    public var markTriggerFraction: Double
 
     /// Whether this build is a debug build (the defaults of `poisonFreedCells` and `checkReferences`).
     public static var isDebugBuild: Bool {
@@ -62,11 +78,18 @@ public struct GCConfiguration: Equatable, Sendable {
                 sweepMode: SweepMode = .eager, verifyAfterEveryCycle: Bool = false,
                 poisonFreedCells: Bool = GCConfiguration.isDebugBuild,
                 checkReferences: Bool = GCConfiguration.isDebugBuild, trace: Bool = false,
-                markStackMaximumEntries: Int = 1 << 32, lazySweepLogThresholdNanoseconds: UInt64 = 100_000) {
+                markStackMaximumEntries: Int = 1 << 32, lazySweepLogThresholdNanoseconds: UInt64 = 100_000,
+                collectionMode: CollectionMode = .stopTheWorld, sliceBudgetNanoseconds: UInt64? = 500_000,
+                sliceBudgetBytes: Int? = nil, checkmark: Bool = false, markTriggerFraction: Double = 0.5) {
         precondition(gogc.map { $0 >= 0 } ?? true, "GCConfiguration: gogc must not be negative (use nil for off)")
         precondition(minimumHeapBytes >= 0, "GCConfiguration: minimumHeapBytes must not be negative")
         precondition(heapLimitBytes.map { $0 > 0 } ?? true, "GCConfiguration: heapLimitBytes must be positive")
         precondition(markStackMaximumEntries >= 1, "GCConfiguration: markStackMaximumEntries must be at least 1")
+        precondition(collectionMode == .stopTheWorld || sweepMode == .lazy,
+                     "GCConfiguration: incremental marking sweeps lazily: pass sweepMode: .lazy")
+        precondition(sliceBudgetNanoseconds.map { $0 > 0 } ?? true, "GCConfiguration: sliceBudgetNanoseconds must be positive")
+        precondition(sliceBudgetBytes.map { $0 > 0 } ?? true, "GCConfiguration: sliceBudgetBytes must be positive")
+        precondition(markTriggerFraction > 0 && markTriggerFraction < 1, "GCConfiguration: markTriggerFraction must be in (0, 1)")
         self.gogc = gogc
         self.minimumHeapBytes = minimumHeapBytes
         self.heapLimitBytes = heapLimitBytes
@@ -77,10 +100,16 @@ public struct GCConfiguration: Equatable, Sendable {
         self.trace = trace
         self.markStackMaximumEntries = markStackMaximumEntries
         self.lazySweepLogThresholdNanoseconds = lazySweepLogThresholdNanoseconds
+        self.collectionMode = collectionMode
+        self.sliceBudgetNanoseconds = sliceBudgetNanoseconds
+        self.sliceBudgetBytes = sliceBudgetBytes
+        self.checkmark = checkmark
+        self.markTriggerFraction = markTriggerFraction
     }
 
     /// The option keys `init(options:environment:)` accepts.
-    public static let optionKeys = ["gogc", "heap-limit", "min-heap", "sweep", "verify", "poison", "trace"]
+    public static let optionKeys = ["gogc", "heap-limit", "min-heap", "sweep", "verify", "poison", "trace",
+                                    "mode", "slice-budget-us", "slice-budget-bytes", "checkmark", "mark-trigger"]
 
     /// Environment variables read by `init(options:environment:)`.
     public static let environmentKeys = ["HEAPLAB_GOGC", "HEAPLAB_MEMLIMIT", "HEAPLAB_GCTRACE"]
@@ -93,6 +122,14 @@ public struct GCConfiguration: Equatable, Sendable {
     /// - `min-heap`: bytes, same syntax, >= 0.
     /// - `sweep`: `eager` or `lazy`.
     /// - `verify`, `poison`, `trace`: `on`/`off` (also `1`/`0`, `true`/`false`).
+    /// - `mode`: `stop-the-world` or `incremental`. Incremental sweeps lazily: it sets `sweep` to `lazy`, and
+    ///   `sweep=eager` with it is an error.
+    /// - `slice-budget-us`: incremental mode, the longest mark slice in microseconds (> 0, default 500), or `off`.
+    /// - `slice-budget-bytes`: incremental mode, the most mark work per slice, bytes (same syntax as
+    ///   `heap-limit`, > 0), or `off` (default).
+    /// - `checkmark`: `on`/`off`, verify every incremental mark with a stop-the-world re-mark.
+    /// - `mark-trigger`: incremental mode, a fraction strictly between 0 and 1 (default 0.5), see
+    ///   `markTriggerFraction`.
     ///
     /// Environment: `HEAPLAB_GOGC` (as `gogc`), `HEAPLAB_MEMLIMIT` (as `heap-limit`), `HEAPLAB_GCTRACE=1`
     /// (as `trace=on`). The default `environment` is the process's.
@@ -119,9 +156,29 @@ public struct GCConfiguration: Equatable, Sendable {
             case "verify": verifyAfterEveryCycle = try Self.parseSwitch(value, key: key)
             case "poison": poisonFreedCells = try Self.parseSwitch(value, key: key)
             case "trace": trace = try Self.parseSwitch(value, key: key)
+            case "mode":
+                guard let mode = CollectionMode(rawValue: value) else {
+                    throw ParameterError("gc: mode must be stop-the-world or incremental (got '\(value)')")
+                }
+                collectionMode = mode
+            case "slice-budget-us": sliceBudgetNanoseconds = try Self.parseSliceMicroseconds(value, key: key)
+            case "slice-budget-bytes":
+                sliceBudgetBytes = value.lowercased() == "off" ? nil : try Self.parseLimit(value, key: key)
+            case "checkmark": checkmark = try Self.parseSwitch(value, key: key)
+            case "mark-trigger":
+                guard let f = Double(value), f > 0, f < 1 else {
+                    throw ParameterError("gc: mark-trigger must be a fraction strictly between 0 and 1 (got '\(value)')")
+                }
+                markTriggerFraction = f
             default:
                 throw ParameterError("gc: unknown option '\(key)' (known: \(Self.optionKeys.joined(separator: ", ")))")
             }
+        }
+        if collectionMode == .incremental {
+            guard options["sweep"] != SweepMode.eager.rawValue else {
+                throw ParameterError("gc: mode=incremental sweeps lazily; sweep=eager cannot go with it")
+            }
+            sweepMode = .lazy
         }
     }
 
@@ -142,7 +199,12 @@ public struct GCConfiguration: Equatable, Sendable {
          "sweep": sweepMode.rawValue,
          "verify": verifyAfterEveryCycle ? "on" : "off",
          "poison": poisonFreedCells ? "on" : "off",
-         "trace": trace ? "on" : "off"]
+         "trace": trace ? "on" : "off",
+         "mode": collectionMode.rawValue,
+         "slice-budget-us": sliceBudgetNanoseconds.map { String(Double($0) / 1000) } ?? "off",
+         "slice-budget-bytes": sliceBudgetBytes.map(String.init) ?? "off",
+         "checkmark": checkmark ? "on" : "off",
+         "mark-trigger": String(markTriggerFraction)]
     }
 
     // MARK: parsing
@@ -160,6 +222,15 @@ public struct GCConfiguration: Equatable, Sendable {
         let v = try parseBytes(text, key: key)
         guard v > 0 else { throw ParameterError("gc: \(key) must be positive, or off (got '\(text)')") }
         return v
+    }
+
+    /// A slice budget in microseconds: a positive decimal number (fractions allowed, at most 10 s), or `off`.
+    static func parseSliceMicroseconds(_ text: String, key: String) throws(ParameterError) -> UInt64? {
+        if text.lowercased() == "off" { return nil }
+        guard let us = Double(text), us.isFinite, us > 0, us <= 10_000_000, (us * 1000).rounded() >= 1 else {
+            throw ParameterError("gc: \(key) must be a positive number of microseconds up to 10000000, or off (got '\(text)')")
+        }
+        return UInt64((us * 1000).rounded())
     }
 
     static func parseSwitch(_ text: String, key: String) throws(ParameterError) -> Bool {

@@ -3,7 +3,9 @@ import Glibc
 #endif
 import HeapLabCore
 
-/// A precise, stop-the-world, non-moving mark-sweep garbage-collected heap: HeapLab's collector.
+/// A precise, stop-the-world, non-moving mark-sweep garbage-collected heap: HeapLab's collector. With
+/// `GCConfiguration.collectionMode = .incremental` it marks in slices between the mutator's allocations instead,
+/// with a write barrier in `store` (IncrementalMarking.swift, Docs/Internals.md "Incremental marking").
 ///
 /// How a cycle works, step by step, is in Docs/Internals.md (read it first); `Collection.swift` is the cycle
 /// itself, a short function calling one function per phase. This file is the mutator's side: allocation,
@@ -38,7 +40,8 @@ import HeapLabCore
 public final class GCHeap: MemoryManager {
     public typealias Ref = GCRef
 
-    public let name = "gc"
+    /// `gc`, or `gc-incremental` in incremental mode (the names the runner gives the two modes).
+    public var name: String { configuration.collectionMode == .incremental ? "gc-incremental" : "gc" }
     public var dropsStall: Bool { false }
 
     /// The settings this heap was made with.
@@ -85,6 +88,8 @@ public final class GCHeap: MemoryManager {
     @exclusivity(unchecked) @usableFromInline var allocationsAtLastCycle = 0
     /// True while a collection runs (a collection never starts inside another).
     @exclusivity(unchecked) @usableFromInline var collecting = false
+    /// Incremental marking's state (IncrementalMarking.swift); the write barrier reads `incremental.marking`.
+    @exclusivity(unchecked) @usableFromInline var incremental = IncrementalState()
     /// When the heap was made (`MonotonicClock`), for the trace's time stamps.
     let createdNanoseconds: UInt64
 
@@ -215,7 +220,9 @@ public final class GCHeap: MemoryManager {
             allocators[c] = ClassAllocator()
             allocationBlocks[c] = nil
         }
-        if pacer.shouldCollect(inUseBytes: inUseBytes) && !collecting {
+        if configuration.collectionMode == .incremental {
+            if !collecting { incrementalStep(pendingBytes: 0) }
+        } else if pacer.shouldCollect(inUseBytes: inUseBytes) && !collecting {
             collect(reason: .pacer)
         }
         var collectedForLimit = false
@@ -265,6 +272,7 @@ public final class GCHeap: MemoryManager {
                 sweep(b)
             }
             if b.header.pointee.freeCount > 0 { return b }
+            if swept & 7 == 0 && swept > 0 && lazySweepSliceSpent(since: sweepStart) { return nil }
         }
         return nil
     }
@@ -274,6 +282,7 @@ public final class GCHeap: MemoryManager {
         let h = b.header
         assert(h.pointee.freeCount > 0 && (h.pointee.freeList == nil) != (h.pointee.bumpFrom == nil),
                "gc: installing a block with no free cells, or with both a free list and a bump range")
+        if incremental.marking { markFreeCells(b) }  // allocation during marking is black
         var allocator = ClassAllocator()
         allocator.freeList = h.pointee.freeList
         if let from = h.pointee.bumpFrom {
@@ -288,7 +297,9 @@ public final class GCHeap: MemoryManager {
 
     /// Allocates a large object in a mapping of its own.
     func allocateLarge(_ shape: ObjectShape, objectBytes: Int) throws(AllocationError) -> GCRef {
-        if pacer.shouldCollect(inUseBytes: inUseBytes &+ objectBytes) && !collecting {
+        if configuration.collectionMode == .incremental {
+            if !collecting { incrementalStep(pendingBytes: objectBytes) }
+        } else if pacer.shouldCollect(inUseBytes: inUseBytes &+ objectBytes) && !collecting {
             collect(reason: .pacer)
         }
         let mapping = LargeObjectSpace.mappingBytes(forObjectBytes: objectBytes)
@@ -314,6 +325,8 @@ public final class GCHeap: MemoryManager {
             }
             // A fresh mapping is zero: slots nil, payload zero, as promised.
             object.storeBytes(of: ObjectHeader(shape).bits, as: UInt64.self)
+            // Allocation during incremental marking is black.
+            if incremental.marking { LargeObjectSpace.descriptor(ofObject: object).pointee.marked = 1 }
             allocations += 1
             bytesRequested += shape.bytes
             inUseBytes += objectBytes
@@ -347,8 +360,8 @@ public final class GCHeap: MemoryManager {
         return object.address.load(fromByteOffset: 8 &+ slot &* 8, as: UnsafeMutableRawPointer?.self).map(GCRef.init)
     }
 
-    /// Writes `value` into slot `slot` of `object`. The heap's one reference store: when incremental marking
-    /// comes, its write barrier goes here (between the checks and the store), and nowhere else.
+    /// Writes `value` into slot `slot` of `object`. The heap's one reference store, and so the one place of the
+    /// write barrier (WriteBarrier.swift: while incremental marking runs, the overwritten reference is shaded).
     /// - Precondition: `0 <= slot < referenceSlots` (all builds); `object` and `value` are live objects of this
     ///   heap (debug builds, `checkReferences`).
     @inlinable
@@ -359,7 +372,7 @@ public final class GCHeap: MemoryManager {
         }
         let header = ObjectHeader(bits: object.address.load(as: UInt64.self))
         checkSlot(slot, count: header.referenceSlots, manager: "gc")
-        // (write barrier: none needed while every collection stops the world from start to end)
+        writeBarrier(object, slot: slot)
         object.address.storeBytes(of: value?.address, toByteOffset: 8 &+ slot &* 8, as: UnsafeMutableRawPointer?.self)
     }
 

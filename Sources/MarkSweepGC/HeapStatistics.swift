@@ -46,6 +46,6 @@ extension GCHeap {
             "outOfMemoryErrors": Double(s.outOfMemoryErrors),
         ]
         return ManagerStatistics(allocations: allocations, bytesRequested: bytesRequested, heapBytes: footprintBytes,
-                                 liveBytes: liveBytesAfterLastCycle, extra: extra)
+                                 liveBytes: liveBytesAfterLastCycle, extra: extra.merging(incrementalStatistics()) { a, _ in a })
     }
 }

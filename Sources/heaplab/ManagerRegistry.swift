@@ -89,6 +89,9 @@ enum ManagerRegistry {
         ManagerEntry(name: "gc",
                      summary: "HeapLab's precise stop-the-world mark-sweep collector (MarkSweepGC, Docs/Internals.md)",
                      options: gcOptions),
+        ManagerEntry(name: "gc-incremental",
+                     summary: "the same collector marking incrementally: short slices paced by allocation, a snapshot-at-the-beginning write barrier, lazy sweeping (Docs/Internals.md)",
+                     options: gcOptions.filter { $0.name != "mode" && $0.name != "sweep" }),
         ManagerEntry(name: "arena",
                      summary: "HeapLab's ownership-scoped bump arena: each scope's memory is freed at once at its end (ScopedArena, Docs/Arena.md)",
                      options: ArenaConfiguration.optionHelp.map { ManagerOption(name: $0.key, help: $0.help) }),
@@ -112,6 +115,11 @@ enum ManagerRegistry {
         ManagerOption(name: "verify", help: "run the heap verifier after every cycle: on/off (default off)"),
         ManagerOption(name: "poison", help: "poison freed cells and check them on reuse: on/off (default on in debug builds)"),
         ManagerOption(name: "trace", help: "one gctrace line per cycle on stderr: on/off (default off, or HEAPLAB_GCTRACE=1)"),
+        ManagerOption(name: "mode", help: "stop-the-world or incremental (default stop-the-world; the manager gc-incremental sets incremental)"),
+        ManagerOption(name: "slice-budget-us", help: "incremental: the longest mark slice, microseconds, or off (default 500)"),
+        ManagerOption(name: "slice-budget-bytes", help: "incremental: the most mark work per slice, bytes with optional KiB/MiB/GiB, or off (default off)"),
+        ManagerOption(name: "checkmark", help: "after each incremental mark, re-mark stop-the-world and check nothing reachable was missed: on/off (default off)"),
+        ManagerOption(name: "mark-trigger", help: "incremental: start marking at this fraction of the way from the last live size to the goal (default 0.5)"),
     ]
 
     /// Loads an optional comparator, turning the loader's failure into the runner's error.
@@ -173,9 +181,11 @@ enum ManagerRegistry {
             return try visitor.visit { _ in MallocManager() }
         case "arc":
             return try visitor.visit { _ in ARCManager() }
-        case "gc":
+        case "gc", "gc-incremental":
+            // gc-incremental is the same collector with `mode=incremental` (which also makes it sweep lazily).
+            let given = name == "gc" ? options : options.merging(["mode": "incremental"]) { _, mode in mode }
             let configuration: GCConfiguration
-            do { configuration = try GCConfiguration(options: options) } catch { throw RunnerError(error.message) }
+            do { configuration = try GCConfiguration(options: given) } catch { throw RunnerError(error.message) }
             return try visitor.visit { log in GCHeap(configuration: configuration, pauseLog: log) }
         case "jemalloc":
             return try visitor.visit { _ in JemallocManager(allocator: try Self.load(JemallocAllocator.load)) }

@@ -88,6 +88,14 @@ final class GCRegistryTests: XCTestCase {
     /// The keys `heaplab list` documents for gc are exactly those its configuration parses.
     func testGCOptionsMatchTheConfiguration() {
         XCTAssertEqual(Set(ManagerRegistry.gcOptions.map(\.name)), Set(GCConfiguration.optionKeys))
+        let incremental = try? XCTUnwrap(ManagerRegistry.entry(named: "gc-incremental"))
+        XCTAssertEqual(Set(incremental?.options.map(\.name) ?? []), Set(GCConfiguration.optionKeys).subtracting(["mode", "sweep"]),
+                       "gc-incremental fixes the mode and the sweep")
+    }
+
+    func testGCIncrementalIsTheIncrementalMode() throws {
+        XCTAssertEqual(try ManagerRegistry.withManager(named: "gc-incremental", options: [:], NameVisitor()), "gc-incremental")
+        XCTAssertEqual(try ManagerRegistry.withManager(named: "gc", options: [:], NameVisitor()), "gc")
     }
 
     func testBadGCOptionIsAClearError() {

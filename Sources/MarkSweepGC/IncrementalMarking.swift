@@ -1,0 +1,438 @@
+internal import CMarkSweepGC
+import HeapLabCore
+
+// MARK: - Incremental marking
+//
+// The incremental cycle (`CollectionMode.incremental`), top to bottom (Docs/Internals.md, "Incremental
+// marking", explains each step and why):
+//
+//   0. trigger        the allocation slow path sees the heap in use pass the trigger, by default half-way from
+//                     the last live size to the pacer's goal, and the cycle begins.
+//   1. finish sweeping the blocks the previous cycle left for the lazy sweeper are swept in slices (`.sweep`
+//                     events), because marking reuses their mark bits.
+//   2. start pause    (`.markSlice`, label "start") the allocation blocks are retired, the roots are marked
+//                     grey: the snapshot of the roots. The write barrier is switched on.
+//   3. mark slices    (`.markSlice`) every allocation slow path while marking pays the mark work the bytes it
+//                     allocated have run up (the assist debt), capped by the slice budget in time and bytes.
+//                     Objects allocated meanwhile are black: a block installed for allocation has its free
+//                     cells marked. The mutator's stores shade the reference they overwrite (WriteBarrier.swift).
+//   4. final pause    (`.finalMark`) as soon as a slice empties the mark stack: retire the allocation blocks
+//                     (their untouched free cells unmarked again), rescan the roots, drain what that and the
+//                     barrier left, optionally the checkmark, then the lazy-sweep set-up, the pacer, memory
+//                     release.
+//
+// What makes this correct is the snapshot-at-the-beginning invariant: every object reachable when the roots
+// were snapshot, or allocated since, ends the cycle marked. Marking traces the snapshot; the barrier keeps every
+// path into it that the mutator cuts by a store; roots need no barrier because they were copied (marked) at the
+// snapshot and everything a root gets later comes from the snapshot or is new. So what survives a cycle is
+// exactly the objects reachable at its start plus the objects allocated during it, and the stress test checks
+// exactly that.
+
+/// The state of the incremental collector between the mutator's slow paths.
+@usableFromInline
+struct IncrementalState {
+    enum Phase { case idle, sweeping, marking }
+    var phase = Phase.idle
+    /// True from the start pause to the final pause: the write barrier shades overwritten references, and
+    /// blocks installed for allocation are allocated black. The one field the store fast path reads.
+    @usableFromInline var marking = false
+
+    /// Objects and bytes marked grey in this cycle by tracing and by the barrier (not allocation).
+    var counts = MarkCounts()
+    /// At the start pause: heap in use, allocations, objects not known dead (for the cycle's accounting).
+    var inUseAtStart = 0
+    var allocationsAtStart = 0
+    var objectsAtStart = 0
+    /// Heap in use when the last step ran: allocation since then is what the next step pays for.
+    var inUseAtLastStep = 0
+    /// Mark work owed by the mutator's allocation and not done yet, in bytes.
+    var debtBytes = 0.0
+    /// Mark work expected for this cycle: the bytes the last cycle traced.
+    var expectedWorkBytes = 0
+    /// Bytes the last incremental cycle traced (marked grey: not its black allocation), and that cycle's number.
+    var lastTracedBytes = 0
+    var lastTracedCycle = -1
+    /// The heap in use at which a cycle that is not finished by then is finished in one pause: the goal plus
+    /// twice the runway the cycle started with (a memory bound; the pacing above normally ends the cycle first).
+    var overrunBytes = Int.max
+    /// Slices and their time in this cycle (the mutator's view of the cycle).
+    var cycleSlices = 0
+    var cycleSliceNanoseconds: UInt64 = 0
+    /// Class position of the finishing sweep (step 1), so a slice does not rescan swept classes.
+    var sweepClass = 0
+
+    // Totals since the heap was made.
+    var cycles = 0
+    var markSlices = 0
+    var sweepSlices = 0
+    var sliceNanoseconds: UInt64 = 0
+    var maxSliceNanoseconds: UInt64 = 0
+    var finalPauseNanoseconds: UInt64 = 0
+    var maxFinalPauseNanoseconds: UInt64 = 0
+    var barrierShades = 0
+    /// Cycles finished in one pause because the heap passed `overrunBytes` first (marking fell behind).
+    var overruns = 0
+    /// Cycles abandoned by a stop-the-world collection (`collect()`, the heap limit).
+    var abandoned = 0
+}
+
+extension GCHeap {
+    /// Whether an incremental cycle is marking now (between its start pause and its final pause).
+    public var isMarking: Bool { incremental.marking }
+
+    /// The allocation slow path's hook in incremental mode: starts a cycle at the trigger, sweeps or marks a
+    /// slice, finishes the cycle. `pendingBytes` is what the allocation in progress is about to add (a large
+    /// object), counted as if already allocated.
+    func incrementalStep(pendingBytes: Int) {
+        let inUse = inUseBytes &+ pendingBytes
+        switch incremental.phase {
+        case .idle:
+            guard inUse >= incrementalTriggerBytes else { return }
+            incremental.phase = .sweeping
+            incremental.sweepClass = 0
+            if sweepSlice() { startIncrementalMarking() }
+        case .sweeping:
+            if sweepSlice() { startIncrementalMarking() }
+        case .marking:
+            if inUse >= incremental.overrunBytes {
+                incremental.overruns += 1
+                finishIncrementalMarking(reason: .incrementalOverrun)
+                return
+            }
+            let allocated = max(0, inUse - incremental.inUseAtLastStep)
+            incremental.inUseAtLastStep = inUse
+            // Go's assist ratio: the mark work still expected over the heap growth still allowed before the
+            // goal. The work expected is what the last cycle traced; once the tracer has passed that, the
+            // bound is what was in the heap at the snapshot (nothing else can need tracing). Past the goal the
+            // runway is taken as 64 KiB, so every slow path runs a full slice; the slice caps keep each one
+            // short, and the heap overshoots the goal instead of the pause growing.
+            let traced = incremental.counts.bytes
+            let remainingWork = traced < incremental.expectedWorkBytes
+                ? incremental.expectedWorkBytes - traced
+                : max(incremental.inUseAtStart - traced, 64 << 10)
+            let runway = max(pacer.goalBytes - inUse, 64 << 10)
+            incremental.debtBytes += Double(allocated) * Double(remainingWork) / Double(runway)
+            if markSlice(workBytes: Int(min(incremental.debtBytes, Double(Int.max / 2)))) {
+                finishIncrementalMarking(reason: .incremental)
+            }
+        }
+    }
+
+    /// Heap in use at which an incremental cycle starts: `markTriggerFraction` of the way from the last live
+    /// size to the pacer's goal (half-way by default), so that marking at the assist ratio (about
+    /// `traced / (goal - trigger)` bytes marked per byte allocated) finishes at the goal. An earlier trigger
+    /// spreads marking thinner over more allocation, for a larger heap. Never when the goal is unbounded.
+    var incrementalTriggerBytes: Int {
+        let goal = pacer.goalBytes
+        guard goal != Int.max else { return Int.max }
+        let live = min(liveBytesAfterLastCycle, goal)
+        return live + Int(Double(goal - live) * configuration.markTriggerFraction)
+    }
+
+    /// Step 1: sweeps blocks left by the last cycle's lazy sweeping, for at most one slice budget. Returns true
+    /// when none is left. Recorded as a `.sweep` event when it swept something.
+    func sweepSlice() -> Bool {
+        let start = MonotonicClock.now()
+        let deadline = configuration.sliceBudgetNanoseconds.map { start &+ $0 } ?? UInt64.max
+        var swept = 0
+        var done = true
+        classes: while incremental.sweepClass < SizeClasses.count {
+            let c = incremental.sweepClass
+            for b in allocationQueue[c] where b.header.pointee.needsSweep {
+                sweep(b)
+                swept += 1
+                if swept & 3 == 0 && MonotonicClock.now() >= deadline {
+                    done = false
+                    break classes
+                }
+            }
+            incremental.sweepClass += 1
+        }
+        if swept > 0 {
+            let end = MonotonicClock.now()
+            let duration = end &- start
+            stats.lazySweepNanoseconds &+= duration
+            stats.lazySweptBlocks += swept
+            recordSlice(PauseEvent(kind: .sweep, cycle: stats.cycles + 1, startNanoseconds: start,
+                                   durationNanoseconds: duration, phases: [PhaseTime("sweep", nanoseconds: duration)],
+                                   heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
+                                   label: "finish sweep of \(swept) block\(swept == 1 ? "" : "s") before marking"))
+        }
+        return done
+    }
+
+    /// Step 2, the start pause: every block is swept (so every mark bit is clear), the allocation blocks are
+    /// retired and queued again (so the next block installed for each class is allocated black), the roots are
+    /// marked grey, and the barrier is switched on.
+    func startIncrementalMarking() {
+        let start = MonotonicClock.now()
+        finishSweeping()  // sweeps nothing now (step 1 did); queues the empty blocks to the pool
+        let afterSweep = MonotonicClock.now()
+        let retired = allocationBlocks.compactMap { $0 }
+        retireAllocationBlocks()
+        for b in retired where b.header.pointee.freeCount > 0 {
+            // Back on the queue, so its free cells are used (and allocated black when it is installed again).
+            // liveCount must be right for `finishSweeping`, which returns blocks with none to the pool.
+            b.header.pointee.liveCount = b.header.pointee.cellCount - b.header.pointee.freeCount
+            allocationQueue[Int(b.header.pointee.sizeClass)].append(b)
+        }
+        incremental.counts = MarkCounts()
+        incremental.inUseAtStart = inUseBytes
+        incremental.inUseAtLastStep = inUseBytes
+        incremental.allocationsAtStart = allocations
+        incremental.objectsAtStart = liveObjectCount
+        incremental.debtBytes = 0
+        incremental.cycleSlices = 0
+        incremental.cycleSliceNanoseconds = 0
+        // What the last cycle traced: a stop-the-world cycle's live bytes, or an incremental cycle's traced bytes
+        // (its live bytes also count what it allocated black, which is no work for the tracer).
+        let lastTraced = incremental.lastTracedCycle == stats.cycles ? incremental.lastTracedBytes : liveBytesAfterLastCycle
+        incremental.expectedWorkBytes = max(lastTraced, 64 << 10)
+        let goal = pacer.goalBytes
+        let trigger = incrementalTriggerBytes
+        incremental.overrunBytes = goal == Int.max ? Int.max : goal + 2 * max(goal - min(trigger, goal), 64 << 10)
+        markRoots(&incremental.counts)
+        incremental.marking = true
+        incremental.phase = .marking
+        let end = MonotonicClock.now()
+        recordSlice(PauseEvent(kind: .markSlice, cycle: stats.cycles + 1, startNanoseconds: start,
+                               durationNanoseconds: end &- start,
+                               phases: [PhaseTime("finish-sweep", nanoseconds: afterSweep &- start),
+                                        PhaseTime("roots", nanoseconds: end &- afterSweep)],
+                               heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
+                               objectsMarked: incremental.counts.objects, bytesMarked: incremental.counts.bytes,
+                               label: "start: roots snapshot"))
+    }
+
+    /// Step 3: one mark slice of at most `workBytes` bytes marked (and the configured caps). Returns true when
+    /// the mark stack is empty afterwards: marking is done but for the final pause.
+    func markSlice(workBytes: Int) -> Bool {
+        if markStack.isEmpty && !markStack.overflowed { return true }
+        var budget = max(workBytes, 1)
+        if let cap = configuration.sliceBudgetBytes { budget = min(budget, cap) }
+        let start = MonotonicClock.now()
+        let deadline = configuration.sliceBudgetNanoseconds.map { start &+ $0 } ?? UInt64.max
+        let before = incremental.counts
+        var stack = markStack
+        drain(&stack, &incremental.counts, untilBytes: before.bytes &+ budget, deadline: deadline)
+        markStack = stack
+        let end = MonotonicClock.now()
+        let done = incremental.counts.bytes &- before.bytes
+        incremental.debtBytes = max(0, incremental.debtBytes - Double(done))
+        stats.totalMarkNanoseconds &+= end &- start
+        recordSlice(PauseEvent(kind: .markSlice, cycle: stats.cycles + 1, startNanoseconds: start,
+                               durationNanoseconds: end &- start, phases: [PhaseTime("mark", nanoseconds: end &- start)],
+                               heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
+                               objectsMarked: incremental.counts.objects &- before.objects, bytesMarked: done))
+        return markStack.isEmpty
+    }
+
+    /// Step 4, the final pause: retire the allocation blocks and unmark their free cells, rescan the roots,
+    /// drain what is left (and recover from a mark-stack overflow), then sweep set-up and accounting as the
+    /// stop-the-world cycle does. With `checkmark`, an independent re-mark checks the result (not timed).
+    func finishIncrementalMarking(reason: CollectionReason) {
+        collecting = true
+        defer { collecting = false }
+        let start = MonotonicClock.now()
+        let inUseBefore = inUseBytes
+        var lapStart = start
+        var phases: [PhaseTime] = []
+        func endPhase(_ name: String) {
+            let now = MonotonicClock.now()
+            phases.append(PhaseTime(name, nanoseconds: now &- lapStart))
+            lapStart = now
+        }
+        // First the allocation blocks: retired, the mark bits of their free cells cleared. Nothing allocates
+        // until the pause ends, and a mark-stack overflow recovery below rescans every *marked* cell, which
+        // must then all hold objects.
+        let installed = allocationBlocks.compactMap { $0 }
+        retireAllocationBlocks()
+        for b in installed { unmarkFreeCells(b) }
+        // The roots need no rescan for correctness under the snapshot barrier (see the top of this file); it
+        // costs one pass over the shadow stack and makes the final pause robust to a root written behind the
+        // heap's back. It finds nothing new in a correct program, and the checkmark would say so if it did.
+        markRoots(&incremental.counts)
+        endPhase("roots")
+        markHeap(&incremental.counts)
+        incremental.marking = false
+        endPhase("mark")
+        if configuration.checkmark {
+            let problems = checkmarkProblems()
+            if !problems.isEmpty {
+                preconditionFailure("gc: checkmark: incremental marking left reachable objects unmarked in cycle \(stats.cycles + 1):\n"
+                                    + problems.prefix(20).joined(separator: "\n"))
+            }
+            lapStart = MonotonicClock.now()  // the checkmark is not part of the pause
+        }
+        let allocatedBytes = inUseBytes - incremental.inUseAtStart
+        let allocatedObjects = allocations - incremental.allocationsAtStart
+        let liveBytes = incremental.counts.bytes + allocatedBytes
+        let liveObjects = incremental.counts.objects + allocatedObjects
+        let largeFreed = sweepAfterMark()
+        // The pacer's goal grows from everything marked, black allocation included (as Go's does): floating
+        // garbage then costs heap, not a heavier mark rate in the next cycle.
+        finishCycle(liveBytes: liveBytes, liveObjects: liveObjects)
+        incremental.lastTracedBytes = incremental.counts.bytes
+        incremental.lastTracedCycle = stats.cycles + 1
+        releaseUnneededMemory()
+        endPhase("sweep")
+        let duration = phases.reduce(0) { $0 &+ $1.nanoseconds }
+        incremental.phase = .idle
+        incremental.cycles += 1
+        incremental.finalPauseNanoseconds &+= duration
+        incremental.maxFinalPauseNanoseconds = max(incremental.maxFinalPauseNanoseconds, duration)
+        let event = PauseEvent(kind: .finalMark, cycle: stats.cycles + 1, startNanoseconds: start,
+                               durationNanoseconds: duration, phases: phases, heapBytesBefore: inUseBefore,
+                               heapBytesAfter: inUseBytes, objectsMarked: liveObjects, bytesMarked: liveBytes,
+                               cellsFreed: incremental.objectsAtStart - incremental.counts.objects,
+                               label: "\(incremental.cycleSlices) slices, \(GCTrace.fixed(Double(incremental.cycleSliceNanoseconds) / 1e6, 3)) ms")
+        recordCycle(event, largeObjectsFreed: largeFreed, reason: reason)
+        // The totals behind the mark rate count what the tracer marked, not the black allocation the event
+        // reports as live.
+        stats.objectsMarkedTotal -= allocatedObjects
+        stats.bytesMarkedTotal -= allocatedBytes
+    }
+
+    /// Abandons an incremental cycle in progress (a stop-the-world collection is about to run): clears every
+    /// mark, empties the mark stack, switches the barrier off. Nothing is freed; the collection that follows
+    /// marks from scratch, so it is exact.
+    func abandonIncrementalCycle() {
+        guard incremental.phase != .idle else { return }
+        if incremental.phase == .marking {
+            // Every block was swept before marking began, so every mark bit now is this cycle's.
+            for c in 0..<SizeClasses.count {
+                for b in classBlocks[c] { b.clearMarks() }
+            }
+            var cursor = largeObjects.head
+            while let base = cursor {
+                let d = base.assumingMemoryBound(to: LargeObjectHeader.self)
+                d.pointee.marked = 0
+                cursor = d.pointee.next
+            }
+            markStack.count = 0
+            markStack.overflowed = false
+            incremental.abandoned += 1
+        }
+        incremental.marking = false
+        incremental.phase = .idle
+    }
+
+    /// Appends a slice (or the start pause, or a finishing sweep) to the pause log and the statistics.
+    func recordSlice(_ event: PauseEvent) {
+        let duration = event.durationNanoseconds
+        if event.kind == .markSlice { incremental.markSlices += 1 } else { incremental.sweepSlices += 1 }
+        incremental.cycleSlices += 1
+        incremental.cycleSliceNanoseconds &+= duration
+        incremental.sliceNanoseconds &+= duration
+        incremental.maxSliceNanoseconds = max(incremental.maxSliceNanoseconds, duration)
+        stats.totalPauseNanoseconds &+= duration
+        stats.maxPauseNanoseconds = max(stats.maxPauseNanoseconds, duration)
+        pauseLog.record(event)
+    }
+
+    /// Incremental mode bounds the allocator's lazy sweeping too: a slow path that has swept for a slice budget
+    /// without finding a block with free cells (a heap full of live blocks) stops, and the allocator takes a
+    /// fresh block instead; the blocks it skipped are swept by later slow paths or before the next cycle
+    /// marks. Stop-the-world mode sweeps until it finds one, as before.
+    func lazySweepSliceSpent(since start: UInt64) -> Bool {
+        guard configuration.collectionMode == .incremental, let budget = configuration.sliceBudgetNanoseconds else { return false }
+        return MonotonicClock.now() &- start >= budget
+    }
+
+    // MARK: black allocation
+
+    /// Allocation during marking is black: a block about to be installed for allocation gets a mark bit on
+    /// every free cell, so whatever the allocator hands out from it is marked. The cells still free when
+    /// marking ends are unmarked again (`unmarkFreeCells`). The allocation fast path is unchanged.
+    ///
+    /// - Precondition: marking, and `b` holds its free cells (`freeList` or `bumpFrom`) in its header.
+    func markFreeCells(_ b: Block) {
+        setMarksOfFreeCells(b, to: true)
+    }
+
+    /// Clears the mark bits of the free cells of a retired block (which hold no object).
+    func unmarkFreeCells(_ b: Block) {
+        setMarksOfFreeCells(b, to: false)
+    }
+
+    private func setMarksOfFreeCells(_ b: Block, to marked: Bool) {
+        let h = b.header.pointee
+        var cursor = h.freeList
+        // Invariant: free-list entries are cell starts of `b` (the verifier checks it), so each has a mark bit.
+        while let cell = cursor {
+            setMark(b, cell, marked)
+            cursor = cell.load(as: UnsafeMutableRawPointer?.self)
+        }
+        if let from = h.bumpFrom {
+            var cell = from
+            let end = b.cellsEnd
+            while cell < end {
+                setMark(b, cell, marked)
+                cell += h.cellBytes
+            }
+        }
+    }
+
+    @inline(__always)
+    private func setMark(_ b: Block, _ cell: UnsafeMutableRawPointer, _ marked: Bool) {
+        let granule = (cell - b.base) &>> 4
+        assert(granule >= Block.firstCellOffset / 16 && granule < HeapLayout.blockBytes / 16, "gc: \(cell) is not a cell of \(b.base)")
+        let bit: UInt64 = 1 &<< UInt64(granule & 63)
+        if marked { b.markBits[granule &>> 6] |= bit } else { b.markBits[granule &>> 6] &= ~bit }
+    }
+
+    // MARK: budgeted draining
+
+    /// `drain` with a budget: stops when `untilBytes` bytes have been marked in `counts` or the clock passes
+    /// `deadline` (checked every 32 objects scanned), whichever comes first. Objects still in the prefetch ring
+    /// go back on the stack (they are grey). Scans as `drain` does, with the same prefetching.
+    func drain(_ stack: inout MarkStack, _ counts: inout MarkCounts, untilBytes: Int, deadline: UInt64) {
+        var ring: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?,
+                   UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?)
+            = (nil, nil, nil, nil, nil, nil, nil, nil)
+        var head = 0, tail = 0  // entries are ring[head..<tail], modulo 8
+        withUnsafeMutableBytes(of: &ring) { raw in
+            let slots = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UnsafeMutableRawPointer.self)
+            var scanned = 0
+            while true {
+                while tail &- head < GCHeap.prefetchDistance, let object = stack.pop() {
+                    heaplab_prefetch(object)
+                    slots[tail & 7] = object
+                    tail &+= 1
+                }
+                guard head != tail else { return }
+                let object = slots[head & 7]
+                head &+= 1
+                scanObject(object, &stack, &counts)
+                scanned &+= 1
+                if counts.bytes >= untilBytes || (scanned & 31 == 0 && MonotonicClock.now() >= deadline) {
+                    // Budget spent: the ring's objects are grey and go back on the stack. (A push dropped for
+                    // lack of stack sets `overflowed`, which the final pause's `markHeap` recovers from.)
+                    while head != tail {
+                        stack.push(slots[head & 7])
+                        head &+= 1
+                    }
+                    return
+                }
+            }
+        }
+    }
+}
+
+extension GCHeap {
+    /// The incremental collector's counters, merged into `statistics().extra` (all 0 in stop-the-world mode):
+    /// `incrementalCycles`, `markSlices` (start pauses included), `sweepSlices` (finishing sweeps before a
+    /// cycle), `sliceNanoseconds` (total), `maxSliceNanoseconds`, `finalPauseNanoseconds` (total),
+    /// `maxFinalPauseNanoseconds`, `barrierShades` (stores that found a reference to shade while marking),
+    /// `markOverruns` (cycles finished in one pause because marking fell behind), `abandonedCycles`.
+    func incrementalStatistics() -> [String: Double] {
+        let s = incremental
+        return ["incrementalCycles": Double(s.cycles), "markSlices": Double(s.markSlices),
+                "sweepSlices": Double(s.sweepSlices), "sliceNanoseconds": Double(s.sliceNanoseconds),
+                "maxSliceNanoseconds": Double(s.maxSliceNanoseconds),
+                "finalPauseNanoseconds": Double(s.finalPauseNanoseconds),
+                "maxFinalPauseNanoseconds": Double(s.maxFinalPauseNanoseconds),
+                "barrierShades": Double(s.barrierShades), "markOverruns": Double(s.overruns),
+                "abandonedCycles": Double(s.abandoned)]
+    }
+}

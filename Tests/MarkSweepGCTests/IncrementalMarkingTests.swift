@@ -1,0 +1,265 @@
+import HeapLabCore
+@testable import MarkSweepGC
+import SystemHeaps
+import Workloads
+import XCTest
+
+/// A heap in incremental mode for tests: verifier and checkmark after every cycle, debug checks on, a small
+/// minimum heap so cycles come often, and a tiny byte budget per slice so marking spreads over many slices.
+func makeIncrementalTestHeap(minimumHeapBytes: Int = 256 << 10, sliceBudgetBytes: Int? = 2048,
+                             sliceBudgetNanoseconds: UInt64? = nil, heapLimitBytes: Int? = nil,
+                             checkmark: Bool = true, debugChecks: Bool = true,
+                             markStackMaximumEntries: Int = 1 << 32) -> (GCHeap, PauseLog) {
+    let log = PauseLog()
+    let configuration = GCConfiguration(minimumHeapBytes: minimumHeapBytes, heapLimitBytes: heapLimitBytes,
+                                        sweepMode: .lazy, verifyAfterEveryCycle: true, poisonFreedCells: debugChecks,
+                                        checkReferences: debugChecks, markStackMaximumEntries: markStackMaximumEntries,
+                                        collectionMode: .incremental,
+                                        sliceBudgetNanoseconds: sliceBudgetNanoseconds,
+                                        sliceBudgetBytes: sliceBudgetBytes, checkmark: checkmark)
+    return (GCHeap(configuration: configuration, pauseLog: log), log)
+}
+
+final class IncrementalMarkingTests: XCTestCase {
+    let node = ObjectShape(referenceSlots: 2, payloadBytes: 8)
+
+    // MARK: configuration
+
+    func testModeOptionsParse() throws {
+        let c = try GCConfiguration(options: ["mode": "incremental", "slice-budget-us": "250", "slice-budget-bytes": "64KiB",
+                                              "checkmark": "on", "mark-trigger": "0.3"], environment: [:])
+        XCTAssertEqual(c.collectionMode, .incremental)
+        XCTAssertEqual(c.sweepMode, .lazy, "incremental marking sweeps lazily")
+        XCTAssertEqual(c.sliceBudgetNanoseconds, 250_000)
+        XCTAssertEqual(c.sliceBudgetBytes, 64 << 10)
+        XCTAssertTrue(c.checkmark)
+        XCTAssertEqual(c.markTriggerFraction, 0.3)
+        XCTAssertEqual(c.dictionary["mode"], "incremental")
+        XCTAssertEqual(c.dictionary["slice-budget-us"], "250.0")
+        let d = try GCConfiguration(options: ["mode": "stop-the-world", "slice-budget-us": "off"], environment: [:])
+        XCTAssertEqual(d.collectionMode, .stopTheWorld)
+        XCTAssertNil(d.sliceBudgetNanoseconds)
+        XCTAssertEqual(try GCConfiguration(options: [:], environment: [:]).collectionMode, .stopTheWorld)
+        XCTAssertEqual(try GCConfiguration(options: ["slice-budget-us": "0.5"], environment: [:]).sliceBudgetNanoseconds, 500)
+        XCTAssertEqual(GCHeap(configuration: c, pauseLog: PauseLog()).name, "gc-incremental")
+        XCTAssertEqual(GCHeap(configuration: d, pauseLog: PauseLog()).name, "gc")
+        for key in ["mode", "slice-budget-us", "slice-budget-bytes", "checkmark", "mark-trigger"] {
+            XCTAssertTrue(GCConfiguration.optionKeys.contains(key))
+            XCTAssertNotNil(c.dictionary[key])
+        }
+    }
+
+    func testModeOptionsRejectBadValues() {
+        func message(_ options: [String: String]) -> String {
+            do {
+                _ = try GCConfiguration(options: options, environment: [:])
+                return "no error"
+            } catch { return error.message }
+        }
+        XCTAssertTrue(message(["mode": "concurrent"]).contains("mode must be stop-the-world or incremental"))
+        XCTAssertTrue(message(["mode": "incremental", "sweep": "eager"]).contains("sweep=eager cannot go with it"))
+        XCTAssertTrue(message(["slice-budget-us": "0"]).contains("slice-budget-us must be a positive number"))
+        XCTAssertTrue(message(["slice-budget-us": "-5"]).contains("slice-budget-us"))
+        XCTAssertTrue(message(["slice-budget-us": "fast"]).contains("slice-budget-us"))
+        XCTAssertTrue(message(["slice-budget-bytes": "0"]).contains("slice-budget-bytes must be positive"))
+        XCTAssertTrue(message(["slice-budget-bytes": "lots"]).contains("slice-budget-bytes"))
+        XCTAssertTrue(message(["checkmark": "maybe"]).contains("checkmark must be on or off"))
+        XCTAssertTrue(message(["mark-trigger": "1"]).contains("mark-trigger must be a fraction"))
+        XCTAssertTrue(message(["mark-trigger": "0"]).contains("mark-trigger"))
+    }
+
+    // MARK: the barrier and the checkmark
+
+    /// Builds root -> a -> x, starts a cycle, then moves x behind a black object and cuts a -> x:
+    /// the classic lost-object interleaving. Returns (heap, a, x, n).
+    func makeLostObjectScenario() throws -> (GCHeap, GCRef, GCRef, GCRef) {
+        let (heap, _) = makeIncrementalTestHeap(sliceBudgetBytes: 64, checkmark: false)
+        let a = try heap.allocate(node)
+        heap.pushRoot(a)
+        let x = try heap.allocate(node)
+        heap.store(a, slot: 0, x)
+        heap.storePayload(x, byteOffset: 0, 42 as UInt64)
+        // A second root with a long chain: the mark stack is last in, first out, so the slices the allocation
+        // below runs (64 bytes each) work on the chain and leave `a` grey and `x` white.
+        var chain = try heap.allocate(node)
+        heap.pushRoot(chain)
+        for _ in 0..<100 {
+            let next = try heap.allocate(node)
+            heap.store(chain, slot: 0, next)
+            chain = next
+        }
+        heap.startIncrementalMarking()
+        XCTAssertTrue(heap.isMarking)
+        // n is allocated during marking: black, never scanned by this cycle.
+        let n = try heap.allocate(node)
+        heap.pushRoot(n)
+        XCTAssertTrue(heap.isMarkedObject(n.address), "allocation during marking is black")
+        heap.store(n, slot: 0, heap.load(a, slot: 0))
+        XCTAssertTrue(heap.isMarking)
+        XCTAssertFalse(heap.isMarkedObject(x.address), "x is still white")
+        return (heap, a, x, n)
+    }
+
+    func testDeletionBarrierKeepsAnObjectMovedBehindABlackOne() throws {
+        let (heap, a, x, n) = try makeLostObjectScenario()
+        heap.store(a, slot: 0, nil)  // the barrier shades x
+        XCTAssertTrue(heap.isMarkedObject(x.address))
+        heap.markHeap(&heap.incremental.counts)
+        XCTAssertEqual(heap.checkmarkProblems(), [])
+        heap.finishIncrementalMarking(reason: .incremental)
+        XCTAssertFalse(heap.isMarking)
+        XCTAssertTrue(heap.isLive(x))
+        XCTAssertEqual(heap.load(n, slot: 0), x)
+        XCTAssertEqual(heap.loadPayload(x, byteOffset: 0, as: UInt64.self), 42)
+    }
+
+    func testCheckmarkFindsAnObjectLostByAStoreThatSkipsTheBarrier() throws {
+        let (heap, a, x, _) = try makeLostObjectScenario()
+        // The same deletion, written behind the heap's back: no barrier.
+        a.address.storeBytes(of: nil as UnsafeMutableRawPointer?, toByteOffset: 8, as: UnsafeMutableRawPointer?.self)
+        heap.markHeap(&heap.incremental.counts)
+        let problems = heap.checkmarkProblems()
+        XCTAssertEqual(problems.count, 1)
+        XCTAssertTrue(problems.first?.contains("\(x)") ?? false, "\(problems)")
+        XCTAssertTrue(problems.first?.contains("reachable") ?? false)
+        heap.collect()  // abandons the cycle; a stop-the-world cycle marks from scratch and keeps x
+        XCTAssertTrue(heap.isLive(x))
+        XCTAssertEqual(heap.incremental.abandoned, 1)
+    }
+
+    // MARK: the cycle
+
+    func testObjectsAllocatedDuringMarkingSurviveThatCycleOnly() throws {
+        let (heap, log) = makeIncrementalTestHeap()
+        let kept = try heap.allocate(node)
+        heap.pushRoot(kept)
+        // A chain under `kept`, so that the slices the allocations below run (2 KiB each) do not finish marking.
+        var tail = kept
+        for _ in 0..<999 {
+            let next = try heap.allocate(node)
+            heap.store(tail, slot: 0, next)
+            tail = next
+        }
+        heap.startIncrementalMarking()
+        let floating = try heap.allocate(node)  // never rooted: dead, but black in this cycle
+        let large = try heap.allocate(ObjectShape(referenceSlots: 1, payloadBytes: 20_000))
+        XCTAssertTrue(heap.isMarking)
+        XCTAssertTrue(heap.isMarkedObject(floating.address), "allocation during marking is black")
+        XCTAssertTrue(heap.isMarkedObject(large.address), "large allocation during marking is black")
+        while !heap.markSlice(workBytes: 1 << 20) {}
+        heap.finishIncrementalMarking(reason: .incremental)
+        XCTAssertTrue(heap.isLive(floating), "snapshot-at-the-beginning keeps what was allocated during the cycle")
+        XCTAssertTrue(heap.isLive(large))
+        XCTAssertEqual(heap.liveObjectCount, 1002)
+        XCTAssertEqual(log.events.last?.kind, .finalMark)
+        // The next cycle starts without them in its snapshot and frees them.
+        heap.startIncrementalMarking()
+        while !heap.markSlice(workBytes: 1 << 20) {}
+        heap.finishIncrementalMarking(reason: .incremental)
+        XCTAssertFalse(heap.isLive(floating))
+        XCTAssertFalse(heap.isLive(large))
+        XCTAssertTrue(heap.isLive(kept))
+        XCTAssertEqual(heap.liveObjectCount, 1000)
+        XCTAssertEqual(heap.heapInUseBytes, 32 * 1000)
+    }
+
+    func testUnrootingDuringMarkingKeepsTheSnapshotAndTheNextCycleFreesIt() throws {
+        let (heap, _) = makeIncrementalTestHeap()
+        let base = heap.rootDepth
+        var chain = try heap.allocate(node)
+        heap.pushRoot(chain)
+        for _ in 0..<1000 {
+            let next = try heap.allocate(node)
+            heap.store(next, slot: 0, chain)
+            chain = next
+            heap.setRoot(base, chain)
+        }
+        heap.startIncrementalMarking()
+        XCTAssertFalse(heap.markSlice(workBytes: 64), "a 1001-object chain is not marked in 64 bytes")
+        heap.setRoot(base, nil)  // unroot a grey object: roots are not barriered, the snapshot keeps it
+        while !heap.markSlice(workBytes: 256) {}
+        heap.finishIncrementalMarking(reason: .incremental)
+        XCTAssertEqual(heap.liveObjectCount, 1001)
+        heap.startIncrementalMarking()
+        while !heap.markSlice(workBytes: 256) {}
+        heap.finishIncrementalMarking(reason: .incremental)
+        XCTAssertEqual(heap.liveObjectCount, 0)
+        XCTAssertEqual(heap.heapInUseBytes, 0)
+    }
+
+    func testForcedCollectionDuringMarkingIsExact() throws {
+        let (heap, _) = makeIncrementalTestHeap()
+        let kept = try heap.allocate(node)
+        heap.pushRoot(kept)
+        let dropped = try heap.allocate(node)
+        heap.store(kept, slot: 0, dropped)
+        heap.startIncrementalMarking()
+        heap.store(kept, slot: 0, nil)
+        let garbage = try heap.allocate(node)
+        heap.collect()
+        XCTAssertFalse(heap.isMarking)
+        XCTAssertFalse(heap.isLive(dropped))
+        XCTAssertFalse(heap.isLive(garbage))
+        XCTAssertEqual(heap.liveObjectCount, 1)
+    }
+
+    /// GCBench (test size) on an incremental heap, paced by its own allocation: the right checksum, no
+    /// stop-the-world collection, every kind of incremental event, the verifier and checkmark after every cycle.
+    func testGCBenchRunsIncrementallyWithEveryPauseKindLogged() throws {
+        let bench = try GCBench.make(["arraySize": 4000, "stretchDepth": 12], testSize: true)
+        let expected = try bench.run(on: MallocManager(), context: RunContext(pauseLog: PauseLog())).checksum
+        let (heap, log) = makeIncrementalTestHeap(minimumHeapBytes: 64 << 10, sliceBudgetBytes: 4 << 10)
+        let outcome = try bench.run(on: heap, context: RunContext(pauseLog: log))
+        XCTAssertEqual(outcome.checksum, expected)
+        let kinds = Set(log.events.map(\.kind))
+        XCTAssertFalse(kinds.contains(.collection), "no stop-the-world collection in incremental mode")
+        XCTAssertTrue(kinds.contains(.markSlice))
+        XCTAssertTrue(kinds.contains(.finalMark))
+        let s = heap.statistics().extra
+        XCTAssertGreaterThanOrEqual(s["incrementalCycles"] ?? 0, 3)
+        XCTAssertEqual(s["incrementalCycles"], s["cycles"])
+        XCTAssertGreaterThan(s["markSlices"] ?? 0, s["incrementalCycles"] ?? 0, "more than one slice per cycle")
+        XCTAssertEqual(log.events.filter { $0.kind == .finalMark }.count, Int(s["incrementalCycles"] ?? 0))
+        for e in log.events where e.kind == .finalMark {
+            XCTAssertEqual(e.phases.map(\.name), ["roots", "mark", "sweep"])
+            XCTAssertEqual(e.phases.map(\.nanoseconds).reduce(0, +), e.durationNanoseconds)
+        }
+        XCTAssertEqual(s["maxPauseNanoseconds"], Double(log.events.map(\.durationNanoseconds).max() ?? 0))
+    }
+
+    /// A 4-entry mark stack overflows in the slices; the final pause recovers by rescanning marked objects
+    /// (which must not include the free cells of blocks allocated black).
+    func testMarkStackOverflowDuringIncrementalMarkingIsRecovered() throws {
+        let bench = try GCBench.make(["arraySize": 4000, "stretchDepth": 12], testSize: true)
+        let expected = try bench.run(on: MallocManager(), context: RunContext(pauseLog: PauseLog())).checksum
+        let (heap, log) = makeIncrementalTestHeap(minimumHeapBytes: 64 << 10, sliceBudgetBytes: 4 << 10,
+                                                  markStackMaximumEntries: 4)
+        XCTAssertEqual(try bench.run(on: heap, context: RunContext(pauseLog: log)).checksum, expected)
+        let s = heap.statistics().extra
+        XCTAssertGreaterThan(s["markStackOverflows"] ?? 0, 0)
+        XCTAssertGreaterThanOrEqual(s["incrementalCycles"] ?? 0, 3)
+    }
+
+    func testHeapLimitStillThrowsAndHeapStaysUsable() throws {
+        let (heap, _) = makeIncrementalTestHeap(minimumHeapBytes: 64 << 10, heapLimitBytes: 1 << 20)
+        let shape = ObjectShape(referenceSlots: 1, payloadBytes: 48)
+        let base = heap.rootDepth
+        heap.pushRoot(nil)
+        var threw = false
+        do {
+            for _ in 0..<100_000 {
+                let n = try heap.allocate(shape)
+                heap.store(n, slot: 0, heap.root(at: base))
+                heap.setRoot(base, n)
+            }
+        } catch AllocationError.outOfMemory(_, _, let limit) {
+            threw = true
+            XCTAssertEqual(limit, 1 << 20)
+        }
+        XCTAssertTrue(threw)
+        heap.setRoot(base, nil)
+        _ = try heap.allocate(shape)
+        heap.collect()
+        XCTAssertEqual(heap.liveObjectCount, 0)
+    }
+}
