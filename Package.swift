@@ -90,12 +90,5 @@ let package = Package(
             dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena"],
             path: "Benchmarks/heaplab-timing"
         ),
-        // Plain-process measurements of incremental marking beside stop-the-world marking
-        // (`swift run -c release incremental-timing`, Docs/Results.md, "Incremental marking").
-        .executableTarget(
-            name: "incremental-timing",
-            dependencies: ["HeapLabCore", "Workloads", "MarkSweepGC"],
-            path: "Benchmarks/incremental-timing"
-        ),
     ]
 )

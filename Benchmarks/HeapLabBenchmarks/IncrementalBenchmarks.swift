@@ -4,7 +4,7 @@ import MarkSweepGC
 import Workloads
 
 /// Benchmarks of incremental marking and its write barrier. Figures and commands: Docs/Results.md, section
-/// "Incremental marking" (which also has the plain-process figures of `incremental-timing`).
+/// "Incremental marking" (which also has the plain-process figures of `heaplab-timing incremental`).
 func registerIncrementalBenchmarks() {
     // The store path, 1M stores per measured iteration into 65,536 two-slot objects: with marking off (the
     // barrier's test only) and with an incremental cycle marking (every store shades the reference it overwrites).

@@ -22,6 +22,8 @@
 // pauses [maxMiB]          pause against live-set size (1 MiB to maxMiB, default 1024) with the heap at twice the
 //                          live set, eager and lazy; then a 64 MiB live set with the heap grown by garbage from
 //                          2x to 16x: eager pauses grow with the heap, lazy ones stay with the live set.
+// incremental [gcbench|tree|barrier] [rounds] [key=value ...]
+//                          incremental marking beside stop-the-world marking (IncrementalTimings.swift).
 // swift-costs [M]          Swift-specific costs (Docs/Internals.md), each as a pair: GCBench on gc specialized
 //                          and unspecialized, 3 rounds; a list walk with and without reference counting, M
 //                          million steps (default 50).
@@ -49,8 +51,9 @@ do {
                             mode: rest.count > 2 ? SweepMode(rawValue: rest[2]) ?? .eager : .eager)
     case "pauses": try PauseCurve.run(maximumMiB: rest.first.flatMap { Int($0) } ?? 1024)
     case "swift-costs": try SwiftCosts.run(millions: rest.first.flatMap { Int($0) } ?? 50)
+    case "incremental": try IncrementalTimings.run(rest)
     default:
-        print("usage: heaplab-timing gcbench [rounds] | alloc [managers] [millions] | tree [rounds] | sweep [rounds] [MiB] [eager|lazy] | pauses [maxMiB] | swift-costs [millions]")
+        print("usage: heaplab-timing gcbench [rounds] | alloc [managers] [millions] | tree [rounds] | sweep [rounds] [MiB] [eager|lazy] | pauses [maxMiB] | swift-costs [millions] | incremental [gcbench|tree|barrier] [rounds] [key=value ...]")
         exit(command == "help" ? 0 : 2)
     }
 } catch {
