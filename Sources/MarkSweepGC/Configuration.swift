@@ -241,35 +241,11 @@ public struct GCConfiguration: Equatable, Sendable {
         }
     }
 
-    /// Parses a byte count: decimal digits with an optional suffix `B`, `KiB`, `MiB`, `GiB` (powers of 1024).
+    /// Parses a byte count (`ByteCount.parse`: digits with an optional `KiB`, `MiB` or `GiB` suffix, at most 1 PiB).
     ///
-    /// - Throws: `ParameterError` for anything else, a negative number, or a value above 2^50 bytes (1 PiB).
+    /// - Throws: `ParameterError` naming `key`.
     public static func parseBytes(_ text: String, key: String) throws(ParameterError) -> Int {
-        let units: [(String, Int)] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("B", 1)]
-        var digits = Substring(text.trimmingSpaces)
-        var scale = 1
-        for (suffix, factor) in units where digits.hasSuffix(suffix) {
-            digits = digits.dropLast(suffix.count)
-            scale = factor
-            break
-        }
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(digits) else {
-            throw ParameterError("gc: \(key) must be a byte count such as 67108864, 512KiB, 64MiB or 2GiB (got '\(text)')")
-        }
-        let (bytes, overflow) = n.multipliedReportingOverflow(by: scale)
-        guard !overflow, bytes <= 1 << 50 else {
-            throw ParameterError("gc: \(key) is too large (got '\(text)', at most 1 PiB)")
-        }
-        return bytes
-    }
-}
-
-extension String {
-    fileprivate var trimmingSpaces: Substring {
-        var s = Substring(self)
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return s
+        try ByteCount.parse(text, key: key, owner: "gc")
     }
 }
 

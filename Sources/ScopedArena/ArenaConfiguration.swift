@@ -98,37 +98,11 @@ public struct ArenaConfiguration: Equatable, Sendable {
          "poison": String(poisonsFreedMemory)]
     }
 
-    /// Parses `123`, `64KiB`, `512MiB`, `2GiB` (also `K`/`M`/`G`, `KB`/`MB`/`GB` meaning the binary units)
-    /// into bytes.
+    /// Parses a byte count (`ByteCount.parse`: digits with an optional `K`/`KB`/`KiB`, `M`/`MB`/`MiB` or
+    /// `G`/`GB`/`GiB` suffix, binary units, at most 1 PiB).
     ///
-    /// - Throws: `ParameterError` when the text is not a non-negative integer with an optional suffix, or the
-    ///   result overflows `Int`.
+    /// - Throws: `ParameterError` naming `key`.
     public static func parseBytes(_ text: String, key: String) throws(ParameterError) -> Int {
-        let trimmed = text.trimmingSpaces()
-        let digits = trimmed.prefix(while: { $0.isASCII && $0.isNumber })
-        let suffix = trimmed.dropFirst(digits.count).lowercased()
-        let shift: Int
-        switch suffix {
-        case "", "b": shift = 0
-        case "k", "kb", "kib": shift = 10
-        case "m", "mb", "mib": shift = 20
-        case "g", "gb", "gib": shift = 30
-        default: throw ParameterError("arena: \(key) must be a byte count like 4096, 64KiB, 512MiB or 2GiB (got '\(text)')")
-        }
-        guard !digits.isEmpty, let base = Int(digits) else {
-            throw ParameterError("arena: \(key) must be a byte count like 4096, 64KiB, 512MiB or 2GiB (got '\(text)')")
-        }
-        let (bytes, overflow) = base.multipliedReportingOverflow(by: 1 << shift)
-        guard !overflow else { throw ParameterError("arena: \(key) overflows (got '\(text)')") }
-        return bytes
-    }
-}
-
-extension String {
-    fileprivate func trimmingSpaces() -> Substring {
-        var s = self[...]
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return s
+        try ByteCount.parse(text, key: key, owner: "arena")
     }
 }
