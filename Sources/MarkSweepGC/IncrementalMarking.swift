@@ -1,4 +1,3 @@
-internal import CMarkSweepGC
 import HeapLabCore
 
 // MARK: - Incremental marking
@@ -385,37 +384,9 @@ extension GCHeap {
 
     /// `drain` with a budget: stops when `untilBytes` bytes have been marked in `counts` or the clock passes
     /// `deadline` (checked every 32 objects scanned), whichever comes first. Objects still in the prefetch ring
-    /// go back on the stack (they are grey). Scans as `drain` does, with the same prefetching.
+    /// go back on the stack (they are grey). The loop is `drainRing`, the stop-the-world drain's own.
     func drain(_ stack: inout MarkStack, _ counts: inout MarkCounts, untilBytes: Int, deadline: UInt64) {
-        var ring: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?,
-                   UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?)
-            = (nil, nil, nil, nil, nil, nil, nil, nil)
-        var head = 0, tail = 0  // entries are ring[head..<tail], modulo 8
-        withUnsafeMutableBytes(of: &ring) { raw in
-            let slots = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UnsafeMutableRawPointer.self)
-            var scanned = 0
-            while true {
-                while tail &- head < GCHeap.prefetchDistance, let object = stack.pop() {
-                    heaplab_prefetch(object)
-                    slots[tail & 7] = object
-                    tail &+= 1
-                }
-                guard head != tail else { return }
-                let object = slots[head & 7]
-                head &+= 1
-                scanObject(object, &stack, &counts)
-                scanned &+= 1
-                if counts.bytes >= untilBytes || (scanned & 31 == 0 && MonotonicClock.now() >= deadline) {
-                    // Budget spent: the ring's objects are grey and go back on the stack. (A push dropped for
-                    // lack of stack sets `overflowed`, which the final pause's `markHeap` recovers from.)
-                    while head != tail {
-                        stack.push(slots[head & 7])
-                        head &+= 1
-                    }
-                    return
-                }
-            }
-        }
+        drainRing(&stack, &counts, budget: DrainBudget(untilBytes: untilBytes, deadline: deadline))
     }
 }
 

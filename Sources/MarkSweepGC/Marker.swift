@@ -1,4 +1,5 @@
 internal import CMarkSweepGC
+import HeapLabCore
 
 /// The mark phase: find every object reachable from the roots, with an explicit stack.
 ///
@@ -84,7 +85,24 @@ extension GCHeap {
     /// Objects between the mark stack and the scanner, each prefetched as it enters.
     static let prefetchDistance = 8
 
+    /// Drains the mark stack completely (stop-the-world marking).
     func drain(_ stack: inout MarkStack, _ counts: inout MarkCounts) {
+        drainRing(&stack, &counts, budget: nil)
+    }
+
+    /// What a budgeted drain may do: mark until `untilBytes` bytes are counted, or until the clock passes
+    /// `deadline` (checked every 32 objects scanned).
+    struct DrainBudget {
+        var untilBytes: Int
+        var deadline: UInt64
+    }
+
+    /// The mark loop, shared by the stop-the-world drain and incremental slices: pops objects into a ring of
+    /// `prefetchDistance` entries, prefetching each as it enters, and scans the oldest. With a budget it stops
+    /// when the budget is spent and pushes the ring's objects back on the stack (they are grey). Always inlined
+    /// into its two callers, so the stop-the-world loop (`budget` a constant nil) carries no budget checks.
+    @inline(__always)
+    func drainRing(_ stack: inout MarkStack, _ counts: inout MarkCounts, budget: DrainBudget?) {
         // A ring of `prefetchDistance` entries on the native stack (a tuple), indexed modulo its size.
         var ring: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?,
                    UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?)
@@ -92,6 +110,7 @@ extension GCHeap {
         var head = 0, tail = 0  // entries are ring[head..<tail], modulo 8
         withUnsafeMutableBytes(of: &ring) { raw in
             let slots = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UnsafeMutableRawPointer.self)
+            var scanned = 0
             while true {
                 while tail &- head < GCHeap.prefetchDistance, let object = stack.pop() {
                     heaplab_prefetch(object)
@@ -102,6 +121,17 @@ extension GCHeap {
                 let object = slots[head & 7]
                 head &+= 1
                 scanObject(object, &stack, &counts)
+                guard let budget else { continue }
+                scanned &+= 1
+                if counts.bytes >= budget.untilBytes || (scanned & 31 == 0 && MonotonicClock.now() >= budget.deadline) {
+                    // Budget spent: the ring's objects are grey and go back on the stack. (A push dropped for
+                    // lack of stack sets `overflowed`, which the final pause's `markHeap` recovers from.)
+                    while head != tail {
+                        stack.push(slots[head & 7])
+                        head &+= 1
+                    }
+                    return
+                }
             }
         }
     }
