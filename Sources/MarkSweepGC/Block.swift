@@ -37,9 +37,13 @@ struct BlockHeader {
     /// `HeapLayout.smallBlockKind` while the block belongs to a size class.
     @usableFromInline var kind: UInt32
     @usableFromInline var sizeClass: UInt16
-    /// True from the end of a mark phase until the block is swept (lazy sweeping); its mark bits are then the
-    /// only record of which cells are live.
-    @usableFromInline var needsSweep: Bool
+    /// The heap's sweep epoch when this block was last swept (or formatted). The heap advances its epoch when a
+    /// mark phase ends, which makes every block owned by a size class unswept at once without touching any of
+    /// them (Go's `mspan.sweepgen` does the same): the block needs a sweep, and its mark bits are the only
+    /// record of which cells are live, while this differs from `GCHeap.sweepEpoch` (`GCHeap.needsSweep`).
+    /// Every block is swept before the next mark phase ends, so this is always the heap's epoch or the one
+    /// before: eight bits that wrap are enough.
+    @usableFromInline var sweptEpoch: UInt8
     @usableFromInline var cellBytes: Int
     @usableFromInline var cellCount: Int
     /// Free cells linked through their first word, in address order: built by the sweeper for a block with
@@ -153,14 +157,14 @@ struct Block: Hashable {
     /// Makes a pool block a block of `sizeClass`: writes its header and clears its bitmap. Every cell is free,
     /// above `bumpFrom`; no cell memory is touched (the allocator touches each cell when it hands it out),
     /// except with `poison`, where every cell gets a zero first word and the poison pattern.
-    func format(sizeClass: Int, poison: Bool) {
+    func format(sizeClass: Int, sweepEpoch: UInt8, poison: Bool) {
         precondition(MemoryLayout<BlockHeader>.size <= Block.headerBytes, "BlockHeader outgrew its 64 bytes")
         let cellBytes = SizeClasses.cellBytesOfClass[sizeClass]
         let cellCount = (HeapLayout.blockBytes - Block.firstCellOffset) / cellBytes
         base.bindMemory(to: BlockHeader.self, capacity: 1)
         (base + Block.headerBytes).bindMemory(to: UInt64.self, capacity: Block.bitmapWords)
         header.initialize(to: BlockHeader(kind: HeapLayout.smallBlockKind, sizeClass: UInt16(sizeClass),
-                                          needsSweep: false, cellBytes: cellBytes, cellCount: cellCount,
+                                          sweptEpoch: sweepEpoch, cellBytes: cellBytes, cellCount: cellCount,
                                           freeList: nil, bumpFrom: firstCell, freeCount: cellCount, liveCount: 0,
                                           indexInClass: -1))
         clearMarks()

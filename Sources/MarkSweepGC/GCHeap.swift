@@ -86,6 +86,9 @@ public final class GCHeap: MemoryManager {
     @exclusivity(unchecked) @usableFromInline var liveBytesAfterLastCycle = 0
     @exclusivity(unchecked) @usableFromInline var liveObjectsAfterLastCycle = 0
     @exclusivity(unchecked) @usableFromInline var allocationsAtLastCycle = 0
+    /// Advanced (wrapping) each time a mark phase ends: a block whose `BlockHeader.sweptEpoch` differs needs a
+    /// sweep (`needsSweep`). One store makes the whole heap unswept, however many blocks it has.
+    @exclusivity(unchecked) @usableFromInline var sweepEpoch: UInt8 = 0
     /// True while a collection runs (a collection never starts inside another).
     @exclusivity(unchecked) @usableFromInline var collecting = false
     /// Incremental marking's state (IncrementalMarking.swift); the write barrier reads `incremental.marking`.
@@ -250,7 +253,7 @@ public final class GCHeap: MemoryManager {
                 stats.outOfMemoryErrors += 1
                 throw .systemOutOfMemory(requestedBytes: HeapLayout.regionBytes)
             }
-            b.format(sizeClass: c, poison: poisonFreedCells)
+            b.format(sizeClass: c, sweepEpoch: sweepEpoch, poison: poisonFreedCells)
             b.header.pointee.indexInClass = classBlocks[c].count
             classBlocks[c].append(b)
             install(b, sizeClass: c)
@@ -265,8 +268,10 @@ public final class GCHeap: MemoryManager {
         defer {
             if swept > 0 { recordLazySweep(start: sweepStart, blocks: swept) }
         }
-        while let b = allocationQueue[c].popLast() {
-            if b.header.pointee.needsSweep {
+        while true {
+            settleFinishingSweep(sizeClass: c)  // incremental step 1 may be partway through this class's queue
+            guard let b = allocationQueue[c].popLast() else { break }
+            if needsSweep(b) {
                 if swept == 0 { sweepStart = MonotonicClock.now() }
                 swept += 1
                 sweep(b)
@@ -503,7 +508,7 @@ public final class GCHeap: MemoryManager {
             guard ObjectHeader(bits: address.load(as: UInt64.self)).isObject else {
                 return "\(ref) is a free cell (its object was reclaimed)"
             }
-            if h.needsSweep && !block.isMarked(address) {
+            if h.sweptEpoch != sweepEpoch && !block.isMarked(address) {
                 return "\(ref) was found unreachable by the last collection (it is reclaimed)"
             }
             return nil

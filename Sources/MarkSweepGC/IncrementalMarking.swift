@@ -57,8 +57,15 @@ struct IncrementalState {
     /// Slices and their time in this cycle (the mutator's view of the cycle).
     var cycleSlices = 0
     var cycleSliceNanoseconds: UInt64 = 0
-    /// Class position of the finishing sweep (step 1), so a slice does not rescan swept classes.
+    /// Where the finishing sweep (step 1) is: the size class, and in its allocation queue the next block to
+    /// look at (`sweepIndex`) and the number of blocks kept so far (`sweepKept`). The queue is compacted in
+    /// place as the sweep goes: positions below `sweepKept` hold the blocks kept (swept, with free cells),
+    /// positions from `sweepKept` to `sweepIndex` are stale and removed when the class is done, positions from
+    /// `sweepIndex` on are not looked at yet. The allocator pops from the end, so it only ever takes a block
+    /// not looked at yet, and the class is done as soon as none is left, whoever took the last one.
     var sweepClass = 0
+    var sweepIndex = 0
+    var sweepKept = 0
 
     // Totals since the heap was made.
     var cycles = 0
@@ -87,8 +94,7 @@ extension GCHeap {
         switch incremental.phase {
         case .idle:
             guard inUse >= incrementalTriggerBytes else { return }
-            incremental.phase = .sweeping
-            incremental.sweepClass = 0
+            beginFinishingSweep()
             if sweepSlice() { startIncrementalMarking() }
         case .sweeping:
             if sweepSlice() { startIncrementalMarking() }
@@ -128,24 +134,48 @@ extension GCHeap {
         return live + Int(Double(goal - live) * configuration.markTriggerFraction)
     }
 
-    /// Step 1: sweeps blocks left by the last cycle's lazy sweeping, for at most one slice budget. Returns true
-    /// when none is left. Recorded as a `.sweep` event when it swept something.
+    /// Step 1 begins: the cycle has been triggered, and the finishing sweep starts at the first class.
+    func beginFinishingSweep() {
+        incremental.phase = .sweeping
+        incremental.sweepClass = 0
+        incremental.sweepIndex = 0
+        incremental.sweepKept = 0
+    }
+
+    /// Step 1: sweeps the blocks the last cycle left for the lazy sweeper, for at most one slice budget, and
+    /// tidies each class's allocation queue as it goes (empty blocks back to the pool, full blocks out of the
+    /// queue), so that the start pause finds nothing left to do for any block. Returns true when every class is
+    /// done. Recorded as a `.sweep` event when it swept something.
     func sweepSlice() -> Bool {
         let start = MonotonicClock.now()
         let deadline = configuration.sliceBudgetNanoseconds.map { start &+ $0 } ?? UInt64.max
         var swept = 0
+        var examined = 0
         var done = true
         classes: while incremental.sweepClass < SizeClasses.count {
             let c = incremental.sweepClass
-            for b in allocationQueue[c] where b.header.pointee.needsSweep {
-                sweep(b)
-                swept += 1
-                if swept & 3 == 0 && MonotonicClock.now() >= deadline {
+            while incremental.sweepIndex < allocationQueue[c].count {
+                let b = allocationQueue[c][incremental.sweepIndex]
+                incremental.sweepIndex += 1
+                if needsSweep(b) {
+                    sweep(b)
+                    swept += 1
+                }
+                if b.header.pointee.liveCount == 0 && b != allocationBlocks[c] {
+                    removeFromClass(b, sizeClass: c)
+                    blockSpace.returnBlock(b)
+                } else if b.header.pointee.freeCount > 0 {
+                    // Invariant: sweepKept < sweepIndex, so this overwrites a position already looked at.
+                    allocationQueue[c][incremental.sweepKept] = b
+                    incremental.sweepKept += 1
+                }
+                examined += 1
+                if examined & 7 == 0 && MonotonicClock.now() >= deadline {
                     done = false
                     break classes
                 }
             }
-            incremental.sweepClass += 1
+            finishSweepClass()
         }
         if swept > 0 {
             let end = MonotonicClock.now()
@@ -160,21 +190,55 @@ extension GCHeap {
         return done
     }
 
-    /// Step 2, the start pause: every block is swept (so every mark bit is clear), the allocation blocks are
-    /// retired and queued again (so the next block installed for each class is allocated black), the roots are
-    /// marked grey, and the barrier is switched on.
+    /// Ends step 1's pass over the current class: the stale positions between the kept blocks and the blocks
+    /// not looked at yet are removed, and the pass moves to the next class. Called by `sweepSlice` when it has
+    /// looked at every block of the class, by the allocator when it is about to take the last block not looked
+    /// at (`settleFinishingSweep(sizeClass:)`), and when the cycle is abandoned or swept to the end.
+    func finishSweepClass() {
+        let c = incremental.sweepClass
+        allocationQueue[c].removeSubrange(incremental.sweepKept..<incremental.sweepIndex)
+        incremental.sweepClass += 1
+        incremental.sweepIndex = 0
+        incremental.sweepKept = 0
+    }
+
+    /// Keeps the allocator and step 1 apart: before the allocator pops a block of class `c`, a class step 1
+    /// is partway through and has no block left to look at is finished, so the stale positions at the end of
+    /// its queue are gone before the allocator could pop one. O(1) when nothing is pending.
+    @inline(__always)
+    func settleFinishingSweep(sizeClass c: Int) {
+        if incremental.phase == .sweeping && c == incremental.sweepClass
+            && allocationQueue[c].count == incremental.sweepIndex && incremental.sweepIndex > 0 {
+            finishSweepClass()
+        }
+    }
+
+    /// Stops step 1 where it is, leaving every queue consistent (no stale positions): before a stop-the-world
+    /// collection abandons the cycle, and before `finishSweeping` sweeps the rest in one go.
+    func settleFinishingSweepForStop() {
+        guard incremental.phase == .sweeping, incremental.sweepClass < SizeClasses.count else { return }
+        finishSweepClass()
+    }
+
+    /// Step 2, the start pause: every block is swept already (step 1), so every mark bit is clear; the
+    /// allocation blocks are retired and queued again (so the next block installed for each class is allocated
+    /// black), the roots are marked grey, and the barrier is switched on. No step here visits every block: the
+    /// pause is O(size classes + roots).
     func startIncrementalMarking() {
         let start = MonotonicClock.now()
-        finishSweeping()  // sweeps nothing now (step 1 did); queues the empty blocks to the pool
-        let afterSweep = MonotonicClock.now()
+        if !(incremental.phase == .sweeping && incremental.sweepClass == SizeClasses.count) {
+            // Started without step 1 (a test drives the phases by hand): sweep everything now, in the pause.
+            finishSweeping()
+        }
         let retired = allocationBlocks.compactMap { $0 }
         retireAllocationBlocks()
         for b in retired where b.header.pointee.freeCount > 0 {
             // Back on the queue, so its free cells are used (and allocated black when it is installed again).
-            // liveCount must be right for `finishSweeping`, which returns blocks with none to the pool.
+            // liveCount must be right for the next finishing sweep, which returns blocks with none to the pool.
             b.header.pointee.liveCount = b.header.pointee.cellCount - b.header.pointee.freeCount
             allocationQueue[Int(b.header.pointee.sizeClass)].append(b)
         }
+        let afterRetire = MonotonicClock.now()
         incremental.counts = MarkCounts()
         incremental.inUseAtStart = inUseBytes
         incremental.inUseAtLastStep = inUseBytes
@@ -196,8 +260,8 @@ extension GCHeap {
         let end = MonotonicClock.now()
         recordSlice(PauseEvent(kind: .markSlice, cycle: stats.cycles + 1, startNanoseconds: start,
                                durationNanoseconds: end &- start,
-                               phases: [PhaseTime("finish-sweep", nanoseconds: afterSweep &- start),
-                                        PhaseTime("roots", nanoseconds: end &- afterSweep)],
+                               phases: [PhaseTime("retire", nanoseconds: afterRetire &- start),
+                                        PhaseTime("roots", nanoseconds: end &- afterRetire)],
                                heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
                                objectsMarked: incremental.counts.objects, bytesMarked: incremental.counts.bytes,
                                label: "start: roots snapshot"))
@@ -297,6 +361,7 @@ extension GCHeap {
     /// marks from scratch, so it is exact.
     func abandonIncrementalCycle() {
         guard incremental.phase != .idle else { return }
+        settleFinishingSweepForStop()
         if incremental.phase == .marking {
             // Every block was swept before marking began, so every mark bit now is this cycle's.
             for c in 0..<SizeClasses.count {

@@ -6,11 +6,16 @@ import HeapLabCore
 /// Eager sweeping does every block inside the pause. Lazy sweeping only queues them: the allocator sweeps a
 /// block when it needs one of its class (`GCHeap.nextAllocationBlock`), and the next cycle finishes whatever
 /// is left before it marks. Either way, a block's mark bits are the only record of what is live in it from
-/// the end of marking until it is swept; `BlockHeader.needsSweep` says which blocks are in that state.
+/// the end of marking until it is swept; `needsSweep` (the block's sweep epoch against the heap's) says which
+/// blocks are in that state.
 extension GCHeap {
     /// Step 5: eager mode sweeps every block now; lazy mode queues every block for the allocator. Large
     /// objects are swept now in both modes. Returns how many large objects were freed.
     func sweepAfterMark() -> Int {
+        // Invariant: every block was swept before this mark phase (step 1), so all of them carry the current
+        // epoch; after this line, all of them carry the one before: unswept, their marks the record of what is
+        // live. Blocks formatted from now on carry the new epoch.
+        sweepEpoch &+= 1
         let large = largeObjects.sweep()
         switch configuration.sweepMode {
         case .eager:
@@ -31,10 +36,10 @@ extension GCHeap {
                 }
             }
         case .lazy:
-            for c in 0..<SizeClasses.count {
-                for b in classBlocks[c] { b.header.pointee.needsSweep = true }
-                allocationQueue[c] = classBlocks[c]
-            }
+            // Advancing the epoch is what makes every block unswept (`needsSweep`): no block is touched here,
+            // so this step costs O(size classes), not O(blocks). The queue assignment shares the class list's
+            // storage; the copy, if any, happens when the allocator next changes either list.
+            for c in 0..<SizeClasses.count { allocationQueue[c] = classBlocks[c] }
         }
         return large.objects
     }
@@ -46,7 +51,7 @@ extension GCHeap {
     /// With poisoning, every object freed now is filled with the pattern (and its first word zeroed) first.
     /// Clears the mark bits.
     ///
-    /// Invariants on return: `freeCount + liveCount == cellCount`, every mark bit clear, `needsSweep` false,
+    /// Invariants on return: `freeCount + liveCount == cellCount`, every mark bit clear, `needsSweep(b)` false,
     /// and at most one of `freeList` and `bumpFrom` set.
     func sweep(_ b: Block) {
         let h = b.header
@@ -76,8 +81,13 @@ extension GCHeap {
         b.clearMarks()
         h.pointee.freeCount = cellCount - live
         h.pointee.liveCount = live
-        h.pointee.needsSweep = false
+        h.pointee.sweptEpoch = sweepEpoch
     }
+
+    /// Whether `b` has been marked by a cycle since it was last swept: its mark bits, not its free list, say
+    /// which cells are live. O(1): one byte of the block header against the heap's epoch.
+    @inline(__always)
+    func needsSweep(_ b: Block) -> Bool { b.header.pointee.sweptEpoch != sweepEpoch }
 
     /// Debug poisoning at sweep time: every unmarked cell that holds an object (not a cell that was already
     /// free) gets a zero first word and the poison pattern, so a later write through a stale reference shows
@@ -111,10 +121,12 @@ extension GCHeap {
     /// is on a free list. Empty blocks go back to the pool. The collection cycle calls this first; a program
     /// may call it to measure or verify a fully swept heap.
     public func finishSweeping() {
+        // An incremental finishing sweep partway through a class leaves stale positions in its queue.
+        settleFinishingSweepForStop()
         for c in 0..<SizeClasses.count {
             var kept: [Block] = []
             for b in allocationQueue[c] {
-                if b.header.pointee.needsSweep { sweep(b) }
+                if needsSweep(b) { sweep(b) }
                 if b.header.pointee.liveCount == 0 && b != allocationBlocks[c] {
                     removeFromClass(b, sizeClass: c)
                     blockSpace.returnBlock(b)

@@ -35,6 +35,12 @@ extension GCHeap {
                     continue
                 }
                 if h.indexInClass != i { fail("\(name): indexInClass \(h.indexInClass), is at \(i)") }
+                // The sweep epoch may lag the heap's by one (marked, not swept yet) and never by more: a block
+                // further behind would look swept again after 256 cycles.
+                let unswept = h.sweptEpoch != sweepEpoch
+                if unswept && h.sweptEpoch != sweepEpoch &- 1 {
+                    fail("\(name): swept in epoch \(h.sweptEpoch), heap is in \(sweepEpoch) (missed a sweep)")
+                }
 
                 // Free cells: the free list and the bump range -- the allocator's when this is the allocation
                 // block, else the block's own.
@@ -106,15 +112,15 @@ extension GCHeap {
                         fail("\(name): cell \(index) holds a \(header.objectBytes)-byte object, wrong class")
                         continue
                     }
-                    if !h.needsSweep && marked { fail("\(name): mark bit of cell \(index) set between cycles") }
-                    let live = !h.needsSweep || marked
+                    if !unswept && marked { fail("\(name): mark bit of cell \(index) set between cycles") }
+                    let live = !unswept || marked
                     if live {
                         inUse += cellBytes
                         checkSlots(of: cell, header, fail)
                     }
                 }
                 // Bits set at addresses that are not cell starts would mark nothing and leak into a later cycle.
-                if !h.needsSweep && b.hasAnyMark() { fail("\(name): mark bits set between cycles") }
+                if !unswept && b.hasAnyMark() { fail("\(name): mark bits set between cycles") }
             }
         }
         if blocksSeen != blockSpace.blocksInUse {

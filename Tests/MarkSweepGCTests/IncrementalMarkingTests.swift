@@ -127,6 +127,92 @@ final class IncrementalMarkingTests: XCTestCase {
         XCTAssertEqual(heap.incremental.abandoned, 1)
     }
 
+    // MARK: the finishing sweep (step 1)
+
+    /// A heap whose 40 blocks of `node` cells all wait for the lazy sweeper after a collection: in every fifth
+    /// block nothing survives, in the others every third object does (on a chain from one root). Returns the
+    /// heap, the nodes' size class and the number of objects kept.
+    func heapWithUnsweptBlocks() throws -> (GCHeap, Int, Int) {
+        // A 1 ns slice budget: each finishing-sweep slice looks at 8 blocks. A large minimum heap: no cycle
+        // starts by itself.
+        let (heap, _) = makeIncrementalTestHeap(minimumHeapBytes: 64 << 20, sliceBudgetBytes: nil, sliceBudgetNanoseconds: 1)
+        let first = try heap.allocate(node)
+        heap.pushRoot(first)
+        let sizeClass = Int(Block(containing: first.address).header.pointee.sizeClass)
+        let cellsPerBlock = Block(containing: first.address).header.pointee.cellCount
+        var tail = first
+        var kept = 1
+        for i in 1..<(40 * cellsPerBlock) {
+            let object = try heap.allocate(node)
+            if (i / cellsPerBlock) % 5 != 4 && i % 3 == 0 {
+                heap.store(tail, slot: 0, object)
+                tail = object
+                kept += 1
+            }
+        }
+        heap.collect()  // stop-the-world, lazy: every block now needs a sweep
+        XCTAssertEqual(heap.classBlocks[sizeClass].count, 40)
+        XCTAssertTrue(heap.classBlocks[sizeClass].allSatisfy(heap.needsSweep))
+        return (heap, sizeClass, kept)
+    }
+
+    /// The queue of `sizeClass` holds each block once, every one swept, owned by the class and with free cells.
+    func assertQueueIsTidy(_ heap: GCHeap, sizeClass c: Int, file: StaticString = #filePath, line: UInt = #line) {
+        let queue = heap.allocationQueue[c]
+        XCTAssertEqual(Set(queue).count, queue.count, "a block is queued twice", file: file, line: line)
+        let owned = Set(heap.classBlocks[c])
+        for b in queue {
+            XCTAssertTrue(owned.contains(b), "a queued block is not the class's", file: file, line: line)
+            XCTAssertFalse(heap.needsSweep(b), file: file, line: line)
+            XCTAssertGreaterThan(b.header.pointee.freeCount, 0, file: file, line: line)
+        }
+    }
+
+    func testFinishingSweepSharesTheQueueWithTheAllocator() throws {
+        let (heap, c, kept) = try heapWithUnsweptBlocks()
+        heap.beginFinishingSweep()
+        XCTAssertFalse(heap.sweepSlice(), "one 1 ns slice looks at 8 blocks, not 40")
+        XCTAssertEqual(heap.incremental.sweepClass, c)
+        XCTAssertEqual(heap.incremental.sweepIndex, 8)
+        XCTAssertEqual(heap.incremental.sweepKept, 7, "block 4 was empty: back to the pool")
+        XCTAssertEqual(heap.classBlocks[c].count, 39)
+        // The allocator takes blocks from the end of the same queue, sweeping them itself (called directly
+        // here: `allocate` would also run finishing-sweep slices), until none is left that the finishing sweep
+        // has not looked at. Its next request ends the sweep's pass over the class before it pops, so it gets
+        // a swept block that was kept, never a stale position.
+        var taken: [Block] = []
+        while heap.allocationQueue[c].count > heap.incremental.sweepIndex {
+            taken.append(try XCTUnwrap(heap.nextAllocationBlock(sizeClass: c)))
+        }
+        XCTAssertEqual(taken.count, 32)
+        XCTAssertEqual(heap.incremental.sweepClass, c, "the stale positions are still there")
+        let next = try XCTUnwrap(heap.nextAllocationBlock(sizeClass: c))
+        XCTAssertEqual(heap.incremental.sweepClass, c + 1)
+        XCTAssertFalse(heap.needsSweep(next))
+        XCTAssertEqual(heap.allocationQueue[c].count, 6, "7 kept, 1 taken")
+        XCTAssertFalse(heap.allocationQueue[c].contains(next))
+        assertQueueIsTidy(heap, sizeClass: c)
+        XCTAssertEqual(heap.verify(), [])
+        while !heap.sweepSlice() {}
+        heap.startIncrementalMarking()
+        while !heap.markSlice(workBytes: 1 << 20) {}
+        heap.finishIncrementalMarking(reason: .incremental)
+        XCTAssertEqual(heap.liveObjectCount, kept, "what the allocator took during the sweep was garbage at the snapshot")
+    }
+
+    func testCollectionPartwayThroughTheFinishingSweepLeavesTheQueueTidy() throws {
+        let (heap, c, kept) = try heapWithUnsweptBlocks()
+        heap.beginFinishingSweep()
+        XCTAssertFalse(heap.sweepSlice())
+        XCTAssertFalse(heap.sweepSlice())
+        XCTAssertEqual(heap.incremental.sweepIndex, 16)
+        heap.collect()  // abandons the cycle partway through the class's queue
+        XCTAssertEqual(heap.liveObjectCount, kept)
+        heap.finishSweeping()
+        assertQueueIsTidy(heap, sizeClass: c)
+        XCTAssertEqual(heap.verify(), [])
+    }
+
     // MARK: the cycle
 
     func testObjectsAllocatedDuringMarkingSurviveThatCycleOnly() throws {

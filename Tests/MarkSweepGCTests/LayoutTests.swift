@@ -42,7 +42,7 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(UInt(bitPattern: region) % UInt(HeapLayout.blockBytes), 0, "aligned mapping")
         let block = Block(base: region)
         let c = SizeClasses.sizeClass(forBytes: 48)
-        block.format(sizeClass: c, poison: true)
+        block.format(sizeClass: c, sweepEpoch: 0, poison: true)
         let h = block.header.pointee
         XCTAssertEqual(h.cellBytes, 48)
         XCTAssertEqual(h.cellCount, (HeapLayout.blockBytes - Block.firstCellOffset) / 48)

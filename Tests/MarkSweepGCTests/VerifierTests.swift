@@ -64,7 +64,7 @@ final class VerifierTests: XCTestCase {
         heap.pushRoot(live)
         let dead = try heap.allocate(shape)
         heap.collect()
-        XCTAssertTrue(Block(containing: dead.address).header.pointee.needsSweep)
+        XCTAssertTrue(heap.needsSweep(Block(containing: dead.address)))
         XCTAssertTrue(heap.referenceProblem(dead)!.contains("unreachable"))
         XCTAssertNil(heap.referenceProblem(live))
         XCTAssertEqual(heap.verify(), [])
