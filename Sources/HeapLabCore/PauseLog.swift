@@ -46,10 +46,16 @@ public struct PauseEvent: Codable, Equatable, Sendable {
     public var cellsFreed: Int
     /// Free-form label for stalls: what was dropped (`tree`, `scope`, ...).
     public var label: String
+    /// CPU time the pausing thread ran during the pause (`ThreadCPUClock`), when the manager measured it, else
+    /// nil. `durationNanoseconds` minus this is time the thread was off the CPU: the operating system running
+    /// another process (on a shared machine), or waiting on a page fault. The duration is what the mutator
+    /// saw; this is the pause's own work.
+    public var cpuNanoseconds: UInt64?
 
     public init(kind: PauseKind, cycle: Int = 0, startNanoseconds: UInt64, durationNanoseconds: UInt64,
                 phases: [PhaseTime] = [], heapBytesBefore: Int = 0, heapBytesAfter: Int = 0,
-                objectsMarked: Int = 0, bytesMarked: Int = 0, cellsFreed: Int = 0, label: String = "") {
+                objectsMarked: Int = 0, bytesMarked: Int = 0, cellsFreed: Int = 0, label: String = "",
+                cpuNanoseconds: UInt64? = nil) {
         self.kind = kind
         self.cycle = cycle
         self.startNanoseconds = startNanoseconds
@@ -61,6 +67,12 @@ public struct PauseEvent: Codable, Equatable, Sendable {
         self.bytesMarked = bytesMarked
         self.cellsFreed = cellsFreed
         self.label = label
+        self.cpuNanoseconds = cpuNanoseconds
+    }
+
+    /// Time off the CPU during the pause (duration minus CPU time), or nil when CPU time was not measured.
+    public var offCPUNanoseconds: UInt64? {
+        cpuNanoseconds.map { durationNanoseconds > $0 ? durationNanoseconds - $0 : 0 }
     }
 
     /// When the pause ended.
@@ -124,6 +136,9 @@ public struct PauseSummary: Codable, Equatable, Sendable {
     /// The 50th, 99th percentile of pause durations (nearest-rank), 0 when there are none.
     public var p50Nanoseconds: UInt64
     public var p99Nanoseconds: UInt64
+    /// The largest CPU time of one pause, among the events that measured it (`PauseEvent.cpuNanoseconds`); nil
+    /// when none did.
+    public var maxCPUNanoseconds: UInt64?
 
     public init(_ events: [PauseEvent]) {
         let durations = events.map(\.durationNanoseconds).sorted()
@@ -132,6 +147,7 @@ public struct PauseSummary: Codable, Equatable, Sendable {
         maxNanoseconds = durations.last ?? 0
         p50Nanoseconds = nearestRank(durations, 50)
         p99Nanoseconds = nearestRank(durations, 99)
+        maxCPUNanoseconds = events.compactMap(\.cpuNanoseconds).max()
     }
 }
 

@@ -92,16 +92,18 @@ public enum ChromeTrace {
                                     pid: pid, tid: stallThread, args: nil))
                 continue
             }
+            var args: [String: Argument] = [
+                "cycle": .integer(pause.cycle),
+                "heap_bytes_before": .integer(pause.heapBytesBefore),
+                "heap_bytes_after": .integer(pause.heapBytesAfter),
+                "objects_marked": .integer(pause.objectsMarked),
+                "bytes_marked": .integer(pause.bytesMarked),
+                "cells_freed": .integer(pause.cellsFreed),
+            ]
+            if let cpu = pause.cpuNanoseconds { args["cpu_ns"] = .integer(Int(clamping: cpu)) }
             events.append(Event(name: "\(name(of: pause.kind)) \(pause.cycle)", cat: pause.kind.rawValue, ph: "X",
                                 ts: microseconds(pause.startNanoseconds), dur: microseconds(pause.durationNanoseconds),
-                                pid: pid, tid: pauseThread, args: [
-                                    "cycle": .integer(pause.cycle),
-                                    "heap_bytes_before": .integer(pause.heapBytesBefore),
-                                    "heap_bytes_after": .integer(pause.heapBytesAfter),
-                                    "objects_marked": .integer(pause.objectsMarked),
-                                    "bytes_marked": .integer(pause.bytesMarked),
-                                    "cells_freed": .integer(pause.cellsFreed),
-                                ]))
+                                pid: pid, tid: pauseThread, args: args))
             // Phases run back to back from the pause's start; their sum is at most the pause (PauseEvent's
             // invariant), so each lies inside it and the viewer nests them under it.
             var phaseStart = pause.startNanoseconds

@@ -70,6 +70,7 @@ extension GCHeap {
         collecting = true
         defer { collecting = false }
         let start = MonotonicClock.now()
+        let cpuStart = pauseCPUStart()
         let inUseBefore = inUseBytes
         let objectsBefore = liveObjectCount
         var lapStart = start
@@ -100,7 +101,7 @@ extension GCHeap {
         let event = PauseEvent(kind: .collection, cycle: stats.cycles + 1, startNanoseconds: start,
                                durationNanoseconds: end &- start, phases: phases, heapBytesBefore: inUseBefore,
                                heapBytesAfter: inUseBytes, objectsMarked: counts.objects, bytesMarked: counts.bytes,
-                               cellsFreed: objectsBefore - counts.objects)
+                               cellsFreed: objectsBefore - counts.objects, cpuNanoseconds: pauseCPUTime(since: cpuStart))
         recordCycle(event, largeObjectsFreed: largeFreed, reason: reason)
     }
 
@@ -144,6 +145,18 @@ extension GCHeap {
     func releaseUnneededMemory() {
         let headroom = pacer.goalBytes == Int.max ? Int.max : max(0, pacer.goalBytes - inUseBytes)
         _ = blockSpace.releaseResidentBlocks(keepingBytes: headroom)
+    }
+
+    /// The thread's CPU clock at the start of a pause when pauses record their CPU time
+    /// (`GCConfiguration.measurePauseCPUTime`), else 0 (and no system call).
+    @inline(__always)
+    func pauseCPUStart() -> UInt64 { configuration.measurePauseCPUTime ? ThreadCPUClock.now() : 0 }
+
+    /// The CPU time since `start` (from `pauseCPUStart`) for `PauseEvent.cpuNanoseconds`, or nil when not
+    /// measured.
+    @inline(__always)
+    func pauseCPUTime(since start: UInt64) -> UInt64? {
+        configuration.measurePauseCPUTime ? ThreadCPUClock.now() &- start : nil
     }
 
     /// Step 6: statistics, the pause log, the trace line, the verifier.

@@ -148,6 +148,7 @@ extension GCHeap {
     /// done. Recorded as a `.sweep` event when it swept something.
     func sweepSlice() -> Bool {
         let start = MonotonicClock.now()
+        let cpuStart = pauseCPUStart()
         let deadline = configuration.sliceBudgetNanoseconds.map { start &+ $0 } ?? UInt64.max
         var swept = 0
         var examined = 0
@@ -185,7 +186,8 @@ extension GCHeap {
             recordSlice(PauseEvent(kind: .sweep, cycle: stats.cycles + 1, startNanoseconds: start,
                                    durationNanoseconds: duration, phases: [PhaseTime("sweep", nanoseconds: duration)],
                                    heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
-                                   label: "finish sweep of \(swept) block\(swept == 1 ? "" : "s") before marking"))
+                                   label: "finish sweep of \(swept) block\(swept == 1 ? "" : "s") before marking",
+                                   cpuNanoseconds: pauseCPUTime(since: cpuStart)))
         }
         return done
     }
@@ -226,6 +228,7 @@ extension GCHeap {
     /// pause is O(size classes + roots).
     func startIncrementalMarking() {
         let start = MonotonicClock.now()
+        let cpuStart = pauseCPUStart()
         if !(incremental.phase == .sweeping && incremental.sweepClass == SizeClasses.count) {
             // Started without step 1 (a test drives the phases by hand): sweep everything now, in the pause.
             finishSweeping()
@@ -264,7 +267,7 @@ extension GCHeap {
                                         PhaseTime("roots", nanoseconds: end &- afterRetire)],
                                heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
                                objectsMarked: incremental.counts.objects, bytesMarked: incremental.counts.bytes,
-                               label: "start: roots snapshot"))
+                               label: "start: roots snapshot", cpuNanoseconds: pauseCPUTime(since: cpuStart)))
     }
 
     /// Step 3: one mark slice of at most `workBytes` bytes marked (and the configured caps). Returns true when
@@ -274,6 +277,7 @@ extension GCHeap {
         var budget = max(workBytes, 1)
         if let cap = configuration.sliceBudgetBytes { budget = min(budget, cap) }
         let start = MonotonicClock.now()
+        let cpuStart = pauseCPUStart()
         let deadline = configuration.sliceBudgetNanoseconds.map { start &+ $0 } ?? UInt64.max
         let before = incremental.counts
         var stack = markStack
@@ -286,7 +290,8 @@ extension GCHeap {
         recordSlice(PauseEvent(kind: .markSlice, cycle: stats.cycles + 1, startNanoseconds: start,
                                durationNanoseconds: end &- start, phases: [PhaseTime("mark", nanoseconds: end &- start)],
                                heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
-                               objectsMarked: incremental.counts.objects &- before.objects, bytesMarked: done))
+                               objectsMarked: incremental.counts.objects &- before.objects, bytesMarked: done,
+                               cpuNanoseconds: pauseCPUTime(since: cpuStart)))
         return markStack.isEmpty
     }
 
@@ -297,6 +302,7 @@ extension GCHeap {
         collecting = true
         defer { collecting = false }
         let start = MonotonicClock.now()
+        var cpuStart = pauseCPUStart()
         let inUseBefore = inUseBytes
         var lapStart = start
         var phases: [PhaseTime] = []
@@ -320,12 +326,14 @@ extension GCHeap {
         incremental.marking = false
         endPhase("mark")
         if configuration.checkmark {
+            let cpuBeforeCheckmark = pauseCPUStart()
             let problems = checkmarkProblems()
             if !problems.isEmpty {
                 preconditionFailure("gc: checkmark: incremental marking left reachable objects unmarked in cycle \(stats.cycles + 1):\n"
                                     + problems.prefix(20).joined(separator: "\n"))
             }
             lapStart = MonotonicClock.now()  // the checkmark is not part of the pause
+            cpuStart &+= pauseCPUStart() &- cpuBeforeCheckmark
         }
         let allocatedBytes = inUseBytes - incremental.inUseAtStart
         let allocatedObjects = allocations - incremental.allocationsAtStart
@@ -348,7 +356,8 @@ extension GCHeap {
                                durationNanoseconds: duration, phases: phases, heapBytesBefore: inUseBefore,
                                heapBytesAfter: inUseBytes, objectsMarked: liveObjects, bytesMarked: liveBytes,
                                cellsFreed: incremental.objectsAtStart - incremental.counts.objects,
-                               label: "\(incremental.cycleSlices) slices, \(GCTrace.fixed(Double(incremental.cycleSliceNanoseconds) / 1e6, 3)) ms")
+                               label: "\(incremental.cycleSlices) slices, \(GCTrace.fixed(Double(incremental.cycleSliceNanoseconds) / 1e6, 3)) ms",
+                               cpuNanoseconds: pauseCPUTime(since: cpuStart))
         recordCycle(event, largeObjectsFreed: largeFreed, reason: reason)
         // The totals behind the mark rate count what the tracer marked, not the black allocation the event
         // reports as live.

@@ -17,7 +17,8 @@ enum RunDetails {
         lines.append("  latency of \(TextTable.count(l.count)) operations: mean \(d(UInt64(l.meanNanoseconds))), p50 \(d(l.p50Nanoseconds)), p90 \(d(l.p90Nanoseconds)), p99 \(d(l.p99Nanoseconds)), p99.9 \(d(l.p999Nanoseconds)), max \(d(l.maxNanoseconds))")
         let pauses = PauseSummary(r.collectorPauses)
         lines.append(pauses.count == 0 ? "  collector pauses: none"
-                     : "  collector pauses: \(pauses.count), total \(d(pauses.totalNanoseconds)), p50 \(d(pauses.p50Nanoseconds)), p99 \(d(pauses.p99Nanoseconds)), max \(d(pauses.maxNanoseconds))")
+                     : "  collector pauses: \(pauses.count), total \(d(pauses.totalNanoseconds)), p50 \(d(pauses.p50Nanoseconds)), p99 \(d(pauses.p99Nanoseconds)), max \(d(pauses.maxNanoseconds))"
+                       + (pauses.maxCPUNanoseconds.map { "; on-CPU max \(d($0))" + offCPUNote(r.collectorPauses) } ?? ""))
         let stalls = PauseSummary(r.stalls)
         if stalls.count + r.unloggedStallCount > 0 {
             lines.append("  stalls: \(stalls.count) logged, total \(d(stalls.totalNanoseconds)), p50 \(d(stalls.p50Nanoseconds)), p99 \(d(stalls.p99Nanoseconds)), max \(d(stalls.maxNanoseconds)); \(r.unloggedStallCount) shorter ones, total \(d(r.unloggedStallNanoseconds))")
@@ -36,5 +37,17 @@ enum RunDetails {
         for (name, value) in s.extra.sorted(by: { $0.key < $1.key }) { manager += ", \(name) \(value)" }
         lines.append(manager)
         return lines.joined(separator: "\n")
+    }
+}
+
+extension RunDetails {
+    /// Off-CPU time counted as a preemption: more than this inside one pause.
+    static let offCPUNoteThresholdNanoseconds: UInt64 = 100_000
+
+    /// " (N pauses spent over 100 µs off the CPU)" when some did, else "": on a shared machine the largest
+    /// wall-clock pause may be the scheduler's, not the collector's.
+    static func offCPUNote(_ pauses: [PauseEvent]) -> String {
+        let n = pauses.filter { ($0.offCPUNanoseconds ?? 0) > offCPUNoteThresholdNanoseconds }.count
+        return n == 0 ? "" : " (\(n) pause\(n == 1 ? "" : "s") spent over 100 µs off the CPU)"
     }
 }

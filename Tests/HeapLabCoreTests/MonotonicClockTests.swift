@@ -28,4 +28,19 @@ final class MonotonicClockTests: XCTestCase {
         XCTAssertGreaterThan(cost, 0)
         XCTAssertLessThan(cost, 100_000, "one clock reading should cost well under 100 µs")
     }
+
+    func testThreadCPUClockCountsWorkNotSleep() {
+        let cpu0 = ThreadCPUClock.now()
+        let wall0 = MonotonicClock.now()
+        usleep(20_000)
+        let slept = ThreadCPUClock.now() &- cpu0
+        XCTAssertLessThan(slept, 10_000_000, "20 ms of sleep is not CPU time")
+        var sink: UInt64 = 0
+        var random = SplitMix64(seed: 1)
+        let cpu1 = ThreadCPUClock.now()
+        while MonotonicClock.now() &- wall0 < 60_000_000 { sink &+= random.next() }
+        blackHole(sink)
+        XCTAssertGreaterThan(ThreadCPUClock.now() &- cpu1, 1_000_000, "spinning for 40 ms uses CPU time")
+        XCTAssertGreaterThan(ThreadCPUClock.measureReadingCost(readings: 1000), 0)
+    }
 }

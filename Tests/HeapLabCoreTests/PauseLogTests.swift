@@ -29,6 +29,24 @@ final class PauseLogTests: XCTestCase {
         XCTAssertEqual(PauseSummary([]), PauseSummary([]))
         XCTAssertEqual(PauseSummary([]).count, 0)
         XCTAssertEqual(PauseSummary([]).maxNanoseconds, 0)
+        XCTAssertNil(s.maxCPUNanoseconds, "no event measured its CPU time")
+    }
+
+    func testCPUTimeAndTimeOffTheCPU() throws {
+        let preempted = PauseEvent(kind: .markSlice, startNanoseconds: 0, durationNanoseconds: 4_000_000, cpuNanoseconds: 50_000)
+        let busy = PauseEvent(kind: .markSlice, startNanoseconds: 0, durationNanoseconds: 400_000, cpuNanoseconds: 390_000)
+        let unmeasured = PauseEvent(kind: .collection, startNanoseconds: 0, durationNanoseconds: 9_000_000)
+        XCTAssertEqual(preempted.offCPUNanoseconds, 3_950_000)
+        XCTAssertEqual(PauseEvent(kind: .stall, startNanoseconds: 0, durationNanoseconds: 10, cpuNanoseconds: 12).offCPUNanoseconds, 0)
+        XCTAssertNil(unmeasured.offCPUNanoseconds)
+        let s = PauseSummary([preempted, busy, unmeasured])
+        XCTAssertEqual(s.maxNanoseconds, 9_000_000)
+        XCTAssertEqual(s.maxCPUNanoseconds, 390_000)
+        // Old JSON, without the field, still decodes.
+        let json = try JSONEncoder().encode(unmeasured)
+        XCTAssertFalse(String(decoding: json, as: UTF8.self).contains("cpuNanoseconds"))
+        XCTAssertEqual(try JSONDecoder().decode(PauseEvent.self, from: JSONEncoder().encode(preempted)), preempted)
+        XCTAssertNil(try JSONDecoder().decode(PauseEvent.self, from: json).cpuNanoseconds)
     }
 
     func testStallThresholdCountsShortStallsWithoutLoggingThem() {

@@ -197,4 +197,29 @@ final class CollectionTests: XCTestCase {
         XCTAssertEqual(s.extra["totalPauseNanoseconds"]!, Double(pauses.map(\.durationNanoseconds).reduce(0, +)))
         XCTAssertEqual(s.extra["maxPauseNanoseconds"]!, Double(pauses.map(\.durationNanoseconds).max()!))
     }
+
+    func testPausesRecordTheirCPUTimeUnlessTurnedOff() throws {
+        for measure in [true, false] {
+            let log = PauseLog()
+            let heap = GCHeap(configuration: GCConfiguration(measurePauseCPUTime: measure), pauseLog: log)
+            let keep = try heap.allocate(ObjectShape(referenceSlots: 1, payloadBytes: 0))
+            heap.pushRoot(keep)
+            var last = keep
+            for _ in 0..<50_000 {
+                let n = try heap.allocate(ObjectShape(referenceSlots: 1, payloadBytes: 0))
+                heap.store(last, slot: 0, n)
+                last = n
+            }
+            heap.collect()
+            let pause = try XCTUnwrap(log.events.last)
+            if measure {
+                let cpu = try XCTUnwrap(pause.cpuNanoseconds)
+                XCTAssertGreaterThan(cpu, 0)
+                // The CPU interval lies inside the wall-clock one (a little slack for the two clocks' readings).
+                XCTAssertLessThanOrEqual(cpu, pause.durationNanoseconds + 50_000)
+            } else {
+                XCTAssertNil(pause.cpuNanoseconds)
+            }
+        }
+    }
 }

@@ -24,6 +24,8 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertTrue(c.verifyAfterEveryCycle)
         XCTAssertFalse(c.poisonFreedCells)
         XCTAssertTrue(c.trace)
+        XCTAssertTrue(c.measurePauseCPUTime, "on by default")
+        XCTAssertFalse(try GCConfiguration(options: ["pause-cpu": "off"], environment: [:]).measurePauseCPUTime)
         XCTAssertNil(try GCConfiguration(options: ["gogc": "off"], environment: [:]).gogc)
         XCTAssertNil(try GCConfiguration(options: ["heap-limit": "off"], environment: ["HEAPLAB_MEMLIMIT": "1GiB"]).heapLimitBytes)
     }
