@@ -95,6 +95,8 @@ extension GCHeap {
         let largeFreed = sweepAfterMark()
         finishCycle(liveBytes: counts.bytes, liveObjects: counts.objects)
         releaseUnneededMemory()
+        // Incremental mode sweeps the blocks this cycle left unswept in a paced pass before its next cycle.
+        if configuration.collectionMode == .incremental { beginFinishingSweep() }
         endPhase("sweep")
         let end = lapStart
 

@@ -5,10 +5,14 @@ import HeapLabCore
 // The incremental cycle (`CollectionMode.incremental`), top to bottom (Docs/Internals.md, "Incremental
 // marking", explains each step and why):
 //
+//   1. sweep pass     when a cycle ends every block is unswept (one epoch step). A pass over every class's
+//                     queue sweeps them, paced by allocation so that it has looked at every block when the heap
+//                     in use reaches the next trigger (proportional sweeping, counted as lazy sweeping); the
+//                     allocator sweeps the blocks it takes on its own. Phase `.sweeping`, then `.idle`.
 //   0. trigger        the allocation slow path sees the heap in use pass the trigger, by default half-way from
-//                     the last live size to the pacer's goal, and the cycle begins.
-//   1. finish sweeping the blocks the previous cycle left for the lazy sweeper are swept in slices (`.sweep`
-//                     events), because marking reuses their mark bits.
+//                     the last live size to the pacer's goal, and the cycle begins. If the pass has not
+//                     finished, the rest is swept in slices (`.sweep` events) first, because marking reuses the
+//                     mark bits.
 //   2. start pause    (`.markSlice`, label "start") the allocation blocks are retired, the roots are marked
 //                     grey: the snapshot of the roots. The write barrier is switched on.
 //   3. mark slices    (`.markSlice`) every allocation slow path while marking pays the mark work the bytes it
@@ -30,6 +34,8 @@ import HeapLabCore
 /// The state of the incremental collector between the mutator's slow paths.
 @usableFromInline
 struct IncrementalState {
+    /// `.sweeping`: a sweep pass (step 1) is under way; `.idle`: every block is swept, waiting for the
+    /// trigger; `.marking`: from the start pause to the final pause.
     enum Phase { case idle, sweeping, marking }
     var phase = Phase.idle
     /// True from the start pause to the final pause: the write barrier shades overwritten references, and
@@ -63,9 +69,17 @@ struct IncrementalState {
     /// positions from `sweepKept` to `sweepIndex` are stale and removed when the class is done, positions from
     /// `sweepIndex` on are not looked at yet. The allocator pops from the end, so it only ever takes a block
     /// not looked at yet, and the class is done as soon as none is left, whoever took the last one.
-    var sweepClass = 0
+    /// `SizeClasses.count` when no pass is under way (every block swept).
+    var sweepClass = SizeClasses.count
     var sweepIndex = 0
     var sweepKept = 0
+    /// Proportional sweeping (Go's sweep pacing): the pass begins when a cycle ends and looks at
+    /// `sweepBlocksTotal` blocks over the `sweepRunwayBytes` of allocation until the next trigger, starting from
+    /// `sweepStartInUse` bytes in use; `sweepExamined` is how many it has looked at.
+    var sweepStartInUse = 0
+    var sweepRunwayBytes = 1
+    var sweepBlocksTotal = 0
+    var sweepExamined = 0
 
     // Totals since the heap was made.
     var cycles = 0
@@ -93,11 +107,24 @@ extension GCHeap {
         let inUse = inUseBytes &+ pendingBytes
         switch incremental.phase {
         case .idle:
+            // Every block is swept (the last pass finished); marking starts at the trigger.
             guard inUse >= incrementalTriggerBytes else { return }
-            beginFinishingSweep()
-            if sweepSlice() { startIncrementalMarking() }
+            startIncrementalMarking()
         case .sweeping:
-            if sweepSlice() { startIncrementalMarking() }
+            if inUse >= incrementalTriggerBytes {
+                // The trigger came before the pass finished: the rest is swept in full slices (`.sweep`
+                // events), because marking reuses the mark bits; then marking starts.
+                if sweepSlice(maxBlocks: Int.max) { startIncrementalMarking() }
+                return
+            }
+            // Proportional sweeping: by the time the heap in use reaches the trigger, every block has been
+            // looked at, so the pass is spread over the allocation in between instead of piling up in front of
+            // the next cycle. Counted and logged as lazy sweeping (allocation's own work), as the allocator's
+            // sweeping is.
+            let progress = Double(max(0, inUse - incremental.sweepStartInUse)) / Double(incremental.sweepRunwayBytes)
+            let due = Int(min(progress, 1) * Double(incremental.sweepBlocksTotal)) + 1
+            let owed = due - incremental.sweepExamined
+            if owed > 0 && sweepSlice(maxBlocks: owed, paced: true) { incremental.phase = .idle }
         case .marking:
             if inUse >= incremental.overrunBytes {
                 incremental.overruns += 1
@@ -106,16 +133,23 @@ extension GCHeap {
             }
             let allocated = max(0, inUse - incremental.inUseAtLastStep)
             incremental.inUseAtLastStep = inUse
-            // Go's assist ratio: the mark work still expected over the heap growth still allowed before the
-            // goal. The work expected is what the last cycle traced; once the tracer has passed that, the
-            // bound is what was in the heap at the snapshot (nothing else can need tracing). Past the goal the
-            // runway is taken as 64 KiB, so every slow path runs a full slice; the slice caps keep each one
-            // short, and the heap overshoots the goal instead of the pause growing.
+            // Go's assist ratio: the mark work still expected over the heap growth still allowed. While the
+            // tracer is within the work expected (what the last cycle traced), the growth allowed is up to the
+            // goal. Once it has passed that, the work left is bounded by what was in the heap at the snapshot
+            // (nothing else can need tracing), and the growth allowed is up to the hard bound (`overrunBytes`),
+            // as Go's pacer switches to its hard goal: marking then spreads over the extra runway instead of
+            // running full slices back to back at the goal. The runway is at least 64 KiB.
             let traced = incremental.counts.bytes
-            let remainingWork = traced < incremental.expectedWorkBytes
-                ? incremental.expectedWorkBytes - traced
-                : max(incremental.inUseAtStart - traced, 64 << 10)
-            let runway = max(pacer.goalBytes - inUse, 64 << 10)
+            let remainingWork: Int
+            let limit: Int
+            if traced < incremental.expectedWorkBytes {
+                remainingWork = incremental.expectedWorkBytes - traced
+                limit = pacer.goalBytes
+            } else {
+                remainingWork = max(incremental.inUseAtStart - traced, 64 << 10)
+                limit = incremental.overrunBytes
+            }
+            let runway = max(limit - inUse, 64 << 10)
             incremental.debtBytes += Double(allocated) * Double(remainingWork) / Double(runway)
             if markSlice(workBytes: Int(min(incremental.debtBytes, Double(Int.max / 2)))) {
                 finishIncrementalMarking(reason: .incremental)
@@ -134,25 +168,32 @@ extension GCHeap {
         return live + Int(Double(goal - live) * configuration.markTriggerFraction)
     }
 
-    /// Step 1 begins: the cycle has been triggered, and the finishing sweep starts at the first class.
+    /// Step 1 begins, as a cycle ends (its pause calls this once every block is unswept): the pass starts at
+    /// the first class, paced to look at every block before the heap in use reaches the next trigger.
     func beginFinishingSweep() {
         incremental.phase = .sweeping
         incremental.sweepClass = 0
         incremental.sweepIndex = 0
         incremental.sweepKept = 0
+        incremental.sweepExamined = 0
+        incremental.sweepStartInUse = inUseBytes
+        let trigger = incrementalTriggerBytes
+        incremental.sweepRunwayBytes = trigger == Int.max ? Int.max : max(trigger - inUseBytes, 64 << 10)
+        incremental.sweepBlocksTotal = classBlocks.reduce(0) { $0 + $1.count }
     }
 
-    /// Step 1: sweeps the blocks the last cycle left for the lazy sweeper, for at most one slice budget, and
-    /// tidies each class's allocation queue as it goes (empty blocks back to the pool, full blocks out of the
-    /// queue), so that the start pause finds nothing left to do for any block. Returns true when every class is
-    /// done. Recorded as a `.sweep` event when it swept something.
-    func sweepSlice() -> Bool {
+    /// Step 1: sweeps the blocks the last cycle left for the lazy sweeper, looking at no more than `maxBlocks`
+    /// blocks and for at most one slice budget, and tidies each class's allocation queue as it goes (empty
+    /// blocks back to the pool, full blocks out of the queue), so that the start pause finds nothing left to do
+    /// for any block. Returns true when every class is done. Unpaced (the trigger has come), it is recorded as
+    /// a `.sweep` event when it swept something; `paced` (proportional sweeping before the trigger), it is
+    /// accounted as lazy sweeping (`recordLazySweep`, logged only when long).
+    func sweepSlice(maxBlocks: Int = Int.max, paced: Bool = false) -> Bool {
         let start = MonotonicClock.now()
-        let cpuStart = pauseCPUStart()
+        let cpuStart = paced ? 0 : pauseCPUStart()
         let deadline = configuration.sliceBudgetNanoseconds.map { start &+ $0 } ?? UInt64.max
         var swept = 0
         var examined = 0
-        var done = true
         classes: while incremental.sweepClass < SizeClasses.count {
             let c = incremental.sweepClass
             while incremental.sweepIndex < allocationQueue[c].count {
@@ -171,14 +212,17 @@ extension GCHeap {
                     incremental.sweepKept += 1
                 }
                 examined += 1
-                if examined & 7 == 0 && MonotonicClock.now() >= deadline {
-                    done = false
+                if examined >= maxBlocks || (examined & 7 == 0 && MonotonicClock.now() >= deadline) {
                     break classes
                 }
             }
             finishSweepClass()
         }
-        if swept > 0 {
+        incremental.sweepExamined += examined
+        let done = incremental.sweepClass >= SizeClasses.count
+        if paced {
+            if swept > 0 { recordLazySweep(start: start, blocks: swept) }
+        } else if swept > 0 {
             let end = MonotonicClock.now()
             let duration = end &- start
             stats.lazySweepNanoseconds &+= duration
@@ -229,7 +273,7 @@ extension GCHeap {
     func startIncrementalMarking() {
         let start = MonotonicClock.now()
         let cpuStart = pauseCPUStart()
-        if !(incremental.phase == .sweeping && incremental.sweepClass == SizeClasses.count) {
+        if incremental.sweepClass < SizeClasses.count {
             // Started without step 1 (a test drives the phases by hand): sweep everything now, in the pause.
             finishSweeping()
         }
@@ -348,7 +392,7 @@ extension GCHeap {
         releaseUnneededMemory()
         endPhase("sweep")
         let duration = phases.reduce(0) { $0 &+ $1.nanoseconds }
-        incremental.phase = .idle
+        beginFinishingSweep()  // every block is unswept now: the next pass starts, paced to the next trigger
         incremental.cycles += 1
         incremental.finalPauseNanoseconds &+= duration
         incremental.maxFinalPauseNanoseconds = max(incremental.maxFinalPauseNanoseconds, duration)

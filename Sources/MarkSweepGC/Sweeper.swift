@@ -136,6 +136,9 @@ extension GCHeap {
             }
             allocationQueue[c] = kept
         }
+        // Every block is swept: an incremental pass under way has nothing left to do.
+        incremental.sweepClass = SizeClasses.count
+        if incremental.phase == .sweeping { incremental.phase = .idle }
     }
 
     /// Accounts for lazy sweeping done on the allocation slow path (and logs it when it was long).
@@ -145,6 +148,9 @@ extension GCHeap {
         stats.lazySweepNanoseconds &+= duration
         stats.lazySweptBlocks += blocks
         if duration >= configuration.lazySweepLogThresholdNanoseconds {
+            // A logged sweep is a pause in every report, so the pause totals count it too.
+            stats.totalPauseNanoseconds &+= duration
+            stats.maxPauseNanoseconds = max(stats.maxPauseNanoseconds, duration)
             pauseLog.record(PauseEvent(kind: .sweep, cycle: stats.cycles, startNanoseconds: start,
                                        durationNanoseconds: duration, phases: [PhaseTime("sweep", nanoseconds: duration)],
                                        heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,

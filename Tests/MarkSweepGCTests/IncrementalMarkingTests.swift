@@ -130,12 +130,17 @@ final class IncrementalMarkingTests: XCTestCase {
     // MARK: the finishing sweep (step 1)
 
     /// A heap whose 40 blocks of `node` cells all wait for the lazy sweeper after a collection: in every fifth
-    /// block nothing survives, in the others every third object does (on a chain from one root). Returns the
-    /// heap, the nodes' size class and the number of objects kept.
-    func heapWithUnsweptBlocks() throws -> (GCHeap, Int, Int) {
+    /// block nothing survives, in the others every third object does (on a chain from one root).
+    func heapWithUnsweptBlocks() throws -> (GCHeap, PauseLog) {
+        let (heap, log, _, _) = try heapWithUnsweptBlocksAndKept()
+        return (heap, log)
+    }
+
+    /// `heapWithUnsweptBlocks`, with the nodes' size class and the number of objects kept.
+    func heapWithUnsweptBlocksAndKept() throws -> (GCHeap, PauseLog, Int, Int) {
         // A 1 ns slice budget: each finishing-sweep slice looks at 8 blocks. A large minimum heap: no cycle
         // starts by itself.
-        let (heap, _) = makeIncrementalTestHeap(minimumHeapBytes: 64 << 20, sliceBudgetBytes: nil, sliceBudgetNanoseconds: 1)
+        let (heap, log) = makeIncrementalTestHeap(minimumHeapBytes: 64 << 20, sliceBudgetBytes: nil, sliceBudgetNanoseconds: 1)
         let first = try heap.allocate(node)
         heap.pushRoot(first)
         let sizeClass = Int(Block(containing: first.address).header.pointee.sizeClass)
@@ -153,7 +158,7 @@ final class IncrementalMarkingTests: XCTestCase {
         heap.collect()  // stop-the-world, lazy: every block now needs a sweep
         XCTAssertEqual(heap.classBlocks[sizeClass].count, 40)
         XCTAssertTrue(heap.classBlocks[sizeClass].allSatisfy(heap.needsSweep))
-        return (heap, sizeClass, kept)
+        return (heap, log, sizeClass, kept)
     }
 
     /// The queue of `sizeClass` holds each block once, every one swept, owned by the class and with free cells.
@@ -169,7 +174,7 @@ final class IncrementalMarkingTests: XCTestCase {
     }
 
     func testFinishingSweepSharesTheQueueWithTheAllocator() throws {
-        let (heap, c, kept) = try heapWithUnsweptBlocks()
+        let (heap, _, c, kept) = try heapWithUnsweptBlocksAndKept()
         heap.beginFinishingSweep()
         XCTAssertFalse(heap.sweepSlice(), "one 1 ns slice looks at 8 blocks, not 40")
         XCTAssertEqual(heap.incremental.sweepClass, c)
@@ -200,8 +205,34 @@ final class IncrementalMarkingTests: XCTestCase {
         XCTAssertEqual(heap.liveObjectCount, kept, "what the allocator took during the sweep was garbage at the snapshot")
     }
 
+    func testSweepPassIsPacedByAllocationAndEndsBeforeTheTrigger() throws {
+        let (heap, log) = try heapWithUnsweptBlocks()
+        // The collection began a pass over the 40 unswept blocks, paced over the allocation up to the trigger
+        // (about 32 MiB away: the minimum heap is 64 MiB).
+        XCTAssertEqual(heap.incremental.phase, .sweeping)
+        XCTAssertEqual(heap.incremental.sweepBlocksTotal, 40)
+        let trigger = heap.incrementalTriggerBytes
+        XCTAssertGreaterThan(trigger - heap.heapInUseBytes, 16 << 20)
+        var allocations = 0
+        while heap.incremental.phase == .sweeping {
+            _ = try heap.allocate(node)
+            allocations += 1
+            if allocations == 4096 {
+                // Two slow paths in: a block or two looked at, not the whole pass.
+                XCTAssertLessThanOrEqual(heap.incremental.sweepExamined, 4)
+            }
+            XCTAssertLessThan(heap.heapInUseBytes, trigger, "the pass did not finish before the trigger")
+            if heap.heapInUseBytes >= trigger { break }
+        }
+        XCTAssertEqual(heap.incremental.phase, .idle)
+        XCTAssertTrue(heap.classBlocks.joined().allSatisfy { !heap.needsSweep($0) })
+        XCTAssertFalse(log.events.contains { $0.kind == .sweep && $0.label.contains("before marking") },
+                       "nothing was left for an unpaced sweep")
+        XCTAssertEqual(heap.verify(), [])
+    }
+
     func testCollectionPartwayThroughTheFinishingSweepLeavesTheQueueTidy() throws {
-        let (heap, c, kept) = try heapWithUnsweptBlocks()
+        let (heap, _, c, kept) = try heapWithUnsweptBlocksAndKept()
         heap.beginFinishingSweep()
         XCTAssertFalse(heap.sweepSlice())
         XCTAssertFalse(heap.sweepSlice())
