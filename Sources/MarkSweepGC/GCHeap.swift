@@ -277,7 +277,7 @@ public final class GCHeap: MemoryManager {
                 sweep(b)
             }
             if b.header.pointee.freeCount > 0 { return b }
-            if swept & 7 == 0 && swept > 0 && lazySweepSliceSpent(since: sweepStart) { return nil }
+            if swept & 7 == 0 && swept > 0 && lazySweepSliceSpent(since: sweepStart, blocks: swept) { return nil }
         }
         return nil
     }
