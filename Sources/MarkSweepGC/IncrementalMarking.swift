@@ -136,8 +136,8 @@ extension GCHeap {
             // Go's assist ratio: the mark work still expected over the heap growth still allowed. While the
             // tracer is within the work expected (what the last cycle traced), the growth allowed is up to the
             // goal. Once it has passed that, the work left is bounded by what was in the heap at the snapshot
-            // (nothing else can need tracing), and the growth allowed is up to the hard bound (`overrunBytes`),
-            // as Go's pacer switches to its hard goal: marking then spreads over the extra runway instead of
+            // (nothing else can need tracing), and the growth allowed is up to half-way to the hard bound
+            // (`overrunBytes`), as Go's pacer switches to its hard goal: marking then spreads over the extra runway instead of
             // running full slices back to back at the goal. The runway is at least 64 KiB.
             let traced = incremental.counts.bytes
             let remainingWork: Int
@@ -147,7 +147,9 @@ extension GCHeap {
                 limit = pacer.goalBytes
             } else {
                 remainingWork = max(incremental.inUseAtStart - traced, 64 << 10)
-                limit = incremental.overrunBytes
+                // Half-way from the goal to the hard bound: the bound itself ends marking in one pause, so the
+                // target keeps a margin for growth the estimate did not see.
+                limit = pacer.goalBytes + (incremental.overrunBytes - pacer.goalBytes) / 2
             }
             let runway = max(limit - inUse, 64 << 10)
             incremental.debtBytes += Double(allocated) * Double(remainingWork) / Double(runway)
