@@ -120,6 +120,7 @@ enum ManagerRegistry {
         ManagerOption(name: "slice-budget-bytes", help: "incremental: the most mark work per slice, bytes with optional KiB/MiB/GiB, or off (default off)"),
         ManagerOption(name: "checkmark", help: "after each incremental mark, re-mark stop-the-world and check nothing reachable was missed: on/off (default off)"),
         ManagerOption(name: "mark-trigger", help: "incremental: start marking at this fraction of the way from the last live size to the goal (default 0.5)"),
+        ManagerOption(name: "pause-cpu", help: "record each pause's thread CPU time beside its duration (two system calls per pause): on/off (default on)"),
     ]
 
     /// Loads an optional comparator, turning the loader's failure into the runner's error.
