@@ -53,6 +53,15 @@ final class ChromeTraceTests: XCTestCase {
         }
     }
 
+    func testAPauseCarriesItsCPUTimeWhenMeasured() throws {
+        var report = Fixtures.matrix()[0]
+        let index = try XCTUnwrap(report.pauses.firstIndex { $0.kind != .stall })
+        report.pauses[index].cpuNanoseconds = 123_456
+        let pauses = try events([report]).filter { $0["cat"] as? String == "collection" }
+        XCTAssertEqual((pauses.first?["args"] as? [String: Any])?["cpu_ns"] as? Int, 123_456)
+        XCTAssertNil((pauses.dropFirst().first?["args"] as? [String: Any])?["cpu_ns"], "not measured: no argument")
+    }
+
     func testStallsAndMemoryCountersOfARealRun() throws {
         let report = try RealRuns.gcbench()[0]
         XCTAssertFalse(report.stalls.isEmpty, "malloc logs its bulk frees as stalls")
