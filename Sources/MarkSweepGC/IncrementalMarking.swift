@@ -104,6 +104,7 @@ extension GCHeap {
     /// slice, finishes the cycle. `pendingBytes` is what the allocation in progress is about to add (a large
     /// object), counted as if already allocated.
     func incrementalStep(pendingBytes: Int) {
+        if !largeObjects.pending.isEmpty { releasePendingLargeObjects() }
         let inUse = inUseBytes &+ pendingBytes
         switch incremental.phase {
         case .idle:
@@ -168,6 +169,16 @@ extension GCHeap {
         guard goal != Int.max else { return Int.max }
         let live = min(liveBytesAfterLastCycle, goal)
         return live + Int(Double(goal - live) * configuration.markTriggerFraction)
+    }
+
+    /// Gives back the mappings of dead large objects the last cycle left pending, for at most one slice budget
+    /// (at least one mapping). Logged and counted as lazy sweeping: it is the sweeper's work, done on the
+    /// allocation slow path.
+    func releasePendingLargeObjects() {
+        let start = MonotonicClock.now()
+        let deadline = configuration.sliceBudgetNanoseconds.map { start &+ $0 } ?? UInt64.max
+        let released = largeObjects.releasePending(until: deadline)
+        recordLazySweep(start: start, blocks: 0, largeObjects: released)
     }
 
     /// Step 1 begins, as a cycle ends (its pause calls this once every block is unswept): the pass starts at
@@ -428,8 +439,7 @@ extension GCHeap {
                 d.pointee.marked = 0
                 cursor = d.pointee.next
             }
-            markStack.count = 0
-            markStack.overflowed = false
+            markStack.removeAll()
             incremental.abandoned += 1
         }
         incremental.marking = false

@@ -20,6 +20,10 @@ struct MarkStack {
     @usableFromInline var overflowed = false
     /// Overflows since the heap was made.
     @usableFromInline var overflowCount = 0
+    /// Objects with more reference slots than `GCHeap.scanChunkSlots` whose scan is under way: each is grey
+    /// until its last chunk is scanned (as Go splits large objects into "oblets"), so one huge array costs
+    /// many short steps instead of one long one. Never large: one entry per such object being scanned.
+    @usableFromInline var partialScans: [PartialScan] = []
 
     init(initialCapacity: Int = 4096, maximumEntries: Int) {
         capacity = min(initialCapacity, max(1, maximumEntries))
@@ -31,8 +35,16 @@ struct MarkStack {
         entries = raw.bindMemory(to: UnsafeMutableRawPointer.self, capacity: capacity)
     }
 
+    /// No grey object left: no entry and no scan under way.
     @inlinable @inline(__always)
-    var isEmpty: Bool { count == 0 }
+    var isEmpty: Bool { count == 0 && partialScans.isEmpty }
+
+    /// Forgets every entry and every scan under way (an abandoned cycle).
+    mutating func removeAll() {
+        count = 0
+        overflowed = false
+        partialScans.removeAll()
+    }
 
     @inlinable @inline(__always)
     mutating func push(_ object: UnsafeMutableRawPointer) {
@@ -68,4 +80,12 @@ struct MarkStack {
     }
 
     func deallocate() { Glibc.free(entries) }
+}
+
+/// A large object being scanned a chunk at a time: the next slot to scan, and how many it has.
+@usableFromInline
+struct PartialScan {
+    @usableFromInline var object: UnsafeMutableRawPointer
+    @usableFromInline var nextSlot: Int
+    @usableFromInline var slotCount: Int
 }

@@ -74,12 +74,46 @@ extension GCHeap {
         // valid and its `slots` words after the header lie inside its cell or mapping. Debug builds check every
         // child below (`checkReferences`) before following it.
         let slots = ObjectHeader(bits: object.load(as: UInt64.self)).referenceSlots
-        var slot = object + ObjectHeader.bytes
-        let end = slot + slots &* 8
+        if _slowPath(slots > GCHeap.scanChunkSlots) {
+            // A huge array: its first chunk now, the rest a chunk at a time as `drainRing` gets to it.
+            scanSlots(of: object, from: 0, to: GCHeap.scanChunkSlots, &stack, &counts)
+            stack.partialScans.append(PartialScan(object: object, nextSlot: GCHeap.scanChunkSlots, slotCount: slots))
+            return
+        }
+        scanSlots(of: object, from: 0, to: slots, &stack, &counts)
+    }
+
+    /// Marks the children in slots `from..<to` of `object`.
+    ///
+    /// - Precondition: `object` is a marked live object and `to` is at most its slot count.
+    @inline(__always)
+    func scanSlots(of object: UnsafeMutableRawPointer, from: Int, to: Int, _ stack: inout MarkStack, _ counts: inout MarkCounts) {
+        var slot = object + ObjectHeader.bytes + from &* 8
+        let end = object + ObjectHeader.bytes + to &* 8
         while slot < end {
             if let child = slot.load(as: UnsafeMutableRawPointer?.self) { markObject(child, &stack, &counts) }
             slot += 8
         }
+    }
+
+    /// Objects with more reference slots than this are scanned this many slots at a time (16 KiB of slots:
+    /// about 10-40 µs), so that a mark slice can stop inside a huge array. Without it one slice scanned a
+    /// 1-million-entry table whole: 11 ms on `server`, 28 ms on `fragmentation`.
+    static let scanChunkSlots = 2048
+
+    /// Scans the next chunk of the most recent partial scan. Returns false when there is none.
+    @inline(__always)
+    func scanNextChunk(_ stack: inout MarkStack, _ counts: inout MarkCounts) -> Bool {
+        guard var partial = stack.partialScans.popLast() else { return false }
+        let end = min(partial.nextSlot &+ GCHeap.scanChunkSlots, partial.slotCount)
+        // Invariant: the object is marked and live (it was scanned from its first chunk) and `end` is at most
+        // its slot count.
+        scanSlots(of: partial.object, from: partial.nextSlot, to: end, &stack, &counts)
+        if end < partial.slotCount {
+            partial.nextSlot = end
+            stack.partialScans.append(partial)
+        }
+        return true
     }
 
     /// Objects between the mark stack and the scanner, each prefetched as it enters.
@@ -117,7 +151,12 @@ extension GCHeap {
                     slots[tail & 7] = object
                     tail &+= 1
                 }
-                guard head != tail else { return }
+                guard head != tail else {
+                    // Nothing grey but the rest of a huge array, perhaps: a chunk of it, then the budget.
+                    guard scanNextChunk(&stack, &counts) else { return }
+                    if let budget, counts.bytes >= budget.untilBytes || MonotonicClock.now() >= budget.deadline { return }
+                    continue
+                }
                 let object = slots[head & 7]
                 head &+= 1
                 scanObject(object, &stack, &counts)

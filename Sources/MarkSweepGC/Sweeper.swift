@@ -16,7 +16,9 @@ extension GCHeap {
         // epoch; after this line, all of them carry the one before: unswept, their marks the record of what is
         // live. Blocks formatted from now on carry the new epoch.
         sweepEpoch &+= 1
-        let large = largeObjects.sweep()
+        // Incremental mode keeps this pause short: dead large objects are unlinked now and unmapped in
+        // budgeted steps on the allocation slow path (`releasePendingLargeObjects`).
+        let large = largeObjects.sweep(deferringUnmaps: configuration.collectionMode == .incremental)
         switch configuration.sweepMode {
         case .eager:
             for c in 0..<SizeClasses.count {
@@ -142,7 +144,7 @@ extension GCHeap {
     }
 
     /// Accounts for lazy sweeping done on the allocation slow path (and logs it when it was long).
-    func recordLazySweep(start: UInt64, blocks: Int) {
+    func recordLazySweep(start: UInt64, blocks: Int, largeObjects released: Int = 0) {
         let end = MonotonicClock.now()
         let duration = end &- start
         stats.lazySweepNanoseconds &+= duration
@@ -154,7 +156,9 @@ extension GCHeap {
             pauseLog.record(PauseEvent(kind: .sweep, cycle: stats.cycles, startNanoseconds: start,
                                        durationNanoseconds: duration, phases: [PhaseTime("sweep", nanoseconds: duration)],
                                        heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
-                                       label: "lazy sweep of \(blocks) block\(blocks == 1 ? "" : "s")"))
+                                       label: released > 0
+                                           ? "release of \(released) dead large object\(released == 1 ? "" : "s")"
+                                           : "lazy sweep of \(blocks) block\(blocks == 1 ? "" : "s")"))
         }
     }
 }

@@ -127,6 +127,62 @@ final class IncrementalMarkingTests: XCTestCase {
         XCTAssertEqual(heap.incremental.abandoned, 1)
     }
 
+    // MARK: huge objects
+
+    func testAHugeArrayIsScannedAChunkAtATimeAndKeepsTheSnapshot() throws {
+        let (heap, _) = makeIncrementalTestHeap(minimumHeapBytes: 64 << 20)
+        let slots = 5 * GCHeap.scanChunkSlots + 17
+        let array = try heap.allocate(ObjectShape(referenceSlots: slots, payloadBytes: 0))
+        heap.pushRoot(array)
+        for i in 0..<slots { heap.store(array, slot: i, try heap.allocate(node)) }
+        heap.collect()  // a stop-the-world cycle drains the chunks to the end too
+        XCTAssertEqual(heap.liveObjectCount, slots + 1)
+        heap.finishSweeping()
+        let last = try XCTUnwrap(heap.load(array, slot: slots - 1))
+        heap.startIncrementalMarking()
+        // One byte of budget per slice: each slice scans about one chunk of the array, never all of it.
+        var slices = 0
+        var sawPartialScan = false
+        repeat {
+            slices += 1
+            sawPartialScan = sawPartialScan || !heap.markStack.partialScans.isEmpty
+            if slices == 2 {
+                // The last slot is not scanned yet: the deletion barrier shades what it held.
+                heap.store(array, slot: slots - 1, nil)
+            }
+        } while !heap.markSlice(workBytes: 1)
+        XCTAssertTrue(sawPartialScan)
+        XCTAssertGreaterThanOrEqual(slices, 5, "one slice per chunk at least")
+        heap.finishIncrementalMarking(reason: .incremental)  // the checkmark runs here
+        XCTAssertTrue(heap.isLive(last), "in the snapshot: kept by this cycle")
+        XCTAssertEqual(heap.liveObjectCount, slots + 1)
+        heap.startIncrementalMarking()
+        while !heap.markSlice(workBytes: 1 << 20) {}
+        heap.finishIncrementalMarking(reason: .incremental)
+        XCTAssertFalse(heap.isLive(last), "cut before the cycle: freed by it")
+        XCTAssertEqual(heap.liveObjectCount, slots)
+    }
+
+    func testDeadLargeObjectsAreUnmappedAfterThePauseOnTheSlowPath() throws {
+        let (heap, log) = makeIncrementalTestHeap(minimumHeapBytes: 64 << 20)
+        let keep = try heap.allocate(ObjectShape(referenceSlots: 0, payloadBytes: 200_000))
+        heap.pushRoot(keep)
+        for _ in 0..<6 { _ = try heap.allocate(ObjectShape(referenceSlots: 0, payloadBytes: 200_000)) }
+        let mappedBefore = heap.largeObjects.mappedBytes
+        heap.startIncrementalMarking()
+        while !heap.markSlice(workBytes: 1 << 20) {}
+        heap.finishIncrementalMarking(reason: .incremental)
+        // Dead at once (no longer objects of the heap), mapped until the allocator gives them back.
+        XCTAssertEqual(heap.largeObjects.count, 1)
+        XCTAssertEqual(heap.largeObjects.pending.count, 6)
+        XCTAssertEqual(heap.largeObjects.mappedBytes, mappedBefore)
+        XCTAssertEqual(log.events.last?.kind, .finalMark)
+        heap.incrementalStep(pendingBytes: 0)
+        XCTAssertTrue(heap.largeObjects.pending.isEmpty, "a slice budget of 500 µs unmaps six 200 KB mappings")
+        XCTAssertEqual(heap.largeObjects.mappedBytes, mappedBefore / 7)
+        XCTAssertEqual(heap.verify(), [])
+    }
+
     // MARK: the finishing sweep (step 1)
 
     /// A heap whose 40 blocks of `node` cells all wait for the lazy sweeper after a collection: in every fifth
