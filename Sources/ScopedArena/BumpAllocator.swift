@@ -14,7 +14,8 @@ private let generationCounter = Atomic<UInt64>(0)
 ///
 /// Invariants (checked by `checkInvariants()`, which tests call):
 /// - `cursor <= limit`; both lie in `current` (`current.start ... current.end`), or both equal the sentinel
-///   `Chunk.pageBytes` address when there is no current chunk.
+///   `Chunk.pageBytes` address when there is no current chunk. `bumpOrigin` lies in `current.start ... cursor`
+///   (the sentinel when there is no chunk).
 /// - `0 <= depth < generationCapacity`; `generations[0...depth]` hold the generations of the open depths.
 /// - `heldBytes` is the sum of the mapping sizes of every chunk on the normal, large and spare lists;
 ///   `spareBytes` that of the spare list.
@@ -22,14 +23,31 @@ private let generationCounter = Atomic<UInt64>(0)
 ///   depth lies below `cursor` in `current`, in an older chunk of the normal list, or in a large chunk.
 @usableFromInline
 struct BumpAllocator {
-    // MARK: hot state (the fast path reads and writes only these three)
+    // MARK: hot state (the fast path reads `limit` and reads and writes `cursor`, nothing else)
 
     /// Next free byte of the current chunk.
     @usableFromInline var cursor: UnsafeMutableRawPointer
     /// End of the current chunk's usable bytes.
     @usableFromInline var limit: UnsafeMutableRawPointer
-    /// Sum of requested sizes, cumulative.
-    @usableFromInline var bytesAllocated = 0
+
+    // MARK: bytes allocated, derived from the cursor
+
+    /// Where `cursor` stood when `settledBytesAllocated` was last brought up to date. Between two settlements
+    /// the cursor only moves forward by bumping, so the bytes bumped since then are `cursor - bumpOrigin`.
+    @usableFromInline var bumpOrigin: UnsafeMutableRawPointer
+    /// Requested bytes allocated before `bumpOrigin`, minus the alignment padding bumped since it. With it,
+    /// `bytesAllocated` costs the fast path no store: only a request that needs padding touches this.
+    @usableFromInline var settledBytesAllocated = 0
+
+    // MARK: objects (kept here for ArenaManager, beside the cursor)
+
+    /// Objects `ArenaManager` allocated in this arena, cumulative. It lives in the state, not in the manager,
+    /// so that the manager's fast path writes only this struct's fields after an object's header: stores at
+    /// distinct offsets of one base never alias, so the optimizer carries this count and the cursor in
+    /// registers through an allocation loop instead of reloading them after every object's stores.
+    @usableFromInline var objectCount = 0
+    /// Bytes `ArenaManager` added to objects to round them to 8 (touched only for sizes not a multiple of 8).
+    @usableFromInline var objectPaddingBytes = 0
 
     // MARK: chunk lists (each newest first)
 
@@ -84,6 +102,7 @@ struct BumpAllocator {
         self.configuration = configuration
         cursor = Self.sentinel
         limit = Self.sentinel
+        bumpOrigin = Self.sentinel
         generationCapacity = 16
         generations = .allocate(capacity: generationCapacity)
         generations[0] = takeGeneration()
@@ -107,8 +126,11 @@ struct BumpAllocator {
         if byteCount >= 0 && byteCount <= Int(bitPattern: limit) &- aligned {
             // Invariant: [aligned, aligned + byteCount) lies in [cursor, limit), unused memory of `current`.
             let p = UnsafeMutableRawPointer(bitPattern: aligned).unsafelyUnwrapped
+            // The padding was bumped but not requested: take it out of the derived count. A constant
+            // alignment of 1 folds this away; otherwise it is a branch that is rarely taken.
+            let padding = aligned &- Int(bitPattern: cursor)
+            if padding != 0 { settledBytesAllocated &-= padding }
             cursor = p + byteCount
-            bytesAllocated &+= byteCount
             return p
         }
         return try allocateSlow(byteCount: byteCount, alignment: alignment)
@@ -143,7 +165,7 @@ struct BumpAllocator {
         }
         let next = nextChunkBytes
         if needed > (next &- Chunk.headerBytes) / 4 {
-            let chunk = try obtainChunk(usable: needed, mappingBytes: 0)
+            let chunk = try obtainChunk(usable: needed, mappingBytes: 0, hugePages: configuration.hugePages != .none)
             chunk.previous = large
             large = chunk
             largeChunkCount &+= 1
@@ -151,10 +173,10 @@ struct BumpAllocator {
             let used = p - chunk.start + byteCount
             largeUsedBytes &+= used
             wastedBytes &+= chunk.usableBytes &- used
-            bytesAllocated &+= byteCount
+            settledBytesAllocated &+= byteCount
             return p
         }
-        let chunk = try obtainChunk(usable: needed, mappingBytes: next)
+        let chunk = try obtainChunk(usable: needed, mappingBytes: next, hugePages: configuration.hugePages == .all)
         // Only now, with the new chunk in hand, retire the current one: a failed request changes nothing.
         if let old = current {
             wastedBytes &+= limit - cursor
@@ -165,10 +187,12 @@ struct BumpAllocator {
         normalChunkCount &+= 1
         let p = Self.align(chunk.start, alignment)
         // Invariant: needed <= usable, so p + byteCount <= chunk.end.
+        settleBytesAllocated()
         cursor = p + byteCount
         limit = chunk.end
+        bumpOrigin = cursor
         assert(cursor <= limit, "ScopedArena: a new chunk is too small for its request")
-        bytesAllocated &+= byteCount
+        settledBytesAllocated &+= byteCount
         return p
     }
 
@@ -183,7 +207,7 @@ struct BumpAllocator {
     /// - Throws: `.outOfMemory` when even the minimum mapping would exceed `limitBytes` after returning every
     ///   spare to the system; `.systemOutOfMemory` when mmap fails. Either way nothing changed but spares.
     @usableFromInline
-    mutating func obtainChunk(usable: Int, mappingBytes preferred: Int) throws(AllocationError) -> Chunk {
+    mutating func obtainChunk(usable: Int, mappingBytes preferred: Int, hugePages: Bool) throws(AllocationError) -> Chunk {
         var before: Chunk? = nil
         var candidate = spares
         while let chunk = candidate {
@@ -208,7 +232,7 @@ struct BumpAllocator {
                 throw .outOfMemory(requestedBytes: bytes, liveBytes: liveBytes, limitBytes: limitBytes)
             }
         }
-        guard let chunk = Chunk.map(byteCount: bytes) else { throw .systemOutOfMemory(requestedBytes: bytes) }
+        guard let chunk = Chunk.map(byteCount: bytes, hugePages: hugePages) else { throw .systemOutOfMemory(requestedBytes: bytes) }
         heldBytes &+= bytes
         chunksMapped &+= 1
         peakHeldBytes = max(peakHeldBytes, heldBytes)
@@ -245,6 +269,20 @@ struct BumpAllocator {
         }
         spareChunkCount = 0
         spareBytes = 0
+    }
+
+    // MARK: bytes allocated
+
+    /// Requested bytes handed out, cumulative (see `ArenaStatistics.bytesAllocated`).
+    @usableFromInline var bytesAllocated: Int { settledBytesAllocated &+ (cursor - bumpOrigin) }
+
+    /// Folds the bytes bumped since `bumpOrigin` into `settledBytesAllocated`. Called before the cursor moves
+    /// by anything but bumping (a new chunk, a scope end, a reset); the caller sets `bumpOrigin` to the new
+    /// cursor afterwards.
+    @usableFromInline
+    mutating func settleBytesAllocated() {
+        settledBytesAllocated &+= cursor - bumpOrigin
+        bumpOrigin = cursor
     }
 
     // MARK: live bytes
@@ -308,6 +346,7 @@ struct BumpAllocator {
         precondition(mark.depth &+ 1 == depth,
                      "ScopedArena: scopes must end innermost first (ending a scope opened at depth \(mark.depth) while at depth \(depth))")
         updatePeak()
+        settleBytesAllocated()
         runCleanups(until: mark.cleanups)
         while let chunk = large, chunk != mark.large {
             large = chunk.previous
@@ -341,6 +380,7 @@ struct BumpAllocator {
             cursor = mark.cursor
             limit = mark.limit
         }
+        bumpOrigin = cursor
         normalChunkCount = current == nil ? 0 : (current == mark.chunk ? mark.normalChunkCount : 1)
         retiredUsedBytes = mark.retiredUsedBytes
         largeUsedBytes = mark.largeUsedBytes
@@ -394,6 +434,7 @@ struct BumpAllocator {
     mutating func reset() {
         precondition(depth == 0, "ScopedArena: reset() with \(depth) scope(s) open would free their parents' memory; reset only outside every scope")
         updatePeak()
+        settleBytesAllocated()
         runCleanups(until: nil)
         var keep: Chunk? = nil
         func consider(_ chunk: Chunk, _ state: inout BumpAllocator) {
@@ -429,6 +470,7 @@ struct BumpAllocator {
             cursor = kept.start
             limit = kept.end
         }
+        bumpOrigin = cursor
         generations[0] = takeGeneration()
         resets &+= 1
     }
@@ -486,8 +528,10 @@ struct BumpAllocator {
         precondition(cursor <= limit, "ScopedArena invariant: cursor past limit")
         if let chunk = current {
             precondition(cursor >= chunk.start && limit == chunk.end, "ScopedArena invariant: cursor outside the current chunk")
+            precondition(bumpOrigin >= chunk.start && bumpOrigin <= cursor, "ScopedArena invariant: bump origin outside the current chunk's used bytes")
         } else {
             precondition(cursor == Self.sentinel && limit == Self.sentinel, "ScopedArena invariant: no chunk but cursor moved")
+            precondition(bumpOrigin == Self.sentinel, "ScopedArena invariant: no chunk but bump origin moved")
         }
         precondition(depth >= 0 && depth < generationCapacity, "ScopedArena invariant: depth outside the generation stack")
         var total = 0, spareTotal = 0
