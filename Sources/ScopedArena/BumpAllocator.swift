@@ -41,10 +41,9 @@ struct BumpAllocator {
 
     // MARK: objects (kept here for ArenaManager, beside the cursor)
 
-    /// Objects `ArenaManager` allocated in this arena, cumulative. It lives in the state, not in the manager,
-    /// so that the manager's fast path writes only this struct's fields after an object's header: stores at
-    /// distinct offsets of one base never alias, so the optimizer carries this count and the cursor in
-    /// registers through an allocation loop instead of reloading them after every object's stores.
+    /// Objects `ArenaManager` allocated in this arena, cumulative (nothing else counts objects). It lives here,
+    /// beside the cursor, so that the manager's fast path reaches it through the state pointer it already holds;
+    /// as a stored property of the manager it cost a reload of the manager's address in every allocation loop.
     @usableFromInline var objectCount = 0
     /// Bytes `ArenaManager` added to objects to round them to 8 (touched only for sizes not a multiple of 8).
     @usableFromInline var objectPaddingBytes = 0
