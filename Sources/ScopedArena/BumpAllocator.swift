@@ -110,7 +110,13 @@ struct BumpAllocator {
     // MARK: allocation
 
     /// Bump-allocates `byteCount` bytes aligned to `alignment`: the fast path, a few instructions when the
-    /// current chunk has room.
+    /// cursor is already aligned and the current chunk has room.
+    ///
+    /// A request that needs alignment padding takes the out-of-line path, which pads within the current chunk
+    /// when the request fits there (the same placement). Keeping padding out of the fast path means it needs
+    /// no alignment arithmetic and no counter: `bytesAllocated` is derived from the cursor, and only padding
+    /// would have to be taken out of it. (A never-taken "padding?" branch in the fast path measured 51 against
+    /// 27 µs per 32,768 allocations in `Arena fill 1 MiB + reset`.)
     @inlinable @inline(__always)
     mutating func allocate(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         let mask = alignment &- 1
@@ -119,16 +125,12 @@ struct BumpAllocator {
         guard UInt(bitPattern: mask) < UInt(Chunk.pageBytes), alignment & mask == 0 else {
             throw .invalidRequest("alignment \(alignment) is not a power of two in 1...\(Chunk.pageBytes)")
         }
-        let aligned = (Int(bitPattern: cursor) &+ mask) & ~mask
-        // Signed compare: if padding pushed `aligned` past `limit`, the room is negative and every request,
-        // even a zero-byte one, falls to the slow path. A negative byteCount also goes there and throws.
-        if byteCount >= 0 && byteCount <= Int(bitPattern: limit) &- aligned {
-            // Invariant: [aligned, aligned + byteCount) lies in [cursor, limit), unused memory of `current`.
-            let p = UnsafeMutableRawPointer(bitPattern: aligned).unsafelyUnwrapped
-            // The padding was bumped but not requested: take it out of the derived count. A constant
-            // alignment of 1 folds this away; otherwise it is a branch that is rarely taken.
-            let padding = aligned &- Int(bitPattern: cursor)
-            if padding != 0 { settledBytesAllocated &-= padding }
+        let c = Int(bitPattern: cursor)
+        // A negative byteCount fails the first test and goes to the slow path, which throws.
+        if byteCount >= 0 && c & mask == 0 && byteCount <= Int(bitPattern: limit) &- c {
+            // Invariant: [cursor, cursor + byteCount) lies in [cursor, limit), unused memory of `current`, and
+            // cursor is aligned.
+            let p = cursor
             cursor = p + byteCount
             return p
         }
@@ -161,6 +163,16 @@ struct BumpAllocator {
         let (needed, overflow) = byteCount.addingReportingOverflow(alignment &- 1)
         guard !overflow, needed <= Self.maximumRequestBytes else {
             throw .invalidRequest("byte count \(byteCount) with alignment \(alignment) exceeds the \(Self.maximumRequestBytes)-byte request limit")
+        }
+        // A request that needed padding, and fits in the current chunk after it: served there, as the fast
+        // path would with the padding. Signed compare: if the padding passes `limit`, the room is negative.
+        let aligned = Self.align(cursor, alignment)
+        if byteCount <= limit - aligned {
+            // Invariant: [aligned, aligned + byteCount) lies in [cursor, limit). The padding was bumped but not
+            // requested: take it out of the derived count.
+            settledBytesAllocated &-= aligned - cursor
+            cursor = aligned + byteCount
+            return aligned
         }
         let next = nextChunkBytes
         if needed > (next &- Chunk.headerBytes) / 4 {
