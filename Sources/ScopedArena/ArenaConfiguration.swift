@@ -122,13 +122,12 @@ public struct ArenaConfiguration: Equatable, Sendable {
 /// Which of an arena's chunks are offered to the kernel as transparent huge pages (`MADV_HUGEPAGE`, on a 2 MiB
 /// boundary). Only chunks of 2 MiB or more qualify; smaller ones always use 4 KiB pages.
 ///
-/// A huge page saves 511 of 512 page faults and most TLB misses, but its first touch can cost far more than
-/// the same bytes in small pages: on the machine HeapLab's figures come from (a KVM guest, THP `madvise`), the
-/// first huge pages a fresh process touched cleared at 0.3-0.6 GB/s (the host backs them on first write) against
-/// about 2 GB/s for 4 KiB pages, while huge pages freed and taken again in the same process cleared at 6-8 GB/s.
-/// So huge pages pay where chunks are mapped, unmapped and mapped again (a large request's chunk is unmapped
-/// at its scope end when the spare list is full), and cost where a chunk is touched once (the bump chunks of a
-/// short run): Docs/Arena.md, "Huge pages", has the measurements.
+/// A huge page saves 511 of 512 page faults and most TLB misses, but where it comes from decides what its first
+/// touch costs. On the machine HeapLab's figures come from (a virtual machine whose free memory goes back to the
+/// host), a huge page that had sat free cost a host fault per small page on first write, while small pages came
+/// from recently freed memory: GCBench on the arena took 151-198 ms with huge bump chunks and 119-144 ms without
+/// (runs 3 s apart). Huge pages pay where chunks are mapped, unmapped and mapped again soon after, which is what
+/// large requests do once the spare list is full. Docs/Arena.md, "Huge pages: why not every chunk".
 public enum HugePagePolicy: String, Equatable, Sendable, CaseIterable {
     /// No chunk: 4 KiB pages everywhere.
     case none
