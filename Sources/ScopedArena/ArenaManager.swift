@@ -100,11 +100,11 @@ public final class ArenaManager: MemoryManager {
     /// - Precondition: `[p, p + bytes)` is ours, 8-aligned, `bytes` a multiple of 8 and at least 8.
     @inlinable @inline(__always)
     static func initialize(_ p: UnsafeMutableRawPointer, bytes: Int, shape: ObjectShape) {
-        // Zero the slots and payload (the contract promises nil slots and zero payload; reused chunks hold old
-        // data or poison). Small objects get straight-line stores: a loop here becomes a memset call, which
-        // costs more than the allocation itself.
-        // The header: slot count in the low half (+0), payload bytes in the high half (+4), little-endian as
-        // the layout above says.
+        // The header is the slot count in the low half (+0) and the payload bytes in the high half (+4),
+        // little-endian as the layout above says. The slots and payload are zeroed (the contract promises nil
+        // slots and zero payload; reused chunks hold old data or poison). Objects up to 32 bytes get
+        // straight-line stores, the header and the first zeroes in one 16-byte store: a loop here becomes a
+        // memset call, which costs more than the allocation itself, and each store counts (Docs/Arena.md).
         let header = UInt64(truncatingIfNeeded: UInt32(truncatingIfNeeded: shape.referenceSlots))
             | UInt64(truncatingIfNeeded: UInt32(truncatingIfNeeded: shape.payloadBytes)) << 32
         switch bytes {
