@@ -21,6 +21,9 @@ public struct ArenaConfiguration: Equatable, Sendable {
     /// obvious pattern instead of plausible old data. Default: on in debug builds of ScopedArena, off in
     /// release builds (it costs a memset of everything freed).
     public var poisonsFreedMemory: Bool
+    /// Which chunks of 2 MiB or more are mapped on a 2 MiB boundary and advised `MADV_HUGEPAGE`, so that with
+    /// transparent huge pages they fault in 2 MiB at a time. Default `.largeRequests`: see `HugePagePolicy`.
+    public var hugePages: HugePagePolicy
 
     /// Makes a configuration.
     ///
@@ -28,7 +31,8 @@ public struct ArenaConfiguration: Equatable, Sendable {
     ///   `maximumChunkBytes <= 1 << 40`, `limitBytes` (when given) and `maximumSpareBytes` not negative.
     ///   Use `init(options:)` for user input, which throws instead.
     public init(initialChunkBytes: Int = 64 << 10, maximumChunkBytes: Int = 8 << 20, limitBytes: Int? = nil,
-                maximumSpareBytes: Int = 64 << 20, poisonsFreedMemory: Bool = _isDebugAssertConfiguration()) {
+                maximumSpareBytes: Int = 64 << 20, poisonsFreedMemory: Bool = _isDebugAssertConfiguration(),
+                hugePages: HugePagePolicy = .largeRequests) {
         precondition(initialChunkBytes >= 4096,
                      "ArenaConfiguration: initialChunkBytes must be at least 4096 (got \(initialChunkBytes))")
         precondition(maximumChunkBytes >= initialChunkBytes && maximumChunkBytes <= 1 << 40,
@@ -40,6 +44,7 @@ public struct ArenaConfiguration: Equatable, Sendable {
         self.limitBytes = limitBytes
         self.maximumSpareBytes = maximumSpareBytes
         self.poisonsFreedMemory = poisonsFreedMemory
+        self.hugePages = hugePages
     }
 
     /// The option keys `init(options:)` accepts, with their meaning, for `--help` texts.
@@ -49,12 +54,13 @@ public struct ArenaConfiguration: Equatable, Sendable {
         ("max-chunk-size", "cap of geometric chunk growth in bytes (suffix allowed); default 8MiB"),
         ("spare-limit", "bytes of released chunks kept for reuse (suffix allowed); default 64MiB"),
         ("poison", "fill freed memory with 0xDE: true or false; default true in debug builds"),
+        ("huge-pages", "which chunks of 2MiB or more get transparent huge pages: none, large (chunks of one large request) or all; default large"),
     ]
 
     /// Makes a configuration from the runner's `--option key=value` pairs.
     ///
     /// Keys: `arena-limit`, `chunk-size`, `max-chunk-size`, `spare-limit` (byte counts, a plain integer or one
-    /// with a `KiB`, `MiB` or `GiB` suffix: `512MiB`), and `poison` (`true`/`false`).
+    /// with a `KiB`, `MiB` or `GiB` suffix: `512MiB`), `poison` (`true`/`false`) and `huge-pages` (`none`, `large`, `all`).
     ///
     /// - Throws: `ParameterError` for an unknown key, a value that is not a byte count, or a combination the
     ///   arena can not use (a chunk size below 4 KiB, a cap below the first chunk size).
@@ -71,6 +77,11 @@ public struct ArenaConfiguration: Equatable, Sendable {
                     throw ParameterError("arena: poison must be true or false (got '\(value)')")
                 }
                 configuration.poisonsFreedMemory = flag
+            case "huge-pages":
+                guard let policy = HugePagePolicy(rawValue: value) else {
+                    throw ParameterError("arena: huge-pages must be none, large or all (got '\(value)')")
+                }
+                configuration.hugePages = policy
             default:
                 throw ParameterError("arena: unknown option '\(key)' (known: \(Self.optionHelp.map(\.key).joined(separator: ", ")))")
             }
@@ -95,7 +106,8 @@ public struct ArenaConfiguration: Equatable, Sendable {
          "chunk-size": String(initialChunkBytes),
          "max-chunk-size": String(maximumChunkBytes),
          "spare-limit": String(maximumSpareBytes),
-         "poison": String(poisonsFreedMemory)]
+         "poison": String(poisonsFreedMemory),
+         "huge-pages": hugePages.rawValue]
     }
 
     /// Parses a byte count (`ByteCount.parse`: digits with an optional `K`/`KB`/`KiB`, `M`/`MB`/`MiB` or
@@ -105,4 +117,22 @@ public struct ArenaConfiguration: Equatable, Sendable {
     public static func parseBytes(_ text: String, key: String) throws(ParameterError) -> Int {
         try ByteCount.parse(text, key: key, owner: "arena")
     }
+}
+
+/// Which of an arena's chunks are offered to the kernel as transparent huge pages (`MADV_HUGEPAGE`, on a 2 MiB
+/// boundary). Only chunks of 2 MiB or more qualify; smaller ones always use 4 KiB pages.
+///
+/// A huge page saves 511 of 512 page faults and most TLB misses, but where it comes from decides what its first
+/// touch costs. On the machine HeapLab's figures come from (a virtual machine whose idle free memory apparently
+/// goes back to the host), the first write to a fresh huge page was far dearer than to small pages taken from
+/// recently freed memory: GCBench on the arena took 151-198 ms with huge bump chunks and 119-144 ms without
+/// (runs 3 s apart). Huge pages pay where chunks are mapped, unmapped and mapped again soon after, which is what
+/// large requests do once the spare list is full. Docs/Arena.md, "Huge pages: why not every chunk".
+public enum HugePagePolicy: String, Equatable, Sendable, CaseIterable {
+    /// No chunk: 4 KiB pages everywhere.
+    case none
+    /// Chunks that hold one large request each (the default).
+    case largeRequests = "large"
+    /// Every chunk of 2 MiB or more, bump chunks included.
+    case all
 }

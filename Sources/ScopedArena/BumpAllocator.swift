@@ -14,7 +14,8 @@ private let generationCounter = Atomic<UInt64>(0)
 ///
 /// Invariants (checked by `checkInvariants()`, which tests call):
 /// - `cursor <= limit`; both lie in `current` (`current.start ... current.end`), or both equal the sentinel
-///   `Chunk.pageBytes` address when there is no current chunk.
+///   `Chunk.pageBytes` address when there is no current chunk. `bumpOrigin` lies in `current.start ... cursor`
+///   (the sentinel when there is no chunk).
 /// - `0 <= depth < generationCapacity`; `generations[0...depth]` hold the generations of the open depths.
 /// - `heldBytes` is the sum of the mapping sizes of every chunk on the normal, large and spare lists;
 ///   `spareBytes` that of the spare list.
@@ -22,14 +23,30 @@ private let generationCounter = Atomic<UInt64>(0)
 ///   depth lies below `cursor` in `current`, in an older chunk of the normal list, or in a large chunk.
 @usableFromInline
 struct BumpAllocator {
-    // MARK: hot state (the fast path reads and writes only these three)
+    // MARK: hot state (the fast path reads `limit` and reads and writes `cursor`, nothing else)
 
     /// Next free byte of the current chunk.
     @usableFromInline var cursor: UnsafeMutableRawPointer
     /// End of the current chunk's usable bytes.
     @usableFromInline var limit: UnsafeMutableRawPointer
-    /// Sum of requested sizes, cumulative.
-    @usableFromInline var bytesAllocated = 0
+
+    // MARK: bytes allocated, derived from the cursor
+
+    /// Where `cursor` stood when `settledBytesAllocated` was last brought up to date. Between two settlements
+    /// the cursor only moves forward by bumping, so the bytes bumped since then are `cursor - bumpOrigin`.
+    @usableFromInline var bumpOrigin: UnsafeMutableRawPointer
+    /// Requested bytes allocated before `bumpOrigin`, minus the alignment padding bumped since it. With it,
+    /// `bytesAllocated` costs the fast path no store: only a request that needs padding touches this.
+    @usableFromInline var settledBytesAllocated = 0
+
+    // MARK: objects (kept here for ArenaManager, beside the cursor)
+
+    /// Objects `ArenaManager` allocated in this arena, cumulative (nothing else counts objects). It lives here,
+    /// beside the cursor, so that the manager's fast path reaches it through the state pointer it already holds;
+    /// as a stored property of the manager it cost a reload of the manager's address in every allocation loop.
+    @usableFromInline var objectCount = 0
+    /// Bytes `ArenaManager` added to objects to round them to 8 (touched only for sizes not a multiple of 8).
+    @usableFromInline var objectPaddingBytes = 0
 
     // MARK: chunk lists (each newest first)
 
@@ -84,6 +101,7 @@ struct BumpAllocator {
         self.configuration = configuration
         cursor = Self.sentinel
         limit = Self.sentinel
+        bumpOrigin = Self.sentinel
         generationCapacity = 16
         generations = .allocate(capacity: generationCapacity)
         generations[0] = takeGeneration()
@@ -92,7 +110,13 @@ struct BumpAllocator {
     // MARK: allocation
 
     /// Bump-allocates `byteCount` bytes aligned to `alignment`: the fast path, a few instructions when the
-    /// current chunk has room.
+    /// cursor is already aligned and the current chunk has room.
+    ///
+    /// A request that needs alignment padding takes the out-of-line path, which pads within the current chunk
+    /// when the request fits there (the same placement). Keeping padding out of the fast path means it needs
+    /// no alignment arithmetic and no counter: `bytesAllocated` is derived from the cursor, and only padding
+    /// would have to be taken out of it. (A never-taken "padding?" branch in the fast path measured 51 against
+    /// 27 µs per 32,768 allocations in `Arena fill 1 MiB + reset`.)
     @inlinable @inline(__always)
     mutating func allocate(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         let mask = alignment &- 1
@@ -101,14 +125,13 @@ struct BumpAllocator {
         guard UInt(bitPattern: mask) < UInt(Chunk.pageBytes), alignment & mask == 0 else {
             throw .invalidRequest("alignment \(alignment) is not a power of two in 1...\(Chunk.pageBytes)")
         }
-        let aligned = (Int(bitPattern: cursor) &+ mask) & ~mask
-        // Signed compare: if padding pushed `aligned` past `limit`, the room is negative and every request,
-        // even a zero-byte one, falls to the slow path. A negative byteCount also goes there and throws.
-        if byteCount >= 0 && byteCount <= Int(bitPattern: limit) &- aligned {
-            // Invariant: [aligned, aligned + byteCount) lies in [cursor, limit), unused memory of `current`.
-            let p = UnsafeMutableRawPointer(bitPattern: aligned).unsafelyUnwrapped
+        let c = Int(bitPattern: cursor)
+        // A negative byteCount fails the first test and goes to the slow path, which throws.
+        if byteCount >= 0 && c & mask == 0 && byteCount <= Int(bitPattern: limit) &- c {
+            // Invariant: [cursor, cursor + byteCount) lies in [cursor, limit), unused memory of `current`, and
+            // cursor is aligned.
+            let p = cursor
             cursor = p + byteCount
-            bytesAllocated &+= byteCount
             return p
         }
         return try allocateSlow(byteCount: byteCount, alignment: alignment)
@@ -141,9 +164,19 @@ struct BumpAllocator {
         guard !overflow, needed <= Self.maximumRequestBytes else {
             throw .invalidRequest("byte count \(byteCount) with alignment \(alignment) exceeds the \(Self.maximumRequestBytes)-byte request limit")
         }
+        // A request that needed padding, and fits in the current chunk after it: served there, as the fast
+        // path would with the padding. Signed compare: if the padding passes `limit`, the room is negative.
+        let aligned = Self.align(cursor, alignment)
+        if byteCount <= limit - aligned {
+            // Invariant: [aligned, aligned + byteCount) lies in [cursor, limit). The padding was bumped but not
+            // requested: take it out of the derived count.
+            settledBytesAllocated &-= aligned - cursor
+            cursor = aligned + byteCount
+            return aligned
+        }
         let next = nextChunkBytes
         if needed > (next &- Chunk.headerBytes) / 4 {
-            let chunk = try obtainChunk(usable: needed, mappingBytes: 0)
+            let chunk = try obtainChunk(usable: needed, mappingBytes: 0, hugePages: configuration.hugePages != .none)
             chunk.previous = large
             large = chunk
             largeChunkCount &+= 1
@@ -151,10 +184,10 @@ struct BumpAllocator {
             let used = p - chunk.start + byteCount
             largeUsedBytes &+= used
             wastedBytes &+= chunk.usableBytes &- used
-            bytesAllocated &+= byteCount
+            settledBytesAllocated &+= byteCount
             return p
         }
-        let chunk = try obtainChunk(usable: needed, mappingBytes: next)
+        let chunk = try obtainChunk(usable: needed, mappingBytes: next, hugePages: configuration.hugePages == .all)
         // Only now, with the new chunk in hand, retire the current one: a failed request changes nothing.
         if let old = current {
             wastedBytes &+= limit - cursor
@@ -165,10 +198,12 @@ struct BumpAllocator {
         normalChunkCount &+= 1
         let p = Self.align(chunk.start, alignment)
         // Invariant: needed <= usable, so p + byteCount <= chunk.end.
+        settleBytesAllocated()
         cursor = p + byteCount
         limit = chunk.end
+        bumpOrigin = cursor
         assert(cursor <= limit, "ScopedArena: a new chunk is too small for its request")
-        bytesAllocated &+= byteCount
+        settledBytesAllocated &+= byteCount
         return p
     }
 
@@ -183,7 +218,7 @@ struct BumpAllocator {
     /// - Throws: `.outOfMemory` when even the minimum mapping would exceed `limitBytes` after returning every
     ///   spare to the system; `.systemOutOfMemory` when mmap fails. Either way nothing changed but spares.
     @usableFromInline
-    mutating func obtainChunk(usable: Int, mappingBytes preferred: Int) throws(AllocationError) -> Chunk {
+    mutating func obtainChunk(usable: Int, mappingBytes preferred: Int, hugePages: Bool) throws(AllocationError) -> Chunk {
         var before: Chunk? = nil
         var candidate = spares
         while let chunk = candidate {
@@ -208,7 +243,7 @@ struct BumpAllocator {
                 throw .outOfMemory(requestedBytes: bytes, liveBytes: liveBytes, limitBytes: limitBytes)
             }
         }
-        guard let chunk = Chunk.map(byteCount: bytes) else { throw .systemOutOfMemory(requestedBytes: bytes) }
+        guard let chunk = Chunk.map(byteCount: bytes, hugePages: hugePages) else { throw .systemOutOfMemory(requestedBytes: bytes) }
         heldBytes &+= bytes
         chunksMapped &+= 1
         peakHeldBytes = max(peakHeldBytes, heldBytes)
@@ -245,6 +280,20 @@ struct BumpAllocator {
         }
         spareChunkCount = 0
         spareBytes = 0
+    }
+
+    // MARK: bytes allocated
+
+    /// Requested bytes handed out, cumulative (see `ArenaStatistics.bytesAllocated`).
+    @usableFromInline var bytesAllocated: Int { settledBytesAllocated &+ (cursor - bumpOrigin) }
+
+    /// Folds the bytes bumped since `bumpOrigin` into `settledBytesAllocated`. Called before the cursor moves
+    /// by anything but bumping (a new chunk, a scope end, a reset); the caller sets `bumpOrigin` to the new
+    /// cursor afterwards.
+    @usableFromInline
+    mutating func settleBytesAllocated() {
+        settledBytesAllocated &+= cursor - bumpOrigin
+        bumpOrigin = cursor
     }
 
     // MARK: live bytes
@@ -308,6 +357,7 @@ struct BumpAllocator {
         precondition(mark.depth &+ 1 == depth,
                      "ScopedArena: scopes must end innermost first (ending a scope opened at depth \(mark.depth) while at depth \(depth))")
         updatePeak()
+        settleBytesAllocated()
         runCleanups(until: mark.cleanups)
         while let chunk = large, chunk != mark.large {
             large = chunk.previous
@@ -341,6 +391,7 @@ struct BumpAllocator {
             cursor = mark.cursor
             limit = mark.limit
         }
+        bumpOrigin = cursor
         normalChunkCount = current == nil ? 0 : (current == mark.chunk ? mark.normalChunkCount : 1)
         retiredUsedBytes = mark.retiredUsedBytes
         largeUsedBytes = mark.largeUsedBytes
@@ -394,6 +445,7 @@ struct BumpAllocator {
     mutating func reset() {
         precondition(depth == 0, "ScopedArena: reset() with \(depth) scope(s) open would free their parents' memory; reset only outside every scope")
         updatePeak()
+        settleBytesAllocated()
         runCleanups(until: nil)
         var keep: Chunk? = nil
         func consider(_ chunk: Chunk, _ state: inout BumpAllocator) {
@@ -429,6 +481,7 @@ struct BumpAllocator {
             cursor = kept.start
             limit = kept.end
         }
+        bumpOrigin = cursor
         generations[0] = takeGeneration()
         resets &+= 1
     }
@@ -486,8 +539,10 @@ struct BumpAllocator {
         precondition(cursor <= limit, "ScopedArena invariant: cursor past limit")
         if let chunk = current {
             precondition(cursor >= chunk.start && limit == chunk.end, "ScopedArena invariant: cursor outside the current chunk")
+            precondition(bumpOrigin >= chunk.start && bumpOrigin <= cursor, "ScopedArena invariant: bump origin outside the current chunk's used bytes")
         } else {
             precondition(cursor == Self.sentinel && limit == Self.sentinel, "ScopedArena invariant: no chunk but cursor moved")
+            precondition(bumpOrigin == Self.sentinel, "ScopedArena invariant: no chunk but bump origin moved")
         }
         precondition(depth >= 0 && depth < generationCapacity, "ScopedArena invariant: depth outside the generation stack")
         var total = 0, spareTotal = 0

@@ -51,16 +51,17 @@ struct Chunk: Equatable {
         return total & ~(pageBytes - 1)
     }
 
-    /// Chunks of at least this many bytes are aligned to it and offered to the kernel as transparent huge
-    /// pages (`MADV_HUGEPAGE`): one fault instead of 512 per 2 MiB, and far fewer TLB misses when a workload
-    /// walks what it built. Smaller chunks use plain pages.
+    /// With `hugePages`, chunks of at least this many bytes are aligned to it and offered to the kernel as
+    /// transparent huge pages (`MADV_HUGEPAGE`): one fault instead of 512 per 2 MiB, and far fewer TLB misses
+    /// when a workload walks what it built. Smaller chunks use plain pages.
     @inlinable static var hugePageBytes: Int { 2 << 20 }
 
     /// Maps a fresh zero-filled chunk of `byteCount` bytes (a multiple of the page size), or nil when the
-    /// system refuses.
-    @usableFromInline static func map(byteCount: Int) -> Chunk? {
+    /// system refuses. With `hugePages` (see `HugePagePolicy`), a chunk of `hugePageBytes` or
+    /// more starts on a huge-page boundary and is advised `MADV_HUGEPAGE`.
+    @usableFromInline static func map(byteCount: Int, hugePages: Bool) -> Chunk? {
         assert(byteCount > headerBytes && byteCount % pageBytes == 0, "Chunk.map: byteCount must be whole pages")
-        let huge = byteCount >= hugePageBytes
+        let huge = hugePages && byteCount >= hugePageBytes
         // For a huge-page chunk, map one huge page more and trim, so the chunk starts on a 2 MiB boundary.
         let (mapped, overflow) = byteCount.addingReportingOverflow(huge ? hugePageBytes : 0)
         guard !overflow, let p = mmap(nil, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),

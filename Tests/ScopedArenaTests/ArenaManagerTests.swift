@@ -40,6 +40,34 @@ final class ArenaManagerTests: XCTestCase {
         XCTAssertEqual(s.liveBytes, 48 + 16)
     }
 
+    func testAllocationsAndBytesRequestedStayExactThroughScopesAndOddSizes() throws {
+        // Both are derived (bytes bumped minus headers minus rounding), not counted per object: check them
+        // against a plain sum over random shapes, sizes not a multiple of 8 included, across chunks and scopes.
+        var rng = SplitMix64(seed: 7)
+        let m = ArenaManager(configuration: ArenaConfiguration(initialChunkBytes: 4096, maximumChunkBytes: 64 << 10))
+        var allocations = 0, requested = 0
+        func allocateSome(_ count: Int) throws {
+            for _ in 0..<count {
+                let shape = ObjectShape(referenceSlots: Int.random(in: 0...4, using: &rng),
+                                        payloadBytes: Int.random(in: 0...40, using: &rng) == 40 ? 30_000 : Int.random(in: 0...39, using: &rng))
+                _ = try m.allocate(shape)
+                allocations += 1
+                requested += shape.bytes
+            }
+            let s = m.statistics()
+            XCTAssertEqual(s.allocations, allocations)
+            XCTAssertEqual(s.bytesRequested, requested)
+        }
+        try allocateSome(500)
+        for _ in 0..<5 {
+            try m.withScope {
+                try allocateSome(1000)
+                try m.withScope { try allocateSome(300) }
+            }
+            try allocateSome(50)
+        }
+    }
+
     func testContractFlagsAndScopeStalls() throws {
         let log = PauseLog()
         let m = ArenaManager(pauseLog: log)

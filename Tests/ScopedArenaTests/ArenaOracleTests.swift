@@ -32,6 +32,9 @@ final class ArenaOracleTests: XCTestCase {
             var scopes: [[Block]] = [[]]
             var live: [(start: Int, end: Int)] = []
             var nextFill: UInt8 = 1
+            // The model's sum of requested bytes: the arena derives its own `bytesAllocated` from cursor
+            // positions (minus alignment padding), which must match it exactly through every scope end.
+            var requested = 0
 
             func allocateSome(_ arena: borrowing Arena, count: Int, rng: inout SplitMix64) {
                 for _ in 0..<count {
@@ -49,6 +52,8 @@ final class ArenaOracleTests: XCTestCase {
                         return
                     }
                     XCTAssertEqual(Int(bitPattern: p) % alignment, 0, "\(byteCount) B not aligned to \(alignment)")
+                    requested += byteCount
+                    XCTAssertEqual(arena.statistics().bytesAllocated, requested, "bytesAllocated after \(byteCount) B aligned \(alignment)")
                     guard byteCount > 0 else { continue }
                     XCTAssertTrue(arena.contains(p, byteCount: byteCount), "\(byteCount) B at \(p) outside every chunk")
                     let start = Int(bitPattern: p), end = start + byteCount
@@ -77,6 +82,7 @@ final class ArenaOracleTests: XCTestCase {
                     live.removeSubrange(liveBefore...)
                     verify(scopes, "after the end of a scope at depth \(depth + 1)")
                     arena.checkInvariants()
+                    XCTAssertEqual(arena.statistics().bytesAllocated, requested, "bytesAllocated is cumulative: a scope end keeps it")
                     // The parent keeps allocating after its child ended.
                     allocateSome(arena, count: 10, rng: &rng)
                 }

@@ -22,6 +22,32 @@ final class ArenaTests: XCTestCase {
         arena.checkInvariants()
     }
 
+    func testBytesAllocatedStaysExactThroughPaddingChunksScopesLargeRequestsAndResets() throws {
+        // bytesAllocated is derived from cursor positions; every way the cursor moves must keep it exact.
+        var arena = Arena(configuration: ArenaConfiguration(initialChunkBytes: 4096, maximumChunkBytes: 16384))
+        var expected = 0
+        func take(_ arena: borrowing Arena, _ byteCount: Int, _ alignment: Int) throws {
+            _ = try arena.allocate(byteCount: byteCount, alignment: alignment)
+            expected += byteCount
+            XCTAssertEqual(arena.statistics().bytesAllocated, expected, "after \(byteCount) B aligned \(alignment)")
+        }
+        try take(arena, 3, 1)
+        try take(arena, 8, 64)          // padding on the fast path is not counted
+        try take(arena, 0, 4096)        // a zero-byte request counts nothing, even when it moves the cursor
+        for _ in 0..<200 { try take(arena, 40, 16) }   // several new chunks
+        try take(arena, 100_000, 8)     // a large request in a chunk of its own
+        try arena.withScope { scope in
+            for _ in 0..<300 { try take(scope, 24, 8) }
+            try take(scope, 50_000, 32)
+        }
+        XCTAssertEqual(arena.statistics().bytesAllocated, expected, "a scope end frees bytes but keeps the count")
+        try take(arena, 5, 2)
+        arena.reset()
+        XCTAssertEqual(arena.statistics().bytesAllocated, expected, "a reset keeps the count")
+        try take(arena, 7, 8)
+        arena.checkInvariants()
+    }
+
     func testZeroByteRequestsReturnAlignedNonNullPointersAndConsumeNothing() throws {
         let arena = Arena()
         // Before any chunk exists: no chunk is mapped for it.
@@ -96,7 +122,7 @@ final class ArenaTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(arena.statistics().heapBytes, (1 << 20) + 65536)
     }
 
-    func testChunksOfTwoMiBOrMoreStartOnAHugePageBoundary() throws {
+    func testLargeRequestChunksOfTwoMiBOrMoreStartOnAHugePageBoundary() throws {
         let arena = Arena()
         let p = try arena.allocate(byteCount: 3 << 20, alignment: 64)
         // A large request's chunk: the header takes the first 64 bytes of the 2 MiB-aligned mapping.
@@ -315,7 +341,10 @@ final class ArenaTests: XCTestCase {
         XCTAssertEqual(try ArenaConfiguration(options: ["chunk-size": "16M"]).maximumChunkBytes, 16 << 20)
         XCTAssertEqual(try ArenaConfiguration.parseBytes("2GiB", key: "k"), 2 << 30)
         XCTAssertEqual(try ArenaConfiguration.parseBytes("4096", key: "k"), 4096)
-        for bad in [["nope": "1"], ["arena-limit": "-5"], ["arena-limit": "12XB"], ["arena-limit": ""],
+        XCTAssertEqual(ArenaConfiguration().hugePages, .largeRequests)
+        XCTAssertEqual(try ArenaConfiguration(options: ["huge-pages": "all"]).hugePages, .all)
+        XCTAssertEqual(try ArenaConfiguration(options: ["huge-pages": "none"]).dictionary["huge-pages"], "none")
+        for bad in [["huge-pages": "yes"], ["nope": "1"], ["arena-limit": "-5"], ["arena-limit": "12XB"], ["arena-limit": ""],
                     ["chunk-size": "100"], ["chunk-size": "1MiB", "max-chunk-size": "64KiB"],
                     ["arena-limit": "99999999999999999999GiB"], ["poison": "maybe"]] {
             XCTAssertThrowsError(try ArenaConfiguration(options: bad), "\(bad)") { error in
