@@ -62,7 +62,6 @@ extension GCHeap {
         stats.limitCollections += 1
         collect(reason: .heapLimit)
         if configuration.sweepMode == .lazy { finishSweeping() }
-        _ = largeObjects.releasePending(until: UInt64.max)  // the limit counts mapped bytes: give them all back
     }
 
     /// One stop-the-world cycle: the phases in order, each timed.

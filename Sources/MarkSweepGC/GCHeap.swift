@@ -319,7 +319,7 @@ public final class GCHeap: MemoryManager {
                 stats.outOfMemoryErrors += 1
                 throw .outOfMemory(requestedBytes: mapping, liveBytes: inUseBytes, limitBytes: limit)
             }
-            guard let object = largeObjects.allocate(objectBytes: objectBytes) else {
+            guard let object = largeObjects.allocate(objectBytes: objectBytes, sweepEpoch: sweepEpoch) else {
                 if !collectedForLimit {
                     collectForLimit()
                     collectedForLimit = true
@@ -513,7 +513,13 @@ public final class GCHeap: MemoryManager {
             }
             return nil
         }
-        if largeObjects.contains(object: address) { return nil }
+        if largeObjects.contains(object: address) {
+            let d = LargeObjectSpace.descriptor(ofObject: address).pointee
+            if d.sweptEpoch != sweepEpoch && d.marked == 0 {
+                return "\(ref) was found unreachable by the last collection (it is reclaimed)"
+            }
+            return nil
+        }
         return "\(ref) is not a heap object of this heap"
     }
 

@@ -104,7 +104,6 @@ extension GCHeap {
     /// slice, finishes the cycle. `pendingBytes` is what the allocation in progress is about to add (a large
     /// object), counted as if already allocated.
     func incrementalStep(pendingBytes: Int) {
-        if !largeObjects.pending.isEmpty { releasePendingLargeObjects() }
         let inUse = inUseBytes &+ pendingBytes
         switch incremental.phase {
         case .idle:
@@ -171,16 +170,6 @@ extension GCHeap {
         return live + Int(Double(goal - live) * configuration.markTriggerFraction)
     }
 
-    /// Gives back the mappings of dead large objects the last cycle left pending, for at most one slice budget
-    /// (at least one mapping). Logged and counted as lazy sweeping: it is the sweeper's work, done on the
-    /// allocation slow path.
-    func releasePendingLargeObjects() {
-        let start = MonotonicClock.now()
-        let deadline = configuration.sliceBudgetNanoseconds.map { start &+ $0 } ?? UInt64.max
-        let released = largeObjects.releasePending(until: deadline)
-        recordLazySweep(start: start, blocks: 0, largeObjects: released)
-    }
-
     /// Step 1 begins, as a cycle ends (its pause calls this once every block is unswept): the pass starts at
     /// the first class, paced to look at every block before the heap in use reaches the next trigger.
     func beginFinishingSweep() {
@@ -192,7 +181,7 @@ extension GCHeap {
         incremental.sweepStartInUse = inUseBytes
         let trigger = incrementalTriggerBytes
         incremental.sweepRunwayBytes = trigger == Int.max ? Int.max : max(trigger - inUseBytes, 64 << 10)
-        incremental.sweepBlocksTotal = classBlocks.reduce(0) { $0 + $1.count }
+        incremental.sweepBlocksTotal = classBlocks.reduce(0) { $0 + $1.count } + largeObjects.count
     }
 
     /// Step 1: sweeps the blocks the last cycle left for the lazy sweeper, looking at no more than `maxBlocks`
@@ -207,7 +196,13 @@ extension GCHeap {
         let deadline = configuration.sliceBudgetNanoseconds.map { start &+ $0 } ?? UInt64.max
         var swept = 0
         var examined = 0
-        classes: while incremental.sweepClass < SizeClasses.count {
+        // Large objects first: the dead ones hold the most memory per object swept.
+        if largeObjects.unswept != nil {
+            let large = largeObjects.sweepUnswept(sweepEpoch: sweepEpoch, maxObjects: maxBlocks, until: deadline)
+            examined += large.swept
+            swept += large.swept
+        }
+        classes: while incremental.sweepClass < SizeClasses.count && largeObjects.unswept == nil && examined < maxBlocks {
             let c = incremental.sweepClass
             while incremental.sweepIndex < allocationQueue[c].count {
                 let b = allocationQueue[c][incremental.sweepIndex]
@@ -232,7 +227,7 @@ extension GCHeap {
             finishSweepClass()
         }
         incremental.sweepExamined += examined
-        let done = incremental.sweepClass >= SizeClasses.count
+        let done = incremental.sweepClass >= SizeClasses.count && largeObjects.unswept == nil
         if paced {
             if swept > 0 { recordLazySweep(start: start, blocks: swept) }
         } else if swept > 0 {
@@ -286,7 +281,7 @@ extension GCHeap {
     func startIncrementalMarking() {
         let start = MonotonicClock.now()
         let cpuStart = pauseCPUStart()
-        if incremental.sweepClass < SizeClasses.count {
+        if incremental.sweepClass < SizeClasses.count || largeObjects.unswept != nil {
             // Started without step 1 (a test drives the phases by hand): sweep everything now, in the pause.
             finishSweeping()
         }
@@ -429,7 +424,8 @@ extension GCHeap {
         guard incremental.phase != .idle else { return }
         settleFinishingSweepForStop()
         if incremental.phase == .marking {
-            // Every block was swept before marking began, so every mark bit now is this cycle's.
+            // Every block and large object was swept before marking began, so every mark now is this cycle's.
+            assert(largeObjects.unswept == nil, "gc: marking began before the large objects were swept")
             for c in 0..<SizeClasses.count {
                 for b in classBlocks[c] { b.clearMarks() }
             }

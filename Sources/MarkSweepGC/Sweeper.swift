@@ -16,9 +16,15 @@ extension GCHeap {
         // epoch; after this line, all of them carry the one before: unswept, their marks the record of what is
         // live. Blocks formatted from now on carry the new epoch.
         sweepEpoch &+= 1
-        // Incremental mode keeps this pause short: dead large objects are unlinked now and unmapped in
-        // budgeted steps on the allocation slow path (`releasePendingLargeObjects`).
-        let large = largeObjects.sweep(deferringUnmaps: configuration.collectionMode == .incremental)
+        // Large objects: stop-the-world mode sweeps them now; incremental mode hands the whole list to the
+        // sweep pass in one step (LargeObjectSpace), to keep the final pause short.
+        let large: (objects: Int, bytes: Int)
+        if configuration.collectionMode == .incremental {
+            largeObjects.beginLazySweep()
+            large = (0, 0)
+        } else {
+            large = largeObjects.sweep(sweepEpoch: sweepEpoch)
+        }
         switch configuration.sweepMode {
         case .eager:
             for c in 0..<SizeClasses.count {
@@ -125,6 +131,7 @@ extension GCHeap {
     public func finishSweeping() {
         // An incremental finishing sweep partway through a class leaves stale positions in its queue.
         settleFinishingSweepForStop()
+        _ = largeObjects.sweepUnswept(sweepEpoch: sweepEpoch, maxObjects: Int.max, until: UInt64.max)
         for c in 0..<SizeClasses.count {
             var kept: [Block] = []
             for b in allocationQueue[c] {
@@ -144,7 +151,7 @@ extension GCHeap {
     }
 
     /// Accounts for lazy sweeping done on the allocation slow path (and logs it when it was long).
-    func recordLazySweep(start: UInt64, blocks: Int, largeObjects released: Int = 0) {
+    func recordLazySweep(start: UInt64, blocks: Int) {
         let end = MonotonicClock.now()
         let duration = end &- start
         stats.lazySweepNanoseconds &+= duration
@@ -156,9 +163,7 @@ extension GCHeap {
             pauseLog.record(PauseEvent(kind: .sweep, cycle: stats.cycles, startNanoseconds: start,
                                        durationNanoseconds: duration, phases: [PhaseTime("sweep", nanoseconds: duration)],
                                        heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
-                                       label: released > 0
-                                           ? "release of \(released) dead large object\(released == 1 ? "" : "s")"
-                                           : "lazy sweep of \(blocks) block\(blocks == 1 ? "" : "s")"))
+                                       label: "lazy sweep of \(blocks) block\(blocks == 1 ? "" : "s")"))
         }
     }
 }

@@ -134,25 +134,29 @@ extension GCHeap {
             fail("class \(c) has free cells in its allocator but no allocation block")
         }
 
-        // Large objects.
-        var cursor = largeObjects.head
-        var previous: UnsafeMutableRawPointer? = nil
+        // Large objects: the swept list (no marks, the current epoch), then those waiting for the incremental
+        // sweep pass (the epoch before; marked ones are live, unmarked ones dead and not in use).
         var largeCount = 0
-        while let base = cursor {
-            largeCount += 1
-            let d = base.assumingMemoryBound(to: LargeObjectHeader.self).pointee
-            let object = base + LargeObjectSpace.objectOffset
-            let header = ObjectHeader(bits: object.load(as: UInt64.self))
-            if d.kind != HeapLayout.largeObjectKind || d.previous != previous || !header.isObject
-                || header.objectBytes != d.objectBytes || d.marked != 0 {
-                fail("large object \(object): bad descriptor or header (\(d), header 0x\(String(header.bits, radix: 16)))")
-            } else {
-                inUse += d.objectBytes
-                checkSlots(of: object, header, fail)
+        for (first, unswept) in [(largeObjects.head, false), (largeObjects.unswept, true)] {
+            var cursor = first
+            var previous: UnsafeMutableRawPointer? = nil
+            while let base = cursor {
+                largeCount += 1
+                let d = base.assumingMemoryBound(to: LargeObjectHeader.self).pointee
+                let object = base + LargeObjectSpace.objectOffset
+                let header = ObjectHeader(bits: object.load(as: UInt64.self))
+                let epochOK = unswept ? d.sweptEpoch == sweepEpoch &- 1 : d.sweptEpoch == sweepEpoch
+                if d.kind != HeapLayout.largeObjectKind || d.previous != previous || !header.isObject
+                    || header.objectBytes != d.objectBytes || (!unswept && d.marked != 0) || !epochOK {
+                    fail("large object \(object)\(unswept ? " (unswept)" : ""): bad descriptor or header (\(d), header 0x\(String(header.bits, radix: 16)))")
+                } else if !unswept || d.marked != 0 {
+                    inUse += d.objectBytes
+                    checkSlots(of: object, header, fail)
+                }
+                previous = base
+                cursor = d.next
+                if largeCount > largeObjects.count { fail("large-object lists longer than their count (a cycle?)"); break }
             }
-            previous = base
-            cursor = d.next
-            if largeCount > largeObjects.count { fail("large-object list longer than its count (a cycle?)"); break }
         }
         if largeCount != largeObjects.count { fail("large-object list has \(largeCount) objects, count says \(largeObjects.count)") }
 

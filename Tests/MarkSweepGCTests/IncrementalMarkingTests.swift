@@ -163,24 +163,41 @@ final class IncrementalMarkingTests: XCTestCase {
         XCTAssertEqual(heap.liveObjectCount, slots)
     }
 
-    func testDeadLargeObjectsAreUnmappedAfterThePauseOnTheSlowPath() throws {
+    func testLargeObjectsAreSweptByTheSweepPassNotInTheFinalPause() throws {
         let (heap, log) = makeIncrementalTestHeap(minimumHeapBytes: 64 << 20)
-        let keep = try heap.allocate(ObjectShape(referenceSlots: 0, payloadBytes: 200_000))
+        let large = ObjectShape(referenceSlots: 1, payloadBytes: 200_000)
+        let keep = try heap.allocate(large)
         heap.pushRoot(keep)
-        for _ in 0..<6 { _ = try heap.allocate(ObjectShape(referenceSlots: 0, payloadBytes: 200_000)) }
+        var dead: [GCRef] = []
+        for _ in 0..<6 { dead.append(try heap.allocate(large)) }
         let mappedBefore = heap.largeObjects.mappedBytes
         heap.startIncrementalMarking()
         while !heap.markSlice(workBytes: 1 << 20) {}
         heap.finishIncrementalMarking(reason: .incremental)
-        // Dead at once (no longer objects of the heap), mapped until the allocator gives them back.
-        XCTAssertEqual(heap.largeObjects.count, 1)
-        XCTAssertEqual(heap.largeObjects.pending.count, 6)
-        XCTAssertEqual(heap.largeObjects.mappedBytes, mappedBefore)
+        // The final pause moved the list aside whole: nothing unmapped yet, the dead already known as dead.
         XCTAssertEqual(log.events.last?.kind, .finalMark)
-        heap.incrementalStep(pendingBytes: 0)
-        XCTAssertTrue(heap.largeObjects.pending.isEmpty, "a slice budget of 500 µs unmaps six 200 KB mappings")
-        XCTAssertEqual(heap.largeObjects.mappedBytes, mappedBefore / 7)
+        XCTAssertNil(heap.largeObjects.head)
+        XCTAssertNotNil(heap.largeObjects.unswept)
+        XCTAssertEqual(heap.largeObjects.mappedBytes, mappedBefore)
+        XCTAssertTrue(heap.isLive(keep))
+        XCTAssertTrue(dead.allSatisfy { heap.referenceProblem($0)?.contains("unreachable") == true })
+        XCTAssertEqual(heap.liveObjectCount, 1)
         XCTAssertEqual(heap.verify(), [])
+        // A large allocation now goes on the swept list, beside the lists being swept.
+        let fresh = try heap.allocate(large)
+        heap.store(keep, slot: 0, fresh)
+        // The sweep pass, paced by allocation: here one unpaced slice takes them all (500 µs budget).
+        XCTAssertTrue(heap.sweepSlice())
+        XCTAssertNil(heap.largeObjects.unswept)
+        XCTAssertEqual(heap.largeObjects.count, 2)
+        XCTAssertEqual(heap.largeObjects.mappedBytes, mappedBefore / 7 * 2)
+        XCTAssertTrue(heap.isLive(keep) && heap.isLive(fresh))
+        XCTAssertEqual(heap.verify(), [])
+        // The next cycle marks from a fully swept large-object space.
+        heap.startIncrementalMarking()
+        while !heap.markSlice(workBytes: 1 << 20) {}
+        heap.finishIncrementalMarking(reason: .incremental)
+        XCTAssertEqual(heap.liveObjectCount, 2)
     }
 
     // MARK: the finishing sweep (step 1)
