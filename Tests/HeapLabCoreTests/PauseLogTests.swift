@@ -64,6 +64,18 @@ final class PauseLogTests: XCTestCase {
         XCTAssertEqual(log.unloggedStallNanoseconds, 0)
     }
 
+    func testEventsSpanChunksInOrderWithoutLoss() {
+        let log = PauseLog()
+        let n = PauseLog.chunkCapacity * 2 + 7
+        for i in 0..<n { log.record(PauseEvent(kind: .markSlice, cycle: 1, startNanoseconds: UInt64(i), durationNanoseconds: 1)) }
+        XCTAssertEqual(log.count, n)
+        XCTAssertEqual(log.events.map(\.startNanoseconds), (0..<n).map(UInt64.init))
+        log.removeAll()
+        XCTAssertEqual(log.count, 0)
+        log.record(PauseEvent(kind: .collection, cycle: 2, startNanoseconds: 9, durationNanoseconds: 1))
+        XCTAssertEqual(log.events.map(\.cycle), [2])
+    }
+
     func testMeasureStallTimesTheBody() {
         let log = PauseLog()
         let value = log.measureStall("tree") { usleep(2_000); return 7 }
