@@ -14,12 +14,7 @@ import Darwin
 public enum ThreadCPUClock {
     /// CPU nanoseconds this thread has run since it started; only differences are meaningful.
     @inlinable
-    public static func now() -> UInt64 {
-        var ts = timespec()
-        // Cannot fail for the calling thread's own clock and a valid timespec pointer.
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
-    }
+    public static func now() -> UInt64 { readClock(CLOCK_THREAD_CPUTIME_ID) }
 
     /// Mean cost of one `now()` call in nanoseconds (wall time), over `readings` back-to-back readings.
     public static func measureReadingCost(readings: Int = 200_000) -> Double {

@@ -115,26 +115,18 @@ public struct BinaryTrees: Workload {
     /// The result is not rooted: the caller roots it before its next allocation.
     @inlinable
     static func bottomUpTree<M: MemoryManager>(_ m: M, depth: Int) throws -> M.Ref {
-        if depth == 0 { return try m.allocate(nodeShape) }
-        let mark = m.rootDepth
-        let left = try bottomUpTree(m, depth: depth - 1)
-        m.pushRoot(left)
-        let right = try bottomUpTree(m, depth: depth - 1)
-        m.pushRoot(right)
-        let node = try m.allocate(nodeShape)
-        m.store(node, slot: 0, left)
-        m.store(node, slot: 1, right)
-        m.popRoots(to: mark)
-        return node
+        try bottomUpTree(m, depth: depth, timingSubtreesOf: -1, nil)
     }
 
-    /// `bottomUpTree`, with each subtree of depth `unitDepth` built as one operation of `context`.
-    ///
-    /// - Precondition: `depth >= unitDepth`.
+    /// `bottomUpTree`, with each subtree of depth `unitDepth` built as one operation of `context` (none when
+    /// `context` is nil).
     @inlinable
     static func bottomUpTree<M: MemoryManager>(_ m: M, depth: Int, timingSubtreesOf unitDepth: Int,
-                                               _ context: RunContext) throws -> M.Ref {
-        if depth == unitDepth { return try context.operation { () throws -> M.Ref in try bottomUpTree(m, depth: depth) } }
+                                               _ context: RunContext?) throws -> M.Ref {
+        if depth == unitDepth, let context {
+            return try context.operation { () throws -> M.Ref in try bottomUpTree(m, depth: depth, timingSubtreesOf: -1, nil) }
+        }
+        if depth == 0 { return try m.allocate(nodeShape) }
         let mark = m.rootDepth
         let left = try bottomUpTree(m, depth: depth - 1, timingSubtreesOf: unitDepth, context)
         m.pushRoot(left)

@@ -177,16 +177,21 @@ final class CollectionTests: XCTestCase {
         }
     }
 
-    func testStatisticsReportMarkRatesAndPauses() throws {
-        let (heap, log) = makeTestHeap()
+    /// Roots a linked list of `1 + count` one-slot objects (16 bytes each) on `heap`.
+    func rootChain(_ heap: GCHeap, count: Int) throws {
         let keep = try heap.allocate(ObjectShape(referenceSlots: 1, payloadBytes: 0))
         heap.pushRoot(keep)
         var last = keep
-        for _ in 0..<10_000 {
+        for _ in 0..<count {
             let n = try heap.allocate(ObjectShape(referenceSlots: 1, payloadBytes: 0))
             heap.store(last, slot: 0, n)
             last = n
         }
+    }
+
+    func testStatisticsReportMarkRatesAndPauses() throws {
+        let (heap, log) = makeTestHeap()
+        try rootChain(heap, count: 10_000)
         heap.collect()
         let s = heap.statistics()
         XCTAssertEqual(s.liveBytes, 10_001 * 16)
@@ -202,14 +207,7 @@ final class CollectionTests: XCTestCase {
         for measure in [true, false] {
             let log = PauseLog()
             let heap = GCHeap(configuration: GCConfiguration(measurePauseCPUTime: measure), pauseLog: log)
-            let keep = try heap.allocate(ObjectShape(referenceSlots: 1, payloadBytes: 0))
-            heap.pushRoot(keep)
-            var last = keep
-            for _ in 0..<50_000 {
-                let n = try heap.allocate(ObjectShape(referenceSlots: 1, payloadBytes: 0))
-                heap.store(last, slot: 0, n)
-                last = n
-            }
+            try rootChain(heap, count: 50_000)
             heap.collect()
             let pause = try XCTUnwrap(log.events.last)
             if measure {
