@@ -5,14 +5,15 @@ import HeapLabCore
 // The incremental cycle (`CollectionMode.incremental`), top to bottom (Docs/Internals.md, "Incremental
 // marking", explains each step and why):
 //
-//   1. sweep pass     when a cycle ends every block is unswept (one epoch step). A pass over every class's
-//                     queue sweeps them, paced by allocation so that it has looked at every block when the heap
-//                     in use reaches the next trigger (proportional sweeping, counted as lazy sweeping); the
-//                     allocator sweeps the blocks it takes on its own. Phase `.sweeping`, then `.idle`.
 //   0. trigger        the allocation slow path sees the heap in use pass the trigger, by default half-way from
 //                     the last live size to the pacer's goal, and the cycle begins. If the pass has not
 //                     finished, the rest is swept in slices (`.sweep` events) first, because marking reuses the
 //                     mark bits.
+//   1. sweep pass     the previous cycle's end made every block and large object unswept (one epoch step). A
+//                     pass over the large objects and every class's queue sweeps them, paced by allocation so
+//                     that it has looked at everything when the heap in use reaches this trigger (proportional
+//                     sweeping, counted as lazy sweeping); the allocator sweeps the blocks it takes on its own.
+//                     Phase `.sweeping`, then `.idle`.
 //   2. start pause    (`.markSlice`, label "start") the allocation blocks are retired, the roots are marked
 //                     grey: the snapshot of the roots. The write barrier is switched on.
 //   3. mark slices    (`.markSlice`) every allocation slow path while marking pays the mark work the bytes it
@@ -21,8 +22,8 @@ import HeapLabCore
 //                     cells marked. The mutator's stores shade the reference they overwrite (WriteBarrier.swift).
 //   4. final pause    (`.finalMark`) as soon as a slice empties the mark stack: retire the allocation blocks
 //                     (their untouched free cells unmarked again), rescan the roots, drain what that and the
-//                     barrier left, optionally the checkmark, then the lazy-sweep set-up, the pacer, memory
-//                     release.
+//                     barrier left, optionally the checkmark, then the lazy-sweep set-up (one epoch step, the
+//                     large-object list moved aside), the pacer, memory release; the next sweep pass begins.
 //
 // What makes this correct is the snapshot-at-the-beginning invariant: every object reachable when the roots
 // were snapshot, or allocated since, ends the cycle marked. Marking traces the snapshot; the barrier keeps every
