@@ -195,13 +195,13 @@ extension GCHeap {
         let start = MonotonicClock.now()
         let cpuStart = paced ? 0 : pauseCPUStart()
         let deadline = configuration.sliceBudgetNanoseconds.map { start &+ $0 } ?? UInt64.max
-        var swept = 0
+        var swept = 0, largeSwept = 0
         var examined = 0
         // Large objects first: the dead ones hold the most memory per object swept.
         if largeObjects.unswept != nil {
             let large = largeObjects.sweepUnswept(sweepEpoch: sweepEpoch, maxObjects: maxBlocks, until: deadline)
             examined += large.swept
-            swept += large.swept
+            largeSwept = large.swept
         }
         classes: while incremental.sweepClass < SizeClasses.count && largeObjects.unswept == nil && examined < maxBlocks {
             let c = incremental.sweepClass
@@ -230,8 +230,8 @@ extension GCHeap {
         incremental.sweepExamined += examined
         let done = incremental.sweepClass >= SizeClasses.count && largeObjects.unswept == nil
         if paced {
-            if swept > 0 { recordLazySweep(start: start, blocks: swept) }
-        } else if swept > 0 {
+            if swept + largeSwept > 0 { recordLazySweep(start: start, blocks: swept, largeObjects: largeSwept) }
+        } else if swept + largeSwept > 0 {
             let end = MonotonicClock.now()
             let duration = end &- start
             stats.lazySweepNanoseconds &+= duration
@@ -239,7 +239,7 @@ extension GCHeap {
             recordSlice(PauseEvent(kind: .sweep, cycle: stats.cycles + 1, startNanoseconds: start,
                                    durationNanoseconds: duration, phases: [PhaseTime("sweep", nanoseconds: duration)],
                                    heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
-                                   label: "finish sweep of \(swept) block\(swept == 1 ? "" : "s") before marking",
+                                   label: "finish sweep of \(GCHeap.sweptDescription(blocks: swept, largeObjects: largeSwept)) before marking",
                                    cpuNanoseconds: pauseCPUTime(since: cpuStart)))
         }
         return done

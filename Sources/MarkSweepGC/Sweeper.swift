@@ -151,7 +151,7 @@ extension GCHeap {
     }
 
     /// Accounts for lazy sweeping done on the allocation slow path (and logs it when it was long).
-    func recordLazySweep(start: UInt64, blocks: Int) {
+    func recordLazySweep(start: UInt64, blocks: Int, largeObjects: Int = 0) {
         let end = MonotonicClock.now()
         let duration = end &- start
         stats.lazySweepNanoseconds &+= duration
@@ -163,7 +163,13 @@ extension GCHeap {
             pauseLog.record(PauseEvent(kind: .sweep, cycle: stats.cycles, startNanoseconds: start,
                                        durationNanoseconds: duration, phases: [PhaseTime("sweep", nanoseconds: duration)],
                                        heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
-                                       label: "lazy sweep of \(blocks) block\(blocks == 1 ? "" : "s")"))
+                                       label: "lazy sweep of \(GCHeap.sweptDescription(blocks: blocks, largeObjects: largeObjects))"))
         }
+    }
+
+    /// "N blocks", or "N blocks and M large objects", for sweep events' labels.
+    static func sweptDescription(blocks: Int, largeObjects: Int) -> String {
+        let b = "\(blocks) block\(blocks == 1 ? "" : "s")"
+        return largeObjects == 0 ? b : b + " and \(largeObjects) large object\(largeObjects == 1 ? "" : "s")"
     }
 }
