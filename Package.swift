@@ -12,6 +12,7 @@ let package = Package(
     name: "HeapLab",
     products: [
         .executable(name: "heaplab", targets: ["heaplab"]),
+        .library(name: "HeapLabKit", targets: ["HeapLabKit"]),
         .library(name: "HeapLabCore", targets: ["HeapLabCore"]),
         .library(name: "SystemHeaps", targets: ["SystemHeaps"]),
         .library(name: "Workloads", targets: ["Workloads"]),
@@ -22,15 +23,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         // MARK: ground floor
-        .target(
-            name: "HeapLabCore",
-            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]
-        ),
+        .target(name: "HeapLabCore"),
 
         // MARK: memory managers, workloads, reports
         .target(name: "SystemHeaps", dependencies: ["HeapLabCore"]),
@@ -49,14 +46,17 @@ let package = Package(
             swiftSettings: [.enableExperimentalFeature("Lifetimes")]
         ),
 
-        // MARK: the runner
-        .executableTarget(
-            name: "heaplab",
+        // MARK: the runner: the registry of workloads and managers, the harness, child processes, the matrix and
+        // the command line, as a library that other packages build their own experiments on
+        .target(
+            name: "HeapLabKit",
             dependencies: [
                 "HeapLabCore", "SystemHeaps", "Workloads", "HeapLabReport", "MarkSweepGC", "ScopedArena",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The command line over the built-in lab: one line.
+        .executableTarget(name: "heaplab", dependencies: ["HeapLabKit"]),
 
         // MARK: tests
         // Helpers shared by several test targets (re-running one test in a child process).
@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SystemHeaps", "HeapLabCore", "HeapLabTestSupport"]),
         // Workloads and SystemHeaps only to make real runs to report on (tests may import several modules).
         .testTarget(name: "HeapLabReportTests", dependencies: ["HeapLabReport", "HeapLabCore", "Workloads", "SystemHeaps"]),
-        .testTarget(name: "heaplabTests", dependencies: ["heaplab", "HeapLabCore", "HeapLabReport", "Workloads", "MarkSweepGC"]),
+        .testTarget(name: "HeapLabKitTests", dependencies: ["HeapLabKit", "HeapLabCore", "HeapLabReport", "Workloads", "MarkSweepGC", "heaplab"]),
         .testTarget(name: "MarkSweepGCTests", dependencies: ["MarkSweepGC", "HeapLabCore", "Workloads", "SystemHeaps"]),
         .testTarget(
             name: "ScopedArenaTests",
@@ -87,7 +87,7 @@ let package = Package(
         // one plain process (`swift run -c release heaplab-timing`; Docs/Experiments.md, "Timing and counting").
         .executableTarget(
             name: "heaplab-timing",
-            dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena"],
+            dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena", "HeapLabReport"],
             path: "Benchmarks/heaplab-timing"
         ),
     ]

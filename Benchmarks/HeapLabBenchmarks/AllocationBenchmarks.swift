@@ -50,9 +50,8 @@ func registerAllocationBenchmarks() {
 
 /// A reference whose address bits can be folded into a sink, so the optimizer cannot drop an allocation.
 protocol BenchmarkAddress { var addressBits: Int { get } }
-extension MallocRef: BenchmarkAddress { @inline(__always) var addressBits: Int { Int(bitPattern: address) } }
+extension ObjectRef: BenchmarkAddress { @inline(__always) var addressBits: Int { Int(bitPattern: address) } }
 extension GCRef: BenchmarkAddress { @inline(__always) var addressBits: Int { Int(bitPattern: address) } }
-extension ArenaObject: BenchmarkAddress { @inline(__always) var addressBits: Int { Int(bitPattern: address) } }
 extension ARCObject: BenchmarkAddress {
     @inline(__always) var addressBits: Int { Int(bitPattern: Unmanaged.passUnretained(self).toOpaque()) }
 }

@@ -6,9 +6,8 @@ import Workloads
 
 /// A reference whose address bits can be folded into a sink, so the optimizer cannot drop an allocation.
 protocol AddressBits { var addressBits: Int { get } }
-extension MallocRef: AddressBits { @inline(__always) var addressBits: Int { Int(bitPattern: address) } }
+extension ObjectRef: AddressBits { @inline(__always) var addressBits: Int { Int(bitPattern: address) } }
 extension GCRef: AddressBits { @inline(__always) var addressBits: Int { Int(bitPattern: address) } }
-extension ArenaObject: AddressBits { @inline(__always) var addressBits: Int { Int(bitPattern: address) } }
 extension ARCObject: AddressBits {
     @inline(__always) var addressBits: Int { Int(bitPattern: Unmanaged.passUnretained(self).toOpaque()) }
 }

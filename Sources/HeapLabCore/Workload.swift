@@ -102,7 +102,7 @@ public final class RunContext {
     /// The log the manager writes its pauses to and the workload its stalls to.
     public let pauseLog: PauseLog
     /// Per-operation latencies.
-    public var latency = LatencyRecorder()
+    public let latency = LatencyHistogram()
     /// Resident memory samples over time (taken by `sampleMemory`).
     public private(set) var memorySamples: [MemorySample] = []
     /// When the run started (`MonotonicClock`).
@@ -132,7 +132,7 @@ public final class RunContext {
     /// reference in straight-line code: for ARC the release cascade then runs between them.
     @inlinable
     public func beginDrop<M: MemoryManager>(on manager: M) -> StallToken {
-        StallToken(start: manager.dropsStall ? MonotonicClock.now() : 0)
+        StallToken(start: manager.reclamation.dropsStall ? MonotonicClock.now() : 0)
     }
 
     /// Ends a drop begun with `beginDrop`, logging it as a stall labelled `label` when it was timed.

@@ -6,10 +6,10 @@ import HeapLabCore
 /// `MallocManager` (glibc), `JemallocManager` and `MimallocManager` are this class over their allocators, so
 /// the three differ only in the allocator: what they are compared on.
 public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
-    public typealias Ref = MallocRef
+    public typealias Ref = ObjectRef
 
     public var name: String { Allocator.managerName.description }
-    public var dropsStall: Bool { true }
+    @inlinable public var reclamation: Reclamation { .explicitFree }
 
     @usableFromInline let allocator: Allocator
     @exclusivity(unchecked) @usableFromInline var allocations = 0
@@ -25,7 +25,7 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     }
 
     @inlinable
-    public func allocate(_ shape: ObjectShape) throws(AllocationError) -> MallocRef {
+    public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ObjectRef {
         let bytes = ObjectLayout.blockBytes(shape)
         // A zeroed block gives the nil slots and zero payload the contract promises.
         guard let p = allocator.allocateZeroed(bytes) else { throw .systemOutOfMemory(requestedBytes: bytes) }
@@ -33,36 +33,36 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
         allocations &+= 1
         bytesRequested &+= shape.bytes
         liveBytes &+= bytes
-        return MallocRef(p)
+        return ObjectRef(p)
     }
 
     @inlinable
-    public func shape(of object: MallocRef) -> ObjectShape { ObjectLayout.shape(object.address) }
+    public func shape(of object: ObjectRef) -> ObjectShape { ObjectLayout.shape(object.address) }
 
     @inlinable
-    public func load(_ object: MallocRef, slot: Int) -> MallocRef? {
-        ObjectLayout.load(object.address, slot: slot, manager: Allocator.managerName).map(MallocRef.init)
+    public func load(_ object: ObjectRef, slot: Int) -> ObjectRef? {
+        ObjectLayout.load(object.address, slot: slot, manager: Allocator.managerName).map(ObjectRef.init)
     }
 
     @inlinable
-    public func store(_ object: MallocRef, slot: Int, _ value: MallocRef?) {
+    public func store(_ object: ObjectRef, slot: Int, _ value: ObjectRef?) {
         ObjectLayout.store(object.address, slot: slot, value?.address, manager: Allocator.managerName)
     }
 
     @inlinable
-    public func loadPayload<T: BitwiseCopyable>(_ object: MallocRef, byteOffset: Int, as type: T.Type) -> T {
+    public func loadPayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, as type: T.Type) -> T {
         ObjectLayout.loadPayload(object.address, byteOffset: byteOffset, as: T.self, manager: Allocator.managerName)
     }
 
     @inlinable
-    public func storePayload<T: BitwiseCopyable>(_ object: MallocRef, byteOffset: Int, _ value: T) {
+    public func storePayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, _ value: T) {
         ObjectLayout.storePayload(object.address, byteOffset: byteOffset, value, manager: Allocator.managerName)
     }
 
     // Rooting: manually managed memory lives until freed; nothing to record.
     @inlinable public var rootDepth: Int { 0 }
-    @inlinable @discardableResult public func pushRoot(_ ref: MallocRef?) -> Int { 0 }
-    @inlinable public func setRoot(_ index: Int, _ ref: MallocRef?) {}
+    @inlinable @discardableResult public func pushRoot(_ ref: ObjectRef?) -> Int { 0 }
+    @inlinable public func setRoot(_ index: Int, _ ref: ObjectRef?) {}
     @inlinable public func popRoots(to depth: Int) {}
 
     @inlinable
@@ -74,7 +74,7 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     }
 
     @inlinable
-    public func dropTree(_ root: consuming MallocRef) {
+    public func dropTree(_ root: consuming ObjectRef) {
         // Depth-first with an explicit stack: a 10-million-node list needs one stack entry at a time.
         dropStack.append(root.address)
         while let p = dropStack.popLast() {
@@ -86,7 +86,7 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     }
 
     @inlinable
-    public func free(_ object: consuming MallocRef) {
+    public func free(_ object: consuming ObjectRef) {
         freeOne(object.address)
     }
 

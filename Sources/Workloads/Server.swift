@@ -25,7 +25,7 @@ import HeapLabCore
 /// hand-written Swift LRU: eviction unlinks both ways, and teardown breaks every link before the final drop,
 /// which is what keeps ARC from leaking the list), and found by a collector.
 ///
-/// The arena (`freesOnlyAtScopeEnd`): each request's garbage lives in the request's scope, but the cache does
+/// The arena (`Reclamation.region`): each request's garbage lives in the request's scope, but the cache does
 /// not nest in any request, and evicted entries and replaced values can not be freed one by one. The
 /// workaround, as a Rust programmer would write it with a bump arena: the cache lives in a *generation* scope;
 /// every `rebuildInterval` requests the surviving entries are copied out to a staging buffer (plain Swift
@@ -121,7 +121,7 @@ public struct Server: Workload {
         var tally = Tally()
         var staging: Staging? = nil
         var served = 0
-        let generation = m.freesOnlyAtScopeEnd ? rebuildInterval : Int.max
+        let generation = m.reclamation == .region ? rebuildInterval : Int.max
         repeat {
             var stall = StallToken(start: 0)
             try m.withScope {
@@ -156,11 +156,13 @@ public struct Server: Workload {
         context.sampleMemory(liveBytes: 0, force: true)
 
         var notes: [String] = []
-        if m.freesOnlyAtScopeEnd {
+        switch m.reclamation {
+        case .region:
             notes.append("arena workaround: the cache lives in a generation scope; every \(rebuildInterval) requests the survivors are copied to a staging buffer, the scope ends, and the cache is rebuilt in a new scope (\(tally.rebuilds) rebuilds)")
-        }
-        if m.reclaimsByReferenceCounting {
+        case .referenceCounting:
             notes.append("reference counting: LRU links are strong; eviction unlinks both ways and teardown breaks every link before the drop")
+        case .tracing, .explicitFree:
+            break
         }
         return WorkloadOutcome(
             checksum: tally.checksum,
@@ -288,7 +290,7 @@ public struct Server: Workload {
         tally.liveBytes -= Self.entryShape.bytes + m.shape(of: value).payloadBytes
         tally.count -= 1
         tally.evictions += 1
-        if !m.freesOnlyAtScopeEnd {
+        if m.reclamation.freesBeforeScopeEnd {
             m.free(value)
             m.free(victim)
         }
@@ -334,10 +336,10 @@ public struct Server: Workload {
                     digest = (digest ^ x) &* 0x100_0000_01B3
                 }
                 tally.checksum &+= digest
-                if !m.freesOnlyAtScopeEnd { m.free(response) }
+                if m.reclamation.freesBeforeScopeEnd { m.free(response) }
             }
             m.popRoots(to: mark)
-            if !m.freesOnlyAtScopeEnd { m.dropTree(request) }
+            if m.reclamation.freesBeforeScopeEnd { m.dropTree(request) }
             return entry != nil
         }
 
@@ -353,7 +355,7 @@ public struct Server: Workload {
                 fill(m, value, key: key, version: version)
                 let old = m.load(entry, slot: Self.entryValue)!
                 m.store(entry, slot: Self.entryValue, value)
-                if !m.freesOnlyAtScopeEnd { m.free(old) }
+                if m.reclamation.freesBeforeScopeEnd { m.free(old) }
                 unlink(m, root, entry)
                 linkFront(m, root, entry)
                 m.popRoots(to: mark)
@@ -417,11 +419,11 @@ public struct Server: Workload {
     /// Drops the whole cache at the end of the run, the way each model drops a structure that is not a tree.
     @inlinable
     func teardown<M: MemoryManager>(_ m: M, _ root: M.Ref) {
-        guard m.dropsStall, !m.freesOnlyAtScopeEnd else { return }  // collector: unrooted; arena: scope end
+        guard m.reclamation.dropsStall else { return }  // collector: unrooted; arena: the scope end frees it
         var cursor = m.load(root, slot: Self.rootHead)
         m.store(root, slot: Self.rootHead, nil)
         m.store(root, slot: Self.rootTail, nil)
-        if m.reclaimsByReferenceCounting {
+        if m.reclamation == .referenceCounting {
             // Break the LRU cycles; what remains (root, buckets, chains, values) is a tree.
             while let entry = cursor {
                 cursor = m.load(entry, slot: Self.entryNext)

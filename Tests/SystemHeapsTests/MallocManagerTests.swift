@@ -51,8 +51,9 @@ final class MallocManagerTests: XCTestCase {
         XCTAssertEqual(m.rootDepth, 0, "malloc keeps no roots")
         m.popRoots(to: 0)
         XCTAssertEqual(m.withScope { 42 }, 42)
-        XCTAssertTrue(m.dropsStall)
-        XCTAssertFalse(m.freesOnlyAtScopeEnd)
+        XCTAssertEqual(m.reclamation, .explicitFree)
+        XCTAssertTrue(m.reclamation.dropsStall)
+        XCTAssertTrue(m.reclamation.freesBeforeScopeEnd)
         XCTAssertEqual(m.name, "malloc")
         m.free(a)
     }

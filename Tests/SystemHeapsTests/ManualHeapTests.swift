@@ -52,7 +52,7 @@ final class ManualHeapTests: XCTestCase {
 
     func testMalloc() throws {
         try Self.exercise(MallocManager())
-        XCTAssertFalse(MallocManager().reclaimsByReferenceCounting)
+        XCTAssertEqual(MallocManager().reclamation, .explicitFree)
     }
 
     func testMimalloc() throws {

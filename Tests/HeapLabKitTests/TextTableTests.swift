@@ -4,6 +4,11 @@ import HeapLabCore
 import HeapLabReport
 
 final class TextTableTests: XCTestCase {
+    override class func setUp() {
+        super.setUp()
+        _ = TestSupport.registry  // installs it for the commands
+    }
+
     func testColumnsAlign() {
         var table = TextTable(columns: [TextTable.Column("name", .left), TextTable.Column("time")])
         table.append(["malloc", "850 ms"])
@@ -47,14 +52,14 @@ final class TextTableTests: XCTestCase {
 
     func report(_ manager: String, seconds: Double, status: RunReport.Status = .ok, pauses: [PauseEvent] = [],
                 failure: String = "") -> RunReport {
-        var latency = LatencyRecorder()
+        let latency = LatencyHistogram()
         latency.record(nanoseconds: 1_000)
         return RunReport(workload: "gcbench", manager: manager, parameters: ["maxDepth": 8], managerConfiguration: [:],
                          machine: MachineInfo(cores: 2, memoryBytes: 1 << 30, cpuModel: "cpu", kernel: "k", swiftVersion: "6.3"),
                          date: "2026-11-29T12:00:00Z", status: status, failure: failure,
                          wallNanoseconds: UInt64(seconds * 1e9),
                          residentMemory: ResidentMemory(currentBytes: 1 << 20, peakBytes: 50 << 20),
-                         managerStatistics: ManagerStatistics(allocations: 15_300_000), latency: latency.summary(),
+                         managerStatistics: ManagerStatistics(allocations: 15_300_000), latency: LatencySummary(latency),
                          pauses: pauses, unloggedStallCount: 1000)
     }
 

@@ -6,15 +6,20 @@ import MarkSweepGC
 import XCTest
 import HeapLabCore
 import Workloads
-@testable import heaplab
+@testable import HeapLabKit
 
 final class RegistryTests: XCTestCase {
+    override class func setUp() {
+        super.setUp()
+        _ = TestSupport.registry  // installs it for the commands
+    }
+
     func testNamesAreUniqueAndTheBaselineComesFirst() {
-        let names = ManagerRegistry.all.map(\.name)
+        let names = TestSupport.registry.managers.map(\.name)
         XCTAssertEqual(Set(names).count, names.count)
-        XCTAssertEqual(names.first, ManagerRegistry.baseline)
-        XCTAssertTrue(ManagerRegistry.availableNames.contains("malloc"))
-        XCTAssertTrue(ManagerRegistry.availableNames.contains("arc"))
+        XCTAssertEqual(names.first, TestSupport.registry.baseline)
+        XCTAssertTrue(TestSupport.registry.availableManagers.contains("malloc"))
+        XCTAssertTrue(TestSupport.registry.availableManagers.contains("arc"))
     }
 
     func testAvailabilityText() {
@@ -36,17 +41,17 @@ final class RegistryTests: XCTestCase {
     func testEveryWorkloadRunsOnEveryManager() throws {
         // jemalloc loads only in a process started with the static-TLS tunable: such managers run in a real
         // child, as `heaplab` runs every manager; the rest run in this process.
-        let inProcess = Set(ManagerRegistry.availableNames.filter {
-            (try? ManagerRegistry.withManager(named: $0, options: [:], NameVisitor())) != nil
+        let inProcess = Set(TestSupport.registry.availableManagers.filter {
+            (try? BuiltinManagers.withManager(named: $0, options: [:], NameVisitor())) != nil
         })
         let launcher = ChildLauncher(executable: try TestSupport.heaplabBinary(), timeoutSeconds: 300,
                                      workDirectory: try TestSupport.workDirectory(self))
-        for workload in WorkloadCatalog.all {
+        for workload in TestSupport.registry.workloads {
             var checksums: [String: UInt64] = [:]
-            for manager in ManagerRegistry.availableNames {
-                var spec = try RunSpec.make(workload: workload.name, manager: manager, parameters: [:], testSize: true)
+            for manager in TestSupport.registry.availableManagers {
+                var spec = try TestSupport.registry.spec(workload: workload.name, manager: manager, parameters: [:], testSize: true)
                 spec.warmupRuns = 1
-                let report = inProcess.contains(manager) ? try Harness.run(spec) : launcher.run(spec, index: 0)
+                let report = inProcess.contains(manager) ? try TestSupport.registry.run(inProcess: spec) : launcher.run(spec, index: 0)
                 XCTAssertEqual(report.status, .ok, "\(workload.name) on \(manager): \(report.failure)")
                 XCTAssertEqual(report.manager, manager, "MemoryManager.name must equal the registry name")
                 XCTAssertEqual(report.workload, workload.name)
@@ -60,7 +65,7 @@ final class RegistryTests: XCTestCase {
         var spec = try TestSupport.smallSpec("malloc")
         spec.warmupRuns = 3
         spec.stallThresholdNanoseconds = 0  // log every stall
-        let report = try Harness.run(spec)
+        let report = try TestSupport.registry.run(inProcess: spec)
         XCTAssertEqual(report.managerStatistics.allocations, GCBenchCount.allocations(spec.parameters))
         XCTAssertEqual(report.managerStatistics.liveBytes, 0, "GCBench frees everything on malloc")
         XCTAssertEqual(report.unloggedStallCount, 0)
@@ -76,30 +81,35 @@ final class RegistryTests: XCTestCase {
     }
 
     func testUnknownNamesInTheDispatch() {
-        XCTAssertThrowsError(try WorkloadDispatch.type(named: "nope"))
+        XCTAssertThrowsError(try TestSupport.registry.workload(named: "nope"))
         let spec = RunSpec(workload: "gcbench", manager: "nope", parameters: [:])
-        XCTAssertThrowsError(try Harness.run(spec)) { error in
+        XCTAssertThrowsError(try TestSupport.registry.run(inProcess: spec)) { error in
             XCTAssertTrue("\(error)".contains("unknown manager 'nope'"), "\(error)")
         }
     }
 }
 
 final class GCRegistryTests: XCTestCase {
+    override class func setUp() {
+        super.setUp()
+        _ = TestSupport.registry  // installs it for the commands
+    }
+
     /// The keys `heaplab list` documents for gc are exactly those its configuration parses.
     func testGCOptionsMatchTheConfiguration() {
-        XCTAssertEqual(Set(ManagerRegistry.gcOptions.map(\.name)), Set(GCConfiguration.optionKeys))
-        let incremental = try? XCTUnwrap(ManagerRegistry.entry(named: "gc-incremental"))
+        XCTAssertEqual(Set(GCDescriptor.gcOptions.map(\.name)), Set(GCConfiguration.optionKeys))
+        let incremental = try? XCTUnwrap(TestSupport.registry.entry(named: "gc-incremental"))
         XCTAssertEqual(Set(incremental?.options.map(\.name) ?? []), Set(GCConfiguration.optionKeys).subtracting(["mode", "sweep"]),
                        "gc-incremental fixes the mode and the sweep")
     }
 
     func testGCIncrementalIsTheIncrementalMode() throws {
-        XCTAssertEqual(try ManagerRegistry.withManager(named: "gc-incremental", options: [:], NameVisitor()), "gc-incremental")
-        XCTAssertEqual(try ManagerRegistry.withManager(named: "gc", options: [:], NameVisitor()), "gc")
+        XCTAssertEqual(try BuiltinManagers.withManager(named: "gc-incremental", options: [:], NameVisitor()), "gc-incremental")
+        XCTAssertEqual(try BuiltinManagers.withManager(named: "gc", options: [:], NameVisitor()), "gc")
     }
 
     func testBadGCOptionIsAClearError() {
-        XCTAssertThrowsError(try ManagerRegistry.withManager(named: "gc", options: ["gogc": "lots"], NameVisitor())) { error in
+        XCTAssertThrowsError(try BuiltinManagers.withManager(named: "gc", options: ["gogc": "lots"], NameVisitor())) { error in
             XCTAssertTrue("\(error)".contains("gogc"), "\(error)")
         }
     }
@@ -111,6 +121,11 @@ private struct NameVisitor: ManagerVisitor {
 }
 
 final class RunOutputTests: XCTestCase {
+    override class func setUp() {
+        super.setUp()
+        _ = TestSupport.registry  // installs it for the commands
+    }
+
     func testProgressIsSilentWhenQuietOrNotATerminal() {
         XCTAssertFalse(ProgressReporter(total: 3, quiet: true).isEnabled)
         XCTAssertEqual(ProgressReporter(total: 3, quiet: false).isEnabled, isatty(STDERR_FILENO) == 1)
@@ -119,7 +134,7 @@ final class RunOutputTests: XCTestCase {
     func testRunDetailsDescribeARealRun() throws {
         var spec = try TestSupport.smallSpec("malloc")
         spec.stallThresholdNanoseconds = 0
-        let text = RunDetails.describe(try Harness.run(spec))
+        let text = RunDetails.describe(try TestSupport.registry.run(inProcess: spec))
         for part in ["gcbench on malloc", "checksum", "latency of", "collector pauses: none", "stalls:", "MMU", "0 B live at end"] {
             XCTAssertTrue(text.contains(part), "details lack '\(part)':\n\(text)")
         }

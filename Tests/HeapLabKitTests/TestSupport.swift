@@ -1,8 +1,16 @@
 import Foundation
 import XCTest
-@testable import heaplab
+@testable import HeapLabKit
 
 enum TestSupport {
+    /// The built-in lab's registry (unspecialized in a debug build, which is all a test needs), installed for
+    /// the commands as `Lab.main` installs it.
+    static let registry: Registry = {
+        let registry = HeapLab.standard.registry
+        CommandContext.installed = registry
+        return registry
+    }()
+
     /// The `heaplab` binary built beside this test bundle (`swift test` builds every product of the package).
     static func heaplabBinary() throws -> String {
         let directory = URL(fileURLWithPath: ChildLauncher.currentExecutable()).deletingLastPathComponent()
@@ -23,6 +31,6 @@ enum TestSupport {
 
     /// GCBench at test size on `manager`.
     static func smallSpec(_ manager: String) throws -> RunSpec {
-        try RunSpec.make(workload: "gcbench", manager: manager, parameters: [:], testSize: true)
+        try registry.spec(workload: "gcbench", manager: manager, testSize: true)
     }
 }

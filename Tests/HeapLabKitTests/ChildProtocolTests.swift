@@ -1,10 +1,15 @@
 import Foundation
 import XCTest
 import HeapLabCore
-@testable import heaplab
+@testable import HeapLabKit
 
 /// The child-process protocol: every way a child can end becomes a report, and the matrix goes on.
 final class ChildProtocolTests: XCTestCase {
+    override class func setUp() {
+        super.setUp()
+        _ = TestSupport.registry  // installs it for the commands
+    }
+
     /// A launcher that runs `script` with /bin/sh instead of heaplab; the spec's child arguments follow as $1...
     func shell(_ script: String, timeout: Double? = 30) throws -> ChildLauncher {
         ChildLauncher(executable: "/bin/sh", argumentPrefix: ["-c", script, "sh"], timeoutSeconds: timeout,
@@ -77,7 +82,7 @@ final class ChildProtocolTests: XCTestCase {
     }
 
     func testChildArgumentsRoundTripThroughTheChildCommand() throws {
-        var spec = try RunSpec.make(workload: "gcbench", manager: "arc", parameters: ["maxDepth": 6], testSize: true)
+        var spec = try TestSupport.registry.spec(workload: "gcbench", manager: "arc", parameters: ["maxDepth": 6], testSize: true)
         spec.warmupRuns = 2
         spec.stallThresholdNanoseconds = 1234
         spec.memoryLimitBytes = 1 << 30
@@ -100,7 +105,7 @@ final class ChildProtocolTests: XCTestCase {
         let launcher = ChildLauncher(executable: try TestSupport.heaplabBinary(), timeoutSeconds: 120,
                                      workDirectory: try TestSupport.workDirectory(self))
         var checksums: Set<UInt64> = []
-        for manager in ManagerRegistry.availableNames {
+        for manager in TestSupport.registry.availableManagers {
             let spec = try TestSupport.smallSpec(manager)
             let report = launcher.run(spec, index: 0)
             XCTAssertEqual(report.status, .ok, "\(manager): \(report.failure)")
@@ -115,7 +120,7 @@ final class ChildProtocolTests: XCTestCase {
             let stallCount = report.stalls.count + report.unloggedStallCount
             // Asked of an instance made here; jemalloc loads only in a child started with the static-TLS tunable,
             // so its answer is not known in this process and its stall count is not checked.
-            switch try? ManagerRegistry.withManager(named: manager, options: [:], DropsStallVisitor()) {
+            switch try? BuiltinManagers.withManager(named: manager, options: [:], DropsStallVisitor()) {
             case true?: XCTAssertGreaterThan(stallCount, 0, "\(manager): its drops (or scope ends) are stalls")
             case false?: XCTAssertEqual(stallCount, 0, "\(manager): its drops cost nothing and are not logged")
             case nil: break
@@ -131,7 +136,7 @@ final class ChildProtocolTests: XCTestCase {
         let launcher = ChildLauncher(executable: try TestSupport.heaplabBinary(), timeoutSeconds: 120,
                                      workDirectory: try TestSupport.workDirectory(self))
         // An 800 MB array in a 256 MiB address space: malloc's calloc returns NULL, which the manager throws.
-        var spec = try RunSpec.make(workload: "gcbench", manager: "malloc", parameters: ["arraySize": 100_000_000], testSize: true)
+        var spec = try TestSupport.registry.spec(workload: "gcbench", manager: "malloc", parameters: ["arraySize": 100_000_000], testSize: true)
         spec.memoryLimitBytes = 256 << 20
         let report = launcher.run(spec, index: 0)
         XCTAssertEqual(report.status, .outOfMemory, report.failure)
@@ -179,6 +184,6 @@ enum GCBenchCount {
 private struct DropsStallVisitor: ManagerVisitor {
     func visit<M: MemoryManager>(_ make: (PauseLog) throws -> M) throws -> Bool {
         let manager = try make(PauseLog())
-        return manager.dropsStall || manager.freesOnlyAtScopeEnd
+        return manager.reclamation != .tracing
     }
 }

@@ -36,7 +36,7 @@ struct ReportCommand: ParsableCommand {
         do { reports = try RunReport.decode(data) } catch {
             throw RunnerError("\(results) is not a RunReports JSON file: \(error)")
         }
-        print(TextTable.runSummary(reports, baseline: ManagerRegistry.baseline))
+        print(TextTable.runSummary(reports, baseline: CommandContext.registry.baseline))
         try Self.write(reports, to: out)
     }
 

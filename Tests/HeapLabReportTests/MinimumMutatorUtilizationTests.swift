@@ -1,5 +1,6 @@
 import XCTest
 import HeapLabCore
+import HeapLabReport
 
 final class MinimumMutatorUtilizationTests: XCTestCase {
     func mmu(_ pauses: [(UInt64, UInt64)], run: ClosedRange<UInt64>, window: UInt64) -> Double {

@@ -91,7 +91,7 @@ struct MatrixOptions: ParsableArguments {
         let reports = matrix.run()
         print(Self.header(reports, started: started))
         print()
-        print(TextTable.runSummary(reports, baseline: ManagerRegistry.baseline))
+        print(TextTable.runSummary(reports, baseline: CommandContext.registry.baseline))
         if let json {
             do {
                 try RunReport.encode(reports).write(to: URL(fileURLWithPath: json))

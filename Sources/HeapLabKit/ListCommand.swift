@@ -10,15 +10,16 @@ struct ListCommand: ParsableCommand {
 
     func run() {
         print("Workloads (heaplab run --workload NAME --param name=value):")
-        for workload in WorkloadCatalog.all {
+        let registry = CommandContext.registry
+        for workload in registry.workloads {
             print("  \(workload.name): \(workload.summary)")
             for p in workload.parameters {
                 print("      \(p.name) = \(p.defaultValue)  (test size \(p.testValue), range \(p.range.lowerBound)...\(p.range.upperBound)): \(p.help)")
             }
         }
         print("\nMemory managers (heaplab run --manager NAME --set key=value):")
-        let width = ManagerRegistry.all.map(\.name.count).max() ?? 0
-        for entry in ManagerRegistry.all {
+        let width = registry.managers.map(\.name.count).max() ?? 0
+        for entry in registry.managers {
             let pad = String(repeating: " ", count: width - entry.name.count)
             print("  \(entry.name)\(pad)  \(entry.availability().description): \(entry.summary)")
             for option in entry.options {

@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import Foundation
 import HeapLabCore
+import HeapLabReport
 
 /// `heaplab child` (hidden): what the runner starts for each run. Runs exactly one (workload, manager) pair in
 /// this process and writes its RunReport (a one-element `RunReport.encode` array) to `--output`, then exits 0;
@@ -33,7 +34,7 @@ struct ChildCommand: ParsableCommand {
     func run() throws {
         var spec: RunSpec
         do {
-            spec = try RunSpec.make(workload: workload, manager: manager,
+            spec = try CommandContext.registry.spec(workload: workload, manager: manager,
                                     parameters: KeyValue.integers(parameters, option: "--param"),
                                     options: KeyValue.strings(options, option: "--set"))
         } catch {
@@ -51,10 +52,10 @@ struct ChildCommand: ParsableCommand {
         }
         let report: RunReport
         do {
-            report = try Harness.run(spec)
+            report = try CommandContext.registry.run(inProcess: spec)
         } catch {
             report = spec.failedReport("the run could not start or its warm-up failed: \(error.message)",
-                                       date: ISO8601DateFormatter().string(from: Date()))
+                                       date: Harness.now())
         }
         let data = try RunReport.encode([report])
         if let output {

@@ -1,9 +1,14 @@
 import ArgumentParser
 import Foundation
 import XCTest
-@testable import heaplab
+@testable import HeapLabKit
 
 final class CommandLineTests: XCTestCase {
+    override class func setUp() {
+        super.setUp()
+        _ = TestSupport.registry  // installs it for the commands
+    }
+
     /// Parses `arguments` as the command line and expects it rejected with a message containing `expected`.
     func assertRejected(_ arguments: [String], _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try HeapLabCommand.parseAsRoot(arguments), "\(arguments)", file: file, line: line) { error in
@@ -64,7 +69,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(compare.matrix.repeats, 5)
 
         let root = try XCTUnwrap(HeapLabCommand.parseAsRoot([]) as? HeapLabCommand)
-        XCTAssertEqual(try root.specs().map(\.manager), ManagerRegistry.availableNames)
+        XCTAssertEqual(try root.specs().map(\.manager), TestSupport.registry.availableManagers)
         XCTAssertEqual(try root.specs().first?.parameters["stretchDepth"], 18, "the default run is full size")
         XCTAssertNil(root.matrix.repeats, "the default command's repeats default (3) is applied when it runs")
 

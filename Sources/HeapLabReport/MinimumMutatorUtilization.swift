@@ -1,3 +1,5 @@
+import HeapLabCore
+
 /// Minimum mutator utilization (Cheng and Blelloch, 2001): for a window length w, the smallest fraction of any
 /// window of length w, placed anywhere inside the run, during which the mutator was running rather than paused.
 /// MMU(w) = 1 means no window of that length ever lost time to pauses; MMU(w) = 0 means some pause was at least

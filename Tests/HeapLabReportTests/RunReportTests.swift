@@ -1,11 +1,12 @@
 import Foundation
 import XCTest
 import HeapLabCore
+import HeapLabReport
 
 final class RunReportTests: XCTestCase {
     /// A report with every field set to something other than its default.
     static func fullReport() -> RunReport {
-        var latency = LatencyRecorder()
+        let latency = LatencyHistogram()
         for v: UInt64 in [120, 250, 9_000, 1_500_000] { latency.record(nanoseconds: v) }
         return RunReport(
             workload: "gcbench", manager: "malloc", parameters: ["maxDepth": 16, "minDepth": 4],
@@ -16,7 +17,7 @@ final class RunReportTests: XCTestCase {
             residentMemory: ResidentMemory(currentBytes: 40 << 20, peakBytes: 50 << 20),
             managerStatistics: ManagerStatistics(allocations: 15, bytesRequested: 360, heapBytes: 4096, liveBytes: 240,
                                                  extra: ["cycles": 3]),
-            latency: latency.summary(),
+            latency: LatencySummary(latency),
             pauses: [
                 PauseEvent(kind: .collection, cycle: 1, startNanoseconds: 1_000_000, durationNanoseconds: 3_000_000,
                            phases: [PhaseTime("mark", nanoseconds: 2_000_000), PhaseTime("sweep", nanoseconds: 900_000)],

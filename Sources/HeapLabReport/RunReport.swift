@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import HeapLabCore
 
 /// The machine a run happened on.
 public struct MachineInfo: Codable, Equatable, Sendable {
@@ -16,7 +17,7 @@ public struct MachineInfo: Codable, Equatable, Sendable {
         let cores = sysconf(Int32(_SC_NPROCESSORS_ONLN))
         let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
         var cpu = "unknown"
-        if let info = readSmallFile("/proc/cpuinfo"),
+        if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
            let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
            let colon = line.firstIndex(of: ":") {
             cpu = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)

@@ -24,7 +24,7 @@ struct RunCommand: ParsableCommand {
 
     /// The one spec this command runs.
     func spec() throws(RunnerError) -> RunSpec {
-        try RunSpec.make(workload: workload, manager: manager,
+        try CommandContext.registry.spec(workload: workload, manager: manager,
                          parameters: KeyValue.integers(parameters, option: "--param"),
                          options: KeyValue.strings(options, option: "--set"), testSize: matrix.testSize)
     }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import HeapLabCore
+import HeapLabReport
 
 /// Runs each `RunSpec` in a fresh process, so peak memory, allocator state and caches never carry over from one
 /// run into the next.

@@ -1,9 +1,15 @@
 import Foundation
 import HeapLabCore
+import HeapLabReport
 import XCTest
-@testable import heaplab
+@testable import HeapLabKit
 
 final class ReportCommandTests: XCTestCase {
+    override class func setUp() {
+        super.setUp()
+        _ = TestSupport.registry  // installs it for the commands
+    }
+
     func testParsesResultsAndOut() throws {
         let command = try XCTUnwrap(HeapLabCommand.parseAsRoot(["report", "/dev/null", "--out", "/tmp/x"]) as? ReportCommand)
         XCTAssertEqual(command.results, "/dev/null")

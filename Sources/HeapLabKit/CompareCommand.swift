@@ -27,11 +27,12 @@ struct CompareCommand: ParsableCommand {
 
     /// One spec per (workload, manager) pair, in table order.
     func specs() throws(RunnerError) -> [RunSpec] {
-        let workloadNames = try Self.list(workloads, option: "--workloads") ?? WorkloadCatalog.all.map { $0.name }
-        let managerNames = try Self.list(managers, option: "--managers") ?? ManagerRegistry.availableNames
+        let registry = CommandContext.registry
+        let workloadNames = try Self.list(workloads, option: "--workloads") ?? registry.workloads.map { $0.name }
+        let managerNames = try Self.list(managers, option: "--managers") ?? registry.availableManagers
         let given = try KeyValue.integers(parameters, option: "--param")
         var types: [String: any Workload.Type] = [:]
-        for name in workloadNames { types[name] = try WorkloadDispatch.type(named: name) }
+        for name in workloadNames { types[name] = try registry.workload(named: name) }
         for name in given.keys.sorted() where !types.values.contains(where: { $0.parameters.contains { $0.name == name } }) {
             throw RunnerError("--param \(name): none of the chosen workloads has that parameter")
         }
@@ -52,7 +53,7 @@ struct CompareCommand: ParsableCommand {
             let type = types[workload]!
             let own = given.filter { entry in type.parameters.contains { $0.name == entry.key } }
             for manager in managerNames {
-                specs.append(try RunSpec.make(workload: workload, manager: manager, parameters: own,
+                specs.append(try registry.spec(workload: workload, manager: manager, parameters: own,
                                               options: managerOptions[manager] ?? [:], testSize: matrix.testSize))
             }
         }
@@ -65,7 +66,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try matrix.runAndReport(specs(), defaultRepeats: 3)
-        if managers == nil { ManagerRegistry.printNotInstalled() }
+        if managers == nil { CommandContext.registry.notInstalledLines.forEach { print($0) } }
     }
 
     /// Splits a comma-separated list; nil when the option was not given.
