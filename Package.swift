@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "HeapLabBenchmarks",
             dependencies: [
-                "HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena",
+                "HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena", "HeapLabKit",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/HeapLabBenchmarks",
@@ -87,7 +87,7 @@ let package = Package(
         // one plain process (`swift run -c release heaplab-timing`; Docs/Experiments.md, "Timing and counting").
         .executableTarget(
             name: "heaplab-timing",
-            dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena", "HeapLabReport"],
+            dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena", "HeapLabReport", "HeapLabKit"],
             path: "Benchmarks/heaplab-timing"
         ),
     ]

@@ -11,7 +11,7 @@ public protocol WorkloadVisitor {
 /// given log; it may be called more than once (warm-up instances, then the measured one).
 public protocol ManagerVisitor {
     associatedtype Result
-    func visit<M: MemoryManager>(_ make: (PauseLog) throws -> M) throws -> Result
+    func visit<M: MemoryManager>(_ make: @escaping (PauseLog) throws -> M) throws -> Result
 }
 
 /// A list of workload types known at compile time. `withWorkload` is where a workload's name meets its concrete

@@ -44,7 +44,7 @@ public struct MeasuredRun<W: Workload>: ManagerVisitor {
     }
 
     @inlinable
-    public func visit<M: MemoryManager>(_ make: (PauseLog) throws -> M) throws -> RunReport {
+    public func visit<M: MemoryManager>(_ make: @escaping (PauseLog) throws -> M) throws -> RunReport {
         let date = Harness.now()
         let log = PauseLog(stallThresholdNanoseconds: spec.stallThresholdNanoseconds)
 

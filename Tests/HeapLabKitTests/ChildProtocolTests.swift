@@ -182,7 +182,7 @@ enum GCBenchCount {
 
 /// Whether a manager's drops are logged as stalls, asked of a fresh instance.
 private struct DropsStallVisitor: ManagerVisitor {
-    func visit<M: MemoryManager>(_ make: (PauseLog) throws -> M) throws -> Bool {
+    func visit<M: MemoryManager>(_ make: @escaping (PauseLog) throws -> M) throws -> Bool {
         let manager = try make(PauseLog())
         return manager.reclamation != .tracing
     }

@@ -117,7 +117,7 @@ final class GCRegistryTests: XCTestCase {
 
 /// Returns the manager's name without running anything.
 private struct NameVisitor: ManagerVisitor {
-    func visit<M: MemoryManager>(_ make: (PauseLog) throws -> M) throws -> String { try make(PauseLog()).name }
+    func visit<M: MemoryManager>(_ make: @escaping (PauseLog) throws -> M) throws -> String { try make(PauseLog()).name }
 }
 
 final class RunOutputTests: XCTestCase {
