@@ -41,8 +41,9 @@ public protocol Workload: Sendable {
     /// Makes the workload with every parameter given (the runner fills defaults with `resolve`).
     init(parameters: [String: Int]) throws(ParameterError)
 
-    /// Runs the workload on `manager`. Throws `AllocationError` when the manager runs out of memory, or
-    /// `WorkloadFailure` when its own check fails.
+    /// Runs the workload on `manager`. Throws `AllocationError` when the manager runs out of memory,
+    /// `WorkloadFailure` when its own check fails, or `WorkloadNotApplicable` when its lifetimes do not fit the
+    /// manager's `reclamation` model at all.
     func run<M: MemoryManager>(on manager: M, context: RunContext) throws -> WorkloadOutcome
 }
 
@@ -94,6 +95,15 @@ public struct WorkloadFailure: Error, CustomStringConvertible, Sendable {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { "workload check failed: \(message)" }
+}
+
+/// The workload's lifetimes do not fit the manager's model and there is no idiom a programmer of that model
+/// would use instead (say which, in `reason`). Thrown before any work is done; the run's status is then
+/// `notApplicable`, a result in the table, not a failure.
+public struct WorkloadNotApplicable: Error, CustomStringConvertible, Sendable {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { "not applicable: \(reason)" }
 }
 
 /// What a workload measures through while it runs: the pause log (shared with the manager), per-operation

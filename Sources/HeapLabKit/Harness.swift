@@ -54,8 +54,12 @@ public struct MeasuredRun<W: Workload>: ManagerVisitor {
             let small = try W.make(testSize: true)
             for _ in 0..<spec.warmupRuns {
                 let manager = try make(log)
-                let outcome = try small.run(on: manager, context: RunContext(pauseLog: log))
-                blackHole(outcome.checksum)
+                do {
+                    let outcome = try small.run(on: manager, context: RunContext(pauseLog: log))
+                    blackHole(outcome.checksum)
+                } catch is WorkloadNotApplicable {
+                    break  // the measured run says so in its report
+                }
             }
         }
 
@@ -70,6 +74,9 @@ public struct MeasuredRun<W: Workload>: ManagerVisitor {
         } catch let error as AllocationError {
             result.status = .outOfMemory
             result.failure = error.description
+        } catch let error as WorkloadNotApplicable {
+            result.status = .notApplicable
+            result.failure = error.reason
         } catch {
             result.status = .failed
             result.failure = error.message
