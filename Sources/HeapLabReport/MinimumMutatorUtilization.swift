@@ -15,7 +15,8 @@ public struct MinimumMutatorUtilization {
 
     /// - Parameters:
     ///   - pauses: the pause intervals; they may overlap and come in any order.
-    ///   - runStart, runEnd: the run's bounds (`runEnd >= runStart`); pauses are clipped to them.
+    ///   - runStart: the run's start, nanoseconds; pauses are clipped to the run.
+    ///   - runEnd: the run's end, nanoseconds (`runEnd >= runStart`).
     public init(pauses: [(start: UInt64, duration: UInt64)], runStart: UInt64, runEnd: UInt64) {
         precondition(runEnd >= runStart, "MMU: run ends before it starts")
         self.runStart = runStart

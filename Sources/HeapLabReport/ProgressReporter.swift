@@ -105,9 +105,13 @@ public final class ProgressReporter: Sendable {
     /// The status line for a run in progress; a pure function of its arguments, so tests can check it.
     ///
     /// - Parameters:
-    ///   - index: the running run's 1-based index; `total`: runs in all.
-    ///   - elapsedNanoseconds: since the matrix started; `currentNanoseconds`: since this run started.
-    ///   - finished, finishedNanoseconds: runs done and their total time.
+    ///   - index: the running run's 1-based index.
+    ///   - total: runs in all.
+    ///   - label: what is running (`gcbench on gc`).
+    ///   - elapsedNanoseconds: since the matrix started.
+    ///   - currentNanoseconds: since this run started.
+    ///   - finished: runs done.
+    ///   - finishedNanoseconds: their total time.
     public static func line(index: Int, total: Int, label: String, elapsedNanoseconds: UInt64,
                             currentNanoseconds: UInt64, finished: Int, finishedNanoseconds: UInt64) -> String {
         var text = "[\(index)/\(total)] \(label) · elapsed \(clock(elapsedNanoseconds))"

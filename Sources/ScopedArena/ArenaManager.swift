@@ -25,8 +25,10 @@ public final class ArenaManager: MemoryManager {
 
     /// Makes a manager over a fresh arena.
     ///
-    /// - Parameter pauseLog: receives one `.stall` event labelled "scope" per scope end (the time to free the
-    ///   scope's memory), or nil to not time scope ends.
+    /// - Parameters:
+    ///   - configuration: chunk sizes, limit, spares, poisoning (`ArenaConfiguration`).
+    ///   - pauseLog: receives one `.stall` event labelled "scope" per scope end (the time to free the scope's
+    ///     memory), or nil to not time scope ends.
     public init(configuration: ArenaConfiguration = ArenaConfiguration(), pauseLog: PauseLog? = nil) {
         let arena = Arena(configuration: configuration)
         state = arena.state
