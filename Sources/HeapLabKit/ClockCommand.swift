@@ -1,5 +1,6 @@
 import ArgumentParser
 import HeapLabCore
+import HeapLabReport
 
 /// `heaplab clock` (hidden): measures what one MonotonicClock reading costs, the overhead inside every
 /// duration HeapLab records.
@@ -21,10 +22,10 @@ struct ClockCommand: ParsableCommand {
 
     func run() {
         let costs = (0..<rounds).map { _ in MonotonicClock.measureReadingCost(readings: readings) }.sorted()
-        print("MonotonicClock.now(): min \(TextTableFormat.nanoseconds(costs[0])), median \(TextTableFormat.nanoseconds(costs[costs.count / 2])), max \(TextTableFormat.nanoseconds(costs[costs.count - 1])) per reading (\(rounds) rounds of \(readings) readings, release=\(MatrixOptions.isReleaseBuild))")
+        print("MonotonicClock.now(): min \(UnitFormat.duration(nanoseconds: costs[0])), median \(UnitFormat.duration(nanoseconds: costs[costs.count / 2])), max \(UnitFormat.duration(nanoseconds: costs[costs.count - 1])) per reading (\(rounds) rounds of \(readings) readings, release=\(MatrixOptions.isReleaseBuild))")
         // The thread CPU clock (a system call) brackets each collector pause: its cost, for the same reading.
         let cpuReadings = max(1, readings / 10)
         let cpuCosts = (0..<rounds).map { _ in ThreadCPUClock.measureReadingCost(readings: cpuReadings) }.sorted()
-        print("ThreadCPUClock.now(): min \(TextTableFormat.nanoseconds(cpuCosts[0])), median \(TextTableFormat.nanoseconds(cpuCosts[cpuCosts.count / 2])), max \(TextTableFormat.nanoseconds(cpuCosts[cpuCosts.count - 1])) per reading (\(rounds) rounds of \(cpuReadings) readings)")
+        print("ThreadCPUClock.now(): min \(UnitFormat.duration(nanoseconds: cpuCosts[0])), median \(UnitFormat.duration(nanoseconds: cpuCosts[cpuCosts.count / 2])), max \(UnitFormat.duration(nanoseconds: cpuCosts[cpuCosts.count - 1])) per reading (\(rounds) rounds of \(cpuReadings) readings)")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HeapLabCore
+import HeapLabReport
 import Workloads
 
 /// `heaplab list`: workloads with their parameters, managers with their availability and options.
@@ -27,14 +28,6 @@ struct ListCommand: ParsableCommand {
             }
         }
         let cost = MonotonicClock.measureReadingCost()
-        print("\nClock: one MonotonicClock reading costs \(TextTableFormat.nanoseconds(cost)) here (mean of 1,000,000; `heaplab clock` for more).")
-    }
-}
-
-/// Formats a fractional nanosecond figure.
-enum TextTableFormat {
-    static func nanoseconds(_ value: Double) -> String {
-        let rounded = (value * 10).rounded() / 10
-        return "\(rounded) ns"
+        print("\nClock: one MonotonicClock reading costs \(UnitFormat.duration(nanoseconds: cost)) here (mean of 1,000,000; `heaplab clock` for more).")
     }
 }

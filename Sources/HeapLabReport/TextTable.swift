@@ -107,8 +107,8 @@ extension TextTable {
                 let t = median(times)!
                 var timeCell = duration(t)
                 if ok.count > 1 {
-                    let unit = durationUnit(t)
-                    timeCell += " (" + number(Double(times.min()!) / unit.scale) + "-" + number(Double(times.max()!) / unit.scale) + ")"
+                    let unit = UnitFormat.DurationUnit.fitting(Double(t))
+                    timeCell += " (" + number(Double(times.min()!) / unit.nanoseconds) + "-" + number(Double(times.max()!) / unit.nanoseconds) + ")"
                 }
                 let ratio = baselineTime.map { $0 > 0 ? number(Double(t) / Double($0)) + "×" : "-" } ?? "-"
                 let pauseCounts = ok.map { UInt64($0.collectorPauses.count) }
@@ -179,29 +179,16 @@ extension TextTable {
 
 extension TextTable {
     /// A duration in nanoseconds with three significant digits and a unit: "850 ns", "12.3 µs", "4.56 ms", "2.03 s".
+    /// The digits are not trimmed, so that a column of figures lines up (`UnitFormat` trims them for charts).
     public static func duration(_ nanoseconds: UInt64) -> String {
-        let unit = durationUnit(nanoseconds)
-        return number(Double(nanoseconds) / unit.scale) + " " + unit.name
-    }
-
-    static func durationUnit(_ nanoseconds: UInt64) -> (name: String, scale: Double) {
-        switch nanoseconds {
-        case ..<1_000: return ("ns", 1)
-        case ..<1_000_000: return ("µs", 1e3)
-        case ..<1_000_000_000: return ("ms", 1e6)
-        default: return ("s", 1e9)
-        }
+        let unit = UnitFormat.DurationUnit.fitting(Double(nanoseconds))
+        return number(Double(nanoseconds) / unit.nanoseconds) + " " + unit.symbol
     }
 
     /// Bytes with a binary unit: "512 B", "3.50 KiB", "412 MiB", "1.20 GiB".
     public static func bytes(_ count: Int) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count), i = 0
-        while abs(value) >= 1024 && i < units.count - 1 {
-            value /= 1024
-            i += 1
-        }
-        return (i == 0 ? String(count) : number(value)) + " " + units[i]
+        let unit = UnitFormat.ByteUnit.fitting(Double(count))
+        return (unit == .byte ? String(count) : number(Double(count) / unit.bytes)) + " " + unit.symbol
     }
 
     /// A count with a decimal suffix: "12", "265 k", "29.1 M", "1.20 G".
@@ -222,17 +209,8 @@ extension TextTable {
         return fixed(value, decimals: decimals)
     }
 
-    /// `value` rounded to `decimals` places, without Foundation's formatters.
+    /// `value` rounded to `decimals` places (`DecimalText.fixed`).
     public static func fixed(_ value: Double, decimals: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded()
-        let whole = Int(scaled / scale), fraction = Int(scaled) - whole * Int(scale)
-        var text = (value < 0 && scaled > 0 ? "-" : "") + String(whole)
-        if decimals > 0 {
-            let digits = String(fraction)
-            text += "." + String(repeating: "0", count: decimals - digits.count) + digits
-        }
-        return text
+        DecimalText.fixed(value, decimals: decimals)
     }
 }
