@@ -93,9 +93,9 @@ public final class PauseLog {
 
     /// The events, in chunks of `chunkCapacity`, each allocated at its full capacity once: recording never
     /// copies what is stored. One growing array doubled and copied its contents: on binary-trees, with
-    /// 150,000 mark slices, copying 11 MB of events into fresh pages (page faults, 2-3 µs each on this
-    /// virtual machine) took 5-9 ms inside whichever operation of the program the collector's slice ran in:
-    /// the measurement itself was the program's worst operation.
+    /// hundreds of thousands of mark slices, the copy into fresh pages (page faults) landed inside whichever
+    /// operation of the program the collector's slice ran in, and the measurement itself was the program's
+    /// worst operation (Docs/Internals.md has the figures).
     private var chunks: [[PauseEvent]] = []
     /// Events per chunk: about 150 KB of them.
     public static let chunkCapacity = 1024

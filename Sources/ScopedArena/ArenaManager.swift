@@ -52,7 +52,7 @@ public final class ArenaManager: MemoryManager {
     /// and requested are derived; see `statistics()`). The state is written before the object, not after:
     /// the object's stores are then the last ones, so the code that follows (a workload storing the new
     /// node's children) reads the header back from them and the optimizer folds the slot-count checks away;
-    /// that order also measured faster (1.7 against 2.0 ns per object, `heaplab-timing alloc arena`).
+    /// that order also measured faster (Docs/Internals.md, "Swift-specific costs", has the figures).
     @inlinable @inline(__always)
     public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ObjectRef {
         // ObjectShape guarantees shape.bytes <= 1 GiB, so none of this overflows.

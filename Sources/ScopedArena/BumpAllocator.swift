@@ -115,8 +115,8 @@ struct BumpAllocator {
     /// A request that needs alignment padding takes the out-of-line path, which pads within the current chunk
     /// when the request fits there (the same placement). Keeping padding out of the fast path means it needs
     /// no alignment arithmetic and no counter: `bytesAllocated` is derived from the cursor, and only padding
-    /// would have to be taken out of it. (A never-taken "padding?" branch in the fast path measured 51 against
-    /// 27 µs per 32,768 allocations in `Arena fill 1 MiB + reset`.)
+    /// would have to be taken out of it. (A never-taken "padding?" branch in the fast path nearly doubled the
+    /// time of `Arena fill 1 MiB + reset`; Docs/Arena.md has the figures.)
     @inlinable @inline(__always)
     mutating func allocate(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         let mask = alignment &- 1
