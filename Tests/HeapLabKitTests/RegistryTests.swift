@@ -36,7 +36,7 @@ final class RegistryTests: XCTestCase {
     }
 
     /// Every workload runs on every installed manager in this process, through the same dispatch a child uses:
-    /// every registry entry has its `withManager` case, every catalog workload its `WorkloadDispatch` case, and
+    /// every registry entry has its `withManager` case, every catalog workload its `BuiltinWorkloads` case, and
     /// every manager computes the same checksum.
     func testEveryWorkloadRunsOnEveryManager() throws {
         // jemalloc loads only in a process started with the static-TLS tunable: such managers run in a real
