@@ -58,7 +58,7 @@ final class LifetimeTierTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("snippet.swift")
         try ("import ScopedArena\nimport ScopedArenaLifetimes\n\n" + snippet.source + "\n").write(to: file, atomically: true, encoding: .utf8)
-        var arguments = ["-emit-sil", "-o", "/dev/null", "-enable-experimental-feature", "Lifetimes",
+        let arguments = ["-emit-sil", "-o", "/dev/null", "-enable-experimental-feature", "Lifetimes",
                          "-I", modules.path, file.path]
         let process = Process()
         process.executableURL = swiftc
