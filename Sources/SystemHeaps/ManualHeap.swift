@@ -16,7 +16,8 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     @exclusivity(unchecked) @usableFromInline var bytesRequested = 0
     /// Bytes (header + slots + payload) allocated and not yet freed.
     @exclusivity(unchecked) @usableFromInline var liveBytes = 0
-    /// Reused work list for `dropTree`, so freeing a structure never recurses and never allocates in steady state.
+    /// Reused work list for the deep part of a `dropTree` (below `recursionLimit` levels): never allocates in
+    /// steady state.
     @exclusivity(unchecked) @usableFromInline var dropStack: [UnsafeMutableRawPointer] = []
 
     /// Makes a heap over `allocator`.
@@ -27,9 +28,11 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     @inlinable
     public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ObjectRef {
         let bytes = ObjectLayout.blockBytes(shape)
-        // A zeroed block gives the nil slots and zero payload the contract promises.
-        guard let p = allocator.allocateZeroed(bytes) else { throw .systemOutOfMemory(requestedBytes: bytes) }
-        ObjectLayout.initializeHeader(p, shape)
+        guard let p = allocator.allocate(bytes) else { throw .systemOutOfMemory(requestedBytes: bytes) }
+        // The header, nil slots and zero payload the contract promises, written as a C program initializes a
+        // struct: straight-line stores for small objects. (calloc would clear it, but glibc's calloc skips
+        // the per-thread cache that malloc uses and costs far more than the stores: Docs/Internals.md.)
+        ObjectLayout.initialize(p, shape: shape, blockBytes: bytes)
         allocations &+= 1
         bytesRequested &+= shape.bytes
         liveBytes &+= bytes
@@ -73,10 +76,33 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
         allocator.deallocate(p, bytes: bytes)
     }
 
+    /// Frees the tree under `root` children first, recursively, as a C program's `free_tree` does, which also
+    /// gives malloc its blocks back in the same order. Below `recursionLimit` levels the rest of a branch is freed
+    /// with an explicit stack instead, so a 10-million-node list can not overflow the thread's stack.
     @inlinable
     public func dropTree(_ root: consuming ObjectRef) {
-        // Depth-first with an explicit stack: a 10-million-node list needs one stack entry at a time.
-        dropStack.append(root.address)
+        freeTree(root.address, depth: 0)
+    }
+
+    /// Levels freed by recursion before a branch is handed to the explicit stack: at most a few hundred KiB of
+    /// stack frames, within any thread's stack.
+    @usableFromInline static var recursionLimit: Int { 4096 }
+
+    @inlinable
+    func freeTree(_ p: UnsafeMutableRawPointer, depth: Int) {
+        guard depth < Self.recursionLimit else { return freeDeepTree(p) }
+        for i in 0..<ObjectLayout.slotCount(p) {
+            // Invariant: i < the slot count in p's header, so the slot lies inside the block.
+            if let child = ObjectLayout.rawSlot(p, i) { freeTree(child, depth: depth &+ 1) }
+        }
+        freeOne(p)
+    }
+
+    /// The part of a tree below `recursionLimit` levels: depth-first with a reused explicit stack, one entry per
+    /// object waiting, never recursing.
+    @usableFromInline @inline(never)
+    func freeDeepTree(_ root: UnsafeMutableRawPointer) {
+        dropStack.append(root)
         while let p = dropStack.popLast() {
             for i in 0..<ObjectLayout.slotCount(p) {
                 if let child = ObjectLayout.rawSlot(p, i) { dropStack.append(child) }
