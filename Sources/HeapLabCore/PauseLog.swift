@@ -108,8 +108,14 @@ public final class PauseLog {
     public private(set) var unloggedStallCount = 0
     public private(set) var unloggedStallNanoseconds: UInt64 = 0
 
-    public init(stallThresholdNanoseconds: UInt64 = 0) {
+    /// Whether workloads and managers time their drop points and scope ends at all (`RunContext.beginDrop`,
+    /// `measureStall`, the arena's scope end). False only to measure what that timing costs: collector pauses
+    /// are still recorded.
+    public let recordsStalls: Bool
+
+    public init(stallThresholdNanoseconds: UInt64 = 0, recordsStalls: Bool = true) {
         self.stallThresholdNanoseconds = stallThresholdNanoseconds
+        self.recordsStalls = recordsStalls
         startChunk()
     }
 
@@ -142,6 +148,7 @@ public final class PauseLog {
     /// Times `body` and records it as a stall with `label` (a bulk free at a workload's drop point).
     @inlinable
     public func measureStall<R, E: Error>(_ label: String, _ body: () throws(E) -> R) throws(E) -> R {
+        guard recordsStalls else { return try body() }
         let start = MonotonicClock.now()
         let result = try body()
         let end = MonotonicClock.now()

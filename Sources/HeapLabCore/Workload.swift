@@ -119,16 +119,21 @@ public final class RunContext {
     public let startNanoseconds: UInt64
     /// Minimum time between two memory samples; `sampleMemory` calls in between are ignored.
     public var memorySampleIntervalNanoseconds: UInt64
+    /// Whether `operation` times operations. False only to measure what timing them costs (then `latency`
+    /// stays empty); drop-point stalls follow `pauseLog.recordsStalls`.
+    public let timesOperations: Bool
 
-    public init(pauseLog: PauseLog, memorySampleIntervalNanoseconds: UInt64 = 10_000_000) {
+    public init(pauseLog: PauseLog, memorySampleIntervalNanoseconds: UInt64 = 10_000_000, timesOperations: Bool = true) {
         self.pauseLog = pauseLog
         self.memorySampleIntervalNanoseconds = memorySampleIntervalNanoseconds
+        self.timesOperations = timesOperations
         self.startNanoseconds = MonotonicClock.now()
     }
 
-    /// Times one operation and records its latency.
+    /// Times one operation and records its latency (or only runs it, when `timesOperations` is false).
     @inlinable
     public func operation<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        guard timesOperations else { return try body() }
         let start = MonotonicClock.now()
         let result = try body()
         latency.record(nanoseconds: MonotonicClock.now() &- start)
@@ -136,13 +141,14 @@ public final class RunContext {
     }
 
     /// Starts timing a drop point (a `dropTree`, a loop of `free`s, a scope end). Returns a token for
-    /// `endDrop`; when `manager` says its drops cost nothing (a collector), the token is inert.
+    /// `endDrop`; when `manager` says its drops cost nothing (a collector), or stalls are not recorded at all
+    /// (`PauseLog.recordsStalls`), the token is inert.
     ///
     /// The two calls bracket the drop instead of taking a closure, so the workload can `consume` the dropped
     /// reference in straight-line code: for ARC the release cascade then runs between them.
     @inlinable
     public func beginDrop<M: MemoryManager>(on manager: M) -> StallToken {
-        StallToken(start: manager.reclamation.dropsStall ? MonotonicClock.now() : 0)
+        StallToken(start: manager.reclamation.dropsStall && pauseLog.recordsStalls ? MonotonicClock.now() : 0)
     }
 
     /// Ends a drop begun with `beginDrop`, logging it as a stall labelled `label` when it was timed.

@@ -30,6 +30,8 @@ struct ChildCommand: ParsableCommand {
     var stallThresholdNanoseconds: UInt64 = RunSpec.defaultStallThresholdNanoseconds
     @Option(name: .customLong("memory-limit-bytes"), help: "RLIMIT_AS for this process, bytes.")
     var memoryLimitBytes: Int?
+    @Flag(name: .customLong("untimed"), help: "Do not time operations and drop points.")
+    var noOperationTiming = false
 
     func run() throws {
         var spec: RunSpec
@@ -43,6 +45,7 @@ struct ChildCommand: ParsableCommand {
         spec.warmupRuns = max(0, warmup)
         spec.stallThresholdNanoseconds = stallThresholdNanoseconds
         spec.memoryLimitBytes = memoryLimitBytes
+        spec.timesOperations = !noOperationTiming
         if let memoryLimitBytes {
             // The limit covers the whole address space of this process: heap, stacks, mapped libraries.
             var limit = rlimit(rlim_cur: rlim_t(memoryLimitBytes), rlim_max: rlim_t(memoryLimitBytes))

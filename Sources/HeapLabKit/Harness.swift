@@ -46,7 +46,7 @@ public struct MeasuredRun<W: Workload>: ManagerVisitor {
     @inlinable
     public func visit<M: MemoryManager>(_ make: @escaping (PauseLog) throws -> M) throws -> RunReport {
         let date = Harness.now()
-        let log = PauseLog(stallThresholdNanoseconds: spec.stallThresholdNanoseconds)
+        let log = PauseLog(stallThresholdNanoseconds: spec.stallThresholdNanoseconds, recordsStalls: spec.timesOperations)
 
         // Warm-up: the workload at its test size on a separate manager instance that is gone before the
         // measured run starts, so the measured manager's statistics and heap hold only the measured run.
@@ -68,7 +68,7 @@ public struct MeasuredRun<W: Workload>: ManagerVisitor {
         let manager = try make(log)
         var result = Harness.Result()
         let cpuStart = Harness.processCPUNanoseconds()
-        let context = RunContext(pauseLog: log)
+        let context = RunContext(pauseLog: log, timesOperations: spec.timesOperations)
         do {
             result.outcome = try workload.run(on: manager, context: context)
         } catch let error as AllocationError {
@@ -129,7 +129,7 @@ public enum Harness {
             pauses: events, unloggedStallCount: log.unloggedStallCount,
             unloggedStallNanoseconds: log.unloggedStallNanoseconds,
             stallThresholdNanoseconds: log.stallThresholdNanoseconds, memorySamples: context.memorySamples,
-            outcome: result.outcome)
+            outcome: result.outcome, timesOperations: context.timesOperations)
     }
 
     /// User plus system CPU time of this process, nanoseconds.

@@ -47,6 +47,10 @@ struct MatrixOptions: ParsableArguments {
                                valueName: "MIB"))
     var memoryLimitMiB: Int?
 
+    @Flag(name: .customLong("no-operation-timing"),
+          help: "Do not time the workload's operations and drop points (no latency columns, no stalls), to measure what that timing costs; collector pauses are still logged.")
+    var noOperationTiming = false
+
     mutating func validate() throws {
         if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1 (got \(repeats))") }
         guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds (got \(timeout))") }
@@ -70,6 +74,7 @@ struct MatrixOptions: ParsableArguments {
     func apply(to spec: RunSpec) -> RunSpec {
         var spec = spec
         spec.warmupRuns = warmup
+        spec.timesOperations = !noOperationTiming
         spec.stallThresholdNanoseconds = UInt64(stallThresholdMicroseconds * 1000)
         spec.memoryLimitBytes = memoryLimitMiB.map { $0 << 20 }
         return spec

@@ -14,7 +14,11 @@ enum RunDetails {
         }
         lines.append("  wall \(d(r.wallNanoseconds)), CPU \(d(r.cpuNanoseconds)); resident at end \(TextTable.bytes(r.residentMemory.currentBytes)), peak \(TextTable.bytes(r.residentMemory.peakBytes))")
         let l = r.latency
-        lines.append("  latency of \(TextTable.count(l.count)) operations: mean \(d(UInt64(l.meanNanoseconds))), p50 \(d(l.p50Nanoseconds)), p90 \(d(l.p90Nanoseconds)), p99 \(d(l.p99Nanoseconds)), p99.9 \(d(l.p999Nanoseconds)), max \(d(l.maxNanoseconds))")
+        if r.timesOperations == false {
+            lines.append("  operations and drop points not timed (--no-operation-timing)")
+        } else {
+            lines.append("  latency of \(TextTable.count(l.count)) operations: mean \(d(UInt64(l.meanNanoseconds))), p50 \(d(l.p50Nanoseconds)), p90 \(d(l.p90Nanoseconds)), p99 \(d(l.p99Nanoseconds)), p99.9 \(d(l.p999Nanoseconds)), max \(d(l.maxNanoseconds))")
+        }
         let pauses = PauseSummary(r.collectorPauses)
         lines.append(pauses.count == 0 ? "  collector pauses: none"
                      : "  collector pauses: \(pauses.count), total \(d(pauses.totalNanoseconds)), p50 \(d(pauses.p50Nanoseconds)), p99 \(d(pauses.p99Nanoseconds)), max \(d(pauses.maxNanoseconds))"

@@ -16,6 +16,9 @@ public struct RunSpec: Equatable, Sendable {
     public var stallThresholdNanoseconds: UInt64 = RunSpec.defaultStallThresholdNanoseconds
     /// An address-space limit the child sets on itself (RLIMIT_AS), bytes; nil for none.
     public var memoryLimitBytes: Int?
+    /// Whether the workload's operations and drop points are timed (the latency columns and the stalls). False
+    /// only to measure what that timing costs; collector pauses are logged either way.
+    public var timesOperations = true
 
     /// A spec with every field given; `Registry.spec` makes validated ones.
     public init(workload: String, manager: String, parameters: [String: Int], options: [String: String] = [:],
@@ -47,6 +50,7 @@ public struct RunSpec: Equatable, Sendable {
         if let memoryLimitBytes {
             arguments += ["--memory-limit-bytes", String(memoryLimitBytes)]
         }
+        if !timesOperations { arguments.append("--untimed") }
         return arguments
     }
 

@@ -100,6 +100,9 @@ public struct RunReport: Codable, Equatable, Sendable {
     public var stallThresholdNanoseconds: UInt64?
     public var memorySamples: [MemorySample]
     public var outcome: WorkloadOutcome?
+    /// Whether operations and drop points were timed (`--no-operation-timing` turns it off, to measure what the
+    /// timing costs); nil in reports written before the field existed, when they always were.
+    public var timesOperations: Bool?
 
     public init(workload: String, manager: String, parameters: [String: Int], managerConfiguration: [String: String],
                 machine: MachineInfo, date: String, status: Status, failure: String = "",
@@ -107,7 +110,8 @@ public struct RunReport: Codable, Equatable, Sendable {
                 residentMemory: ResidentMemory = ResidentMemory(currentBytes: 0, peakBytes: 0),
                 managerStatistics: ManagerStatistics = ManagerStatistics(), latency: LatencySummary = LatencySummary(),
                 pauses: [PauseEvent] = [], unloggedStallCount: Int = 0, unloggedStallNanoseconds: UInt64 = 0,
-                stallThresholdNanoseconds: UInt64? = nil, memorySamples: [MemorySample] = [], outcome: WorkloadOutcome? = nil) {
+                stallThresholdNanoseconds: UInt64? = nil, memorySamples: [MemorySample] = [], outcome: WorkloadOutcome? = nil,
+                timesOperations: Bool? = nil) {
         self.workload = workload
         self.manager = manager
         self.parameters = parameters
@@ -128,6 +132,7 @@ public struct RunReport: Codable, Equatable, Sendable {
         self.stallThresholdNanoseconds = stallThresholdNanoseconds
         self.memorySamples = memorySamples
         self.outcome = outcome
+        self.timesOperations = timesOperations
     }
 
     /// Pauses by collectors (everything but stalls).

@@ -123,9 +123,7 @@ extension TextTable {
                     manager, timeCell, ratio,
                     bytes(Int(median(ok.map { UInt64($0.residentMemory.peakBytes) })!)),
                     count(Int(median(ok.map { UInt64($0.managerStatistics.allocations) })!)),
-                    duration(median(ok.map(\.latency.p50Nanoseconds))!),
-                    duration(median(ok.map(\.latency.p99Nanoseconds))!),
-                    duration(median(ok.map(\.latency.maxNanoseconds))!),
+                    latencyCell(ok, \.p50Nanoseconds), latencyCell(ok, \.p99Nanoseconds), latencyCell(ok, \.maxNanoseconds),
                     pauseCell, stallCell, status(runs),
                 ])
             }
@@ -143,6 +141,13 @@ extension TextTable {
     }
 
     /// "ok", or a count per status: "2 ok, 1 failed".
+    /// The median of one latency figure over the runs that timed their operations; `-` when none did (the
+    /// workload has no operations, or `--no-operation-timing`).
+    static func latencyCell(_ runs: [RunReport], _ figure: KeyPath<LatencySummary, UInt64>) -> String {
+        let timed = runs.filter { $0.latency.count > 0 }
+        return timed.isEmpty ? "-" : duration(median(timed.map { $0.latency[keyPath: figure] })!)
+    }
+
     static func status(_ runs: [RunReport]) -> String {
         let order: [RunReport.Status] = [.ok, .failed, .outOfMemory, .notApplicable]
         let present = order.filter { s in runs.contains { $0.status == s } }

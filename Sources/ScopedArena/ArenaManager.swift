@@ -145,7 +145,7 @@ public final class ArenaManager: MemoryManager {
 
     @usableFromInline
     func endScope(_ mark: ScopeMark) {
-        guard let pauseLog else {
+        guard let pauseLog, pauseLog.recordsStalls else {
             state.pointee.endScope(mark)
             return
         }

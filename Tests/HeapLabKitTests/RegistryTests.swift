@@ -80,6 +80,27 @@ final class RegistryTests: XCTestCase {
         XCTAssertGreaterThan(report.cpuNanoseconds, 0)
     }
 
+    /// `--no-operation-timing`: the same work and checksum, no latency and no stalls; the arena's scope ends and
+    /// malloc's drops are not timed either.
+    func testUntimedRunsMeasureNoOperationsAndNoStalls() throws {
+        for manager in ["malloc", "arena"] {
+            var spec = try TestSupport.smallSpec(manager)
+            spec.stallThresholdNanoseconds = 0
+            let timed = try TestSupport.registry.run(inProcess: spec)
+            spec.timesOperations = false
+            XCTAssertTrue(spec.childArguments(output: "x").contains("--untimed"))
+            let untimed = try TestSupport.registry.run(inProcess: spec)
+            XCTAssertEqual(untimed.status, .ok)
+            XCTAssertEqual(untimed.outcome?.checksum, timed.outcome?.checksum, manager)
+            XCTAssertGreaterThan(timed.latency.count, 0, manager)
+            XCTAssertGreaterThan(timed.stalls.count, 0, manager)
+            XCTAssertEqual(untimed.latency.count, 0, manager)
+            XCTAssertEqual(untimed.stalls.count + untimed.unloggedStallCount, 0, manager)
+            XCTAssertEqual(untimed.timesOperations, false)
+            XCTAssertEqual(untimed.managerStatistics.allocations, timed.managerStatistics.allocations)
+        }
+    }
+
     func testUnknownNamesInTheDispatch() {
         XCTAssertThrowsError(try TestSupport.registry.workload(named: "nope"))
         let spec = RunSpec(workload: "gcbench", manager: "nope", parameters: [:])
