@@ -47,21 +47,32 @@ public struct ManagerEntry: Sendable {
     /// The native reference program (`c-malloc`, `c-arena`, ...) of this manager's allocator family: the row its
     /// time is divided by in the table's `×C` column. Nil when there is none.
     public var nativeReference: String?
+    /// For a native reference program (a C program doing a workload's work, not a `MemoryManager`): the
+    /// workloads it implements; on any other it is `notApplicable`. Nil for a memory manager, which runs every
+    /// workload.
+    public var nativeWorkloads: [String]?
     /// Checks option values before any child starts (keys are checked against `options` first).
     /// - Throws: `ParameterError` naming the bad value and what is accepted.
     public var checkValues: @Sendable ([String: String]) throws(ParameterError) -> Void
 
     public init(name: String, summary: String, options: [ManagerOption] = [],
                 availability: @escaping @Sendable () -> ManagerAvailability = { .available },
-                nativeReference: String? = nil,
+                nativeReference: String? = nil, nativeWorkloads: [String]? = nil,
                 checkValues: @escaping @Sendable ([String: String]) throws(ParameterError) -> Void = { _ throws(ParameterError) in }) {
         self.name = name
         self.summary = summary
         self.options = options
         self.availability = availability
         self.nativeReference = nativeReference
+        self.nativeWorkloads = nativeWorkloads
         self.checkValues = checkValues
     }
+
+    /// Whether this entry is a native reference program rather than a memory manager.
+    public var isNativeReference: Bool { nativeWorkloads != nil }
+
+    /// Whether this entry runs `workload`: every memory manager does; a native reference, only its programs.
+    public func runs(_ workload: String) -> Bool { nativeWorkloads?.contains(workload) ?? true }
 
     /// Checks user options: every key one of `options`, every value accepted by `checkValues`.
     /// - Throws: `RunnerError` naming the unknown key (and the accepted ones) or the bad value.

@@ -9,6 +9,9 @@ struct Matrix {
     var repeats: Int
     var launcher: ChildLauncher
     var quiet: Bool
+    /// Says which pairs do not run at all (a native reference on a workload it does not implement) and
+    /// annotates every report with its manager's native reference.
+    var registry: Registry
 
     /// Runs everything and returns every report (failed runs included), in the order run. Repeats are the
     /// outer loop, so slow drifts in machine load spread over all managers instead of hitting one.
@@ -21,7 +24,13 @@ struct Matrix {
             for spec in specs {
                 let label = "\(spec.workload) on \(spec.manager)" + (repeats > 1 ? " (repeat \(round + 1)/\(repeats))" : "")
                 progress.start(index + 1, label)
-                let report = launcher.run(spec, index: index)
+                var report: RunReport
+                if let notApplicable = registry.notApplicableReport(spec) {
+                    report = notApplicable
+                } else {
+                    report = launcher.run(spec, index: index)
+                    registry.annotate(&report)
+                }
                 reports.append(report)
                 progress.finish(report.status.rawValue)
                 index += 1

@@ -91,7 +91,8 @@ struct MatrixOptions: ParsableArguments {
                                      workDirectory: directory)
         let tracing = ProcessInfo.processInfo.environment["HEAPLAB_GCTRACE"].map { !["", "0", "off"].contains($0) } ?? false
         launcher.forwardsOutput = childOutput || tracing || specs.contains { $0.options["trace"] == "on" }
-        let matrix = Matrix(specs: specs.map(apply), repeats: repeats ?? defaultRepeats, launcher: launcher, quiet: quiet)
+        let matrix = Matrix(specs: specs.map(apply), repeats: repeats ?? defaultRepeats, launcher: launcher, quiet: quiet,
+                            registry: CommandContext.registry)
         let started = Date()
         let reports = matrix.run()
         print(Self.header(reports, started: started))

@@ -89,11 +89,34 @@ public struct Registry: Sendable {
         return RunSpec(workload: workload, manager: manager, parameters: resolved, options: options)
     }
 
+    /// Writes what the registry knows about `report`'s manager into it: its native reference and whether it is
+    /// one (for the table's `×C` column).
+    public func annotate(_ report: inout RunReport) {
+        guard let entry = entry(named: report.manager) else { return }
+        report.nativeReference = entry.nativeReference
+        report.isNativeReference = entry.isNativeReference
+    }
+
+    /// The report of a pair that does not run at all: a native reference program on a workload it does not
+    /// implement. Nil for every pair that runs.
+    public func notApplicableReport(_ spec: RunSpec) -> RunReport? {
+        guard let entry = entry(named: spec.manager), !entry.runs(spec.workload) else { return nil }
+        let programs = entry.nativeWorkloads ?? []
+        var report = spec.failedReport("no native reference program for \(spec.workload) (there is one for \(programs.joined(separator: " and ")))",
+                                       date: Harness.now())
+        report.status = .notApplicable
+        annotate(&report)
+        return report
+    }
+
     /// Runs `spec` in this process and returns its report (see `MeasuredRun`).
     /// - Throws: `RunnerError` when the spec names an unknown workload or manager or carries bad parameters
     ///   (the parent validates specs before launching a child, so a child sees this only when run by hand);
     ///   whatever making the manager throws.
     public func run(inProcess spec: RunSpec) throws -> RunReport {
-        try runInProcess(spec)
+        if let report = notApplicableReport(spec) { return report }
+        var report = try runInProcess(spec)
+        annotate(&report)
+        return report
     }
 }

@@ -100,6 +100,12 @@ public struct RunReport: Codable, Equatable, Sendable {
     public var stallThresholdNanoseconds: UInt64?
     public var memorySamples: [MemorySample]
     public var outcome: WorkloadOutcome?
+    /// The native reference program (`c-malloc`, `c-arena`, ...) this manager's time is read against in the `×C`
+    /// column, from the manager's registry entry; nil when it has none (and in older reports).
+    public var nativeReference: String?
+    /// Whether this run is a native reference program itself (a C program, not a `MemoryManager`); nil in older
+    /// reports.
+    public var isNativeReference: Bool?
     /// Whether operations and drop points were timed (`--no-operation-timing` turns it off, to measure what the
     /// timing costs); nil in reports written before the field existed, when they always were.
     public var timesOperations: Bool?
@@ -111,7 +117,7 @@ public struct RunReport: Codable, Equatable, Sendable {
                 managerStatistics: ManagerStatistics = ManagerStatistics(), latency: LatencySummary = LatencySummary(),
                 pauses: [PauseEvent] = [], unloggedStallCount: Int = 0, unloggedStallNanoseconds: UInt64 = 0,
                 stallThresholdNanoseconds: UInt64? = nil, memorySamples: [MemorySample] = [], outcome: WorkloadOutcome? = nil,
-                timesOperations: Bool? = nil) {
+                timesOperations: Bool? = nil, nativeReference: String? = nil, isNativeReference: Bool? = nil) {
         self.workload = workload
         self.manager = manager
         self.parameters = parameters
@@ -133,6 +139,8 @@ public struct RunReport: Codable, Equatable, Sendable {
         self.memorySamples = memorySamples
         self.outcome = outcome
         self.timesOperations = timesOperations
+        self.nativeReference = nativeReference
+        self.isNativeReference = isNativeReference
     }
 
     /// Pauses by collectors (everything but stalls).

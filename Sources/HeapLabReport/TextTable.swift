@@ -66,6 +66,9 @@ extension TextTable {
     ///
     /// - `time`: wall time of the measured run, median (min-max over repeats);
     /// - `×<baseline>`: median time over the baseline manager's median time on the same workload;
+    /// - `×C`: median time over the median time of the manager's native reference on the same workload (the C
+    ///   program of its allocator family, `RunReport.nativeReference`); `ref` on a native reference's own row,
+    ///   `-` when the reference did not run;
     /// - `peak RSS`: the child process's peak resident memory after warm-up (VmHWM), median;
     /// - `allocs`: objects allocated in the measured run, median;
     /// - `lat p50`, `lat p99`, `lat max`: per-operation latency percentiles (one operation is the workload's
@@ -77,16 +80,19 @@ extension TextTable {
     /// - `status`: `ok`, or how many runs failed, ran out of memory or did not apply.
     ///
     /// Figures come only from runs with status `ok`. Runs that did not complete are listed under the table with
-    /// the first lines of their failure.
+    /// the first lines of their failure; managers that do not apply to a workload for the same reason share one
+    /// line.
     public static func runSummary(_ reports: [RunReport], baseline: String = "malloc") -> String {
         var sections: [String] = []
         var footnotes: [String] = []
+        /// (workload, reason) -> managers, for not-applicable runs, in order.
+        var notApplicable: [(workload: String, reason: String, managers: [String])] = []
         for workload in ordered(reports.map(\.workload)) {
             let ofWorkload = reports.filter { $0.workload == workload }
             let managers = ordered(ofWorkload.map(\.manager))
             let baselineTime = median(ofWorkload.filter { $0.manager == baseline && $0.status == .ok }.map(\.wallNanoseconds))
             var table = TextTable(columns: [
-                Column("manager", .left), Column("time (median, min-max)"), Column("×\(baseline)"),
+                Column("manager", .left), Column("time (median, min-max)"), Column("×\(baseline)"), Column("×C"),
                 Column("peak RSS"), Column("allocs"), Column("lat p50"), Column("lat p99"), Column("lat max"),
                 Column("pauses n/total/max"), Column("stalls n/max"), Column("status", .left),
             ])
@@ -94,13 +100,21 @@ extension TextTable {
                 let runs = ofWorkload.filter { $0.manager == manager }
                 let ok = runs.filter { $0.status == .ok }
                 for (i, run) in runs.enumerated() where run.status != .ok {
+                    if run.status == .notApplicable {
+                        if let k = notApplicable.firstIndex(where: { $0.workload == workload && $0.reason == run.failure }) {
+                            if !notApplicable[k].managers.contains(manager) { notApplicable[k].managers.append(manager) }
+                        } else {
+                            notApplicable.append((workload, run.failure, [manager]))
+                        }
+                        continue
+                    }
                     let lines = run.failure.split(separator: "\n", omittingEmptySubsequences: false)
                     let shown = lines.prefix(14).joined(separator: "\n    ")
                     footnotes.append("\(workload) on \(manager), run \(i + 1) of \(runs.count): \(run.status.rawValue): \(shown)"
                                      + (lines.count > 14 ? "\n    ..." : ""))
                 }
                 guard !ok.isEmpty else {
-                    table.append([manager, "-", "-", "-", "-", "-", "-", "-", "-", "-", status(runs)])
+                    table.append([manager, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", status(runs)])
                     continue
                 }
                 let times = ok.map(\.wallNanoseconds)
@@ -111,6 +125,16 @@ extension TextTable {
                     timeCell += " (" + number(Double(times.min()!) / unit.nanoseconds) + "-" + number(Double(times.max()!) / unit.nanoseconds) + ")"
                 }
                 let ratio = baselineTime.map { $0 > 0 ? number(Double(t) / Double($0)) + "×" : "-" } ?? "-"
+                let referenceRatio: String
+                if ok[0].isNativeReference == true {
+                    referenceRatio = "ref"
+                } else if let reference = ok[0].nativeReference,
+                          let referenceTime = median(ofWorkload.filter { $0.manager == reference && $0.status == .ok }.map(\.wallNanoseconds)),
+                          referenceTime > 0 {
+                    referenceRatio = number(Double(t) / Double(referenceTime)) + "×"
+                } else {
+                    referenceRatio = "-"
+                }
                 let pauseCounts = ok.map { UInt64($0.collectorPauses.count) }
                 let pauseCell = pauseCounts.allSatisfy({ $0 == 0 }) ? "-" :
                     count(Int(median(pauseCounts)!)) + " / "
@@ -120,7 +144,7 @@ extension TextTable {
                 let stallCell = stallCounts.allSatisfy({ $0 == 0 }) ? "-" :
                     count(Int(median(stallCounts)!)) + " / " + Self.longestStall(ok)
                 table.append([
-                    manager, timeCell, ratio,
+                    manager, timeCell, ratio, referenceRatio,
                     bytes(Int(median(ok.map { UInt64($0.residentMemory.peakBytes) })!)),
                     count(Int(median(ok.map { UInt64($0.managerStatistics.allocations) })!)),
                     latencyCell(ok, \.p50Nanoseconds), latencyCell(ok, \.p99Nanoseconds), latencyCell(ok, \.maxNanoseconds),
@@ -134,13 +158,18 @@ extension TextTable {
             sections.append("\(workload) (\(parameters)), \(runsText)\n" + table.render())
         }
         var text = sections.joined(separator: "\n\n")
+        for entry in notApplicable {
+            footnotes.append("\(entry.workload): not applicable to \(entry.managers.joined(separator: ", ")): \(entry.reason)")
+        }
+        if reports.contains(where: { $0.isNativeReference == true }) {
+            text += "\n\nc-* rows are native C programs doing the same work (NativeReference); ×C divides a manager's time by its allocator family's C program."
+        }
         if !footnotes.isEmpty {
             text += "\n\nRuns that did not complete:\n" + footnotes.map { "- " + $0 }.joined(separator: "\n")
         }
         return text
     }
 
-    /// "ok", or a count per status: "2 ok, 1 failed".
     /// The median of one latency figure over the runs that timed their operations; `-` when none did (the
     /// workload has no operations, or `--no-operation-timing`).
     static func latencyCell(_ runs: [RunReport], _ figure: KeyPath<LatencySummary, UInt64>) -> String {
@@ -148,6 +177,7 @@ extension TextTable {
         return timed.isEmpty ? "-" : duration(median(timed.map { $0.latency[keyPath: figure] })!)
     }
 
+    /// "ok", or a count per status: "2 ok, 1 failed".
     static func status(_ runs: [RunReport]) -> String {
         let order: [RunReport.Status] = [.ok, .failed, .outOfMemory, .notApplicable]
         let present = order.filter { s in runs.contains { $0.status == s } }

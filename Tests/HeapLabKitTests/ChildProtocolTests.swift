@@ -156,7 +156,7 @@ final class ChildProtocolTests: XCTestCase {
         let launcher = ChildLauncher(executable: "/bin/sh", argumentPrefix: ["-c", script, heaplab], timeoutSeconds: 60,
                                      workDirectory: try TestSupport.workDirectory(self))
         let matrix = Matrix(specs: [try TestSupport.smallSpec("arc"), try TestSupport.smallSpec("malloc")], repeats: 2,
-                            launcher: launcher, quiet: true)
+                            launcher: launcher, quiet: true, registry: TestSupport.registry)
         let reports = matrix.run()
         XCTAssertEqual(reports.map(\.manager), ["arc", "malloc", "arc", "malloc"], "repeats are the outer loop")
         XCTAssertEqual(reports.map(\.status), [.failed, .ok, .failed, .ok])
