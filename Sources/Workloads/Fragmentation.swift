@@ -31,7 +31,7 @@ public struct Fragmentation: Workload {
     public static let summary = "power-law sizes 16 B-64 KiB with random lifetimes: resident memory against live bytes over time"
     public static let parameters: [WorkloadParameter] = [
         WorkloadParameter("operations", default: 10_000_000, test: 40_000, range: 0...2_000_000_000, help: "objects allocated (one per operation)"),
-        WorkloadParameter("liveMiB", default: 256, test: 1, range: 1...65_536, help: "target live set in the long-lifetime phases, MiB"),
+        WorkloadParameter("liveMiB", default: 256, test: 1, range: 1...Fragmentation.maximumLiveMiB, help: "target live set in the long-lifetime phases, MiB"),
         WorkloadParameter("phaseOps", default: 4_000_000, test: 16_000, range: 1...2_000_000_000, help: "operations per lifetime phase (long, short, long, ...)"),
         WorkloadParameter("rebuildInterval", default: 1_000_000, test: 5_000, range: 1...2_000_000_000, help: "operations per generation scope (arena only)"),
         WorkloadParameter("seed", default: 42, test: 42, range: 0...Int.max, help: "random seed"),
@@ -41,6 +41,15 @@ public struct Fragmentation: Workload {
     public static let minimumBytes = 16, maximumBytes = 65_536
     /// Mean of the truncated size law, 16 * ln(4096) bytes, rounded up (used for Little's law).
     public static let meanBytes = 136
+
+    /// The largest `liveMiB`: the live objects are held in one table object of 2 * liveBytes / meanBytes + 1024
+    /// reference slots (`LiveObjectTable`), which must stay within `ObjectShape.maximumBytes` (1 GiB, 2^27
+    /// slots). That allows up to 8,703 MiB; the range stops at 8,192.
+    public static let maximumLiveMiB = 8192
+
+    /// Reference slots of the live-object table for `liveBytes`: twice the mean number of live objects, plus
+    /// room for fluctuation.
+    @inlinable public static func tableSlots(liveBytes: Int) -> Int { 2 * max(1, liveBytes / meanBytes) + 1024 }
 
     public let operations: Int
     public let liveBytesTarget: Int
@@ -72,7 +81,7 @@ public struct Fragmentation: Workload {
     @inlinable
     public func run<M: MemoryManager>(on m: M, context: RunContext) throws -> WorkloadOutcome {
         var rng = SplitMix64(seed: seed)
-        var live = LiveObjectTable(capacity: 2 * meanLifetime + 1024)  // live count stays near meanLifetime
+        var live = LiveObjectTable(capacity: Self.tableSlots(liveBytes: liveBytesTarget))  // live count stays near meanLifetime
         var peakLive = 0
         try live.runInGenerations(on: m, context: context, operations: operations, rebuildInterval: rebuildInterval) {
             live, table, op in

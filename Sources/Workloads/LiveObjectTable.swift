@@ -120,13 +120,14 @@ struct LiveObjectTable {
     }
 
     /// Copies every live object's bytes out (arena generations), in slot order.
+    /// - Throws: `AllocationError` when the staging buffer can not be allocated.
     @inlinable
-    mutating func copyOut<M: MemoryManager>(_ m: M, table: M.Ref) -> [UInt64] {
-        var words: [UInt64] = []
-        words.reserveCapacity(liveBytes / 8)
+    mutating func copyOut<M: MemoryManager>(_ m: M, table: M.Ref) throws(AllocationError) -> StagingWords {
+        let words = StagingWords()
+        try words.reserve(liveBytes / 8)
         for slot in 0..<capacity where sizes[slot] != 0 {
             let object = m.load(table, slot: slot)!
-            for w in 0..<(Int(sizes[slot]) / 8) { words.append(m.loadPayload(object, byteOffset: w * 8, as: UInt64.self)) }
+            for w in 0..<(Int(sizes[slot]) / 8) { try words.append(m.loadPayload(object, byteOffset: w * 8, as: UInt64.self)) }
         }
         bytesCopied += words.count * 8
         return words
@@ -134,7 +135,7 @@ struct LiveObjectTable {
 
     /// Reallocates every live object from `words` (what `copyOut` returned) into a fresh table.
     @inlinable
-    mutating func rebuild<M: MemoryManager>(_ m: M, table: M.Ref, from words: [UInt64]) throws {
+    mutating func rebuild<M: MemoryManager>(_ m: M, table: M.Ref, from words: StagingWords) throws {
         var offset = 0
         for slot in 0..<capacity where sizes[slot] != 0 {
             let size = Int(sizes[slot])
@@ -162,7 +163,7 @@ extension LiveObjectTable {
         _ operation: (inout LiveObjectTable, M.Ref, Int) throws -> Void
     ) throws {
         var op = 0
-        var staging: [UInt64]? = nil
+        var staging: StagingWords? = nil
         let generation = m.reclamation == .region ? rebuildInterval : Int.max
         repeat {
             var stall = StallToken(start: 0)
@@ -179,7 +180,9 @@ extension LiveObjectTable {
                     op += 1
                 }
                 if op < operations {
-                    staging = context.pauseLog.measureStall("generation copy-out") { copyOut(m, table: table) }
+                    staging = try context.pauseLog.measureStall("generation copy-out") { () throws(AllocationError) in
+                        try copyOut(m, table: table)
+                    }
                     m.popRoots(to: mark)
                     stall = context.beginDrop(on: m)  // ends when the scope has freed the generation
                 } else {

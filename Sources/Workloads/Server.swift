@@ -94,12 +94,14 @@ public struct Server: Workload {
     @inlinable
     func bucket(_ key: UInt64) -> Int { bucketBits == 0 ? 0 : Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bucketBits)) }
 
-    /// The cache's contents outside the managed heap, between two generations (arena only).
+    /// The cache's contents outside the managed heap, between two generations (arena only): each entry's key
+    /// and value length (bytes), and the values' words one after the other. In malloc'd buffers, so that a
+    /// refused allocation is the run's `outOfMemory` (see `StagingWords`).
     @usableFromInline
     struct Staging {
-        @usableFromInline var keys: [UInt64] = []
-        @usableFromInline var lengths: [Int] = []
-        @usableFromInline var words: [UInt64] = []
+        @usableFromInline let keys = StagingWords()
+        @usableFromInline let lengths = StagingWords()
+        @usableFromInline let words = StagingWords()
         @usableFromInline init() {}
     }
 
@@ -141,7 +143,9 @@ public struct Server: Workload {
                 }
                 try verify(m, root, tally: tally)
                 if served < requests {
-                    staging = context.pauseLog.measureStall("generation copy-out") { copyOut(m, root, tally: &tally) }
+                    staging = try context.pauseLog.measureStall("generation copy-out") { () throws(AllocationError) in
+                        try copyOut(m, root, tally: &tally)
+                    }
                     tally.rebuilds += 1
                     m.popRoots(to: mark)
                     stall = context.beginDrop(on: m)  // ends when the scope has freed the generation
@@ -187,8 +191,8 @@ public struct Server: Workload {
         tally.liveBytes = Self.rootShape.bytes + (1 << bucketBits) * 8
         if let staging {
             var offset = 0
-            for (i, key) in staging.keys.enumerated() {
-                let length = staging.lengths[i]
+            for i in 0..<staging.keys.count {
+                let key = staging.keys[i], length = Int(staging.lengths[i])
                 try insert(m, root, key: key, tally: &tally) { value in
                     for w in 0..<(length / 8) { m.storePayload(value, byteOffset: w * 8, staging.words[offset + w]) }
                 }
@@ -398,18 +402,19 @@ public struct Server: Workload {
     }
 
     /// Copies every entry out, least recently used first (arena generations).
+    /// - Throws: `AllocationError` when the staging buffers can not be allocated.
     @inlinable
-    func copyOut<M: MemoryManager>(_ m: M, _ root: M.Ref, tally: inout Tally) -> Staging {
-        var staging = Staging()
-        staging.keys.reserveCapacity(tally.count)
-        staging.lengths.reserveCapacity(tally.count)
+    func copyOut<M: MemoryManager>(_ m: M, _ root: M.Ref, tally: inout Tally) throws(AllocationError) -> Staging {
+        let staging = Staging()
+        try staging.keys.reserve(tally.count)
+        try staging.lengths.reserve(tally.count)
         var cursor = m.load(root, slot: Self.rootTail)
         while let entry = cursor {
-            staging.keys.append(m.loadPayload(entry, byteOffset: 0, as: UInt64.self))
+            try staging.keys.append(m.loadPayload(entry, byteOffset: 0, as: UInt64.self))
             let value = m.load(entry, slot: Self.entryValue)!
             let size = m.shape(of: value).payloadBytes
-            staging.lengths.append(size)
-            for w in 0..<(size / 8) { staging.words.append(m.loadPayload(value, byteOffset: w * 8, as: UInt64.self)) }
+            try staging.lengths.append(UInt64(size))
+            for w in 0..<(size / 8) { try staging.words.append(m.loadPayload(value, byteOffset: w * 8, as: UInt64.self)) }
             tally.bytesCopied += size
             cursor = m.load(entry, slot: Self.entryPrev)
         }
