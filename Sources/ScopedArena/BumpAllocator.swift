@@ -235,7 +235,10 @@ struct BumpAllocator {
         guard let minimum = Chunk.mappingBytes(usable: usable) else {
             throw .invalidRequest("a chunk for \(usable) bytes overflows")
         }
-        var bytes = max(minimum, preferred)
+        // The configured sizes need not be whole pages (`ArenaConfiguration` accepts any size from 4 KiB): a
+        // mapping always is. `preferred` is at most 2^40 (the configuration's cap), so rounding can not overflow.
+        let preferredPages = (preferred &+ Chunk.pageBytes &- 1) & ~(Chunk.pageBytes &- 1)
+        var bytes = max(minimum, preferredPages)
         if let limitBytes = configuration.limitBytes, heldBytes &+ bytes > limitBytes {
             bytes = minimum
             if heldBytes &+ bytes > limitBytes { releaseAllSpares() }
