@@ -162,8 +162,23 @@ public struct RunReport: Codable, Equatable, Sendable {
         return try encoder.encode(reports)
     }
 
-    /// Decodes what `encode` wrote.
-    public static func decode(_ data: Data) throws -> [RunReport] {
-        try JSONDecoder().decode([RunReport].self, from: data)
+    /// Decodes what `encode` wrote, and checks every value a report's readers rely on (`implausibleValue`).
+    /// - Throws: `ReadError` saying which report and which field is wrong, and how; never traps, whatever the
+    ///   bytes.
+    public static func decode(_ data: Data) throws(ReadError) -> [RunReport] {
+        let reports: [RunReport]
+        do {
+            reports = try JSONDecoder().decode([RunReport].self, from: data)
+        } catch let error as DecodingError {
+            throw ReadError(error, data: data)
+        } catch {
+            throw ReadError(message: "not valid JSON: \(error)")
+        }
+        for (index, report) in reports.enumerated() {
+            if let problem = report.implausibleValue() {
+                throw ReadError(message: "\(ReadError.label(index, report.workload, report.manager)): \(problem)")
+            }
+        }
+        return reports
     }
 }
