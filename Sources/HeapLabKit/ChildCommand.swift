@@ -33,6 +33,16 @@ struct ChildCommand: ParsableCommand {
     @Flag(name: .customLong("untimed"), help: "Do not time operations and drop points.")
     var noOperationTiming = false
 
+    func validate() throws {
+        guard warmup >= 0 else { throw ValidationError("--warmup-runs must not be negative (got \(warmup))") }
+        if let memoryLimitBytes, memoryLimitBytes < 1 << 20 {
+            throw ValidationError("--memory-limit-bytes must be at least 1 MiB (got \(memoryLimitBytes))")
+        }
+    }
+
+    /// Room the run needs above what the process maps when it sets its limit: a small run and its report.
+    static let memoryLimitHeadroomBytes = 16 << 20
+
     func run() throws {
         var spec: RunSpec
         do {
@@ -42,12 +52,19 @@ struct ChildCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
-        spec.warmupRuns = max(0, warmup)
+        spec.warmupRuns = warmup
         spec.stallThresholdNanoseconds = stallThresholdNanoseconds
         spec.memoryLimitBytes = memoryLimitBytes
         spec.timesOperations = !noOperationTiming
         if let memoryLimitBytes {
-            // The limit covers the whole address space of this process: heap, stacks, mapped libraries.
+            // The limit covers the whole address space of this process: heap, stacks, mapped libraries. One below
+            // what is mapped already (plus room to run) would only make the process die before it can report.
+            if let mapped = Self.mappedBytes(), mapped + Self.memoryLimitHeadroomBytes > memoryLimitBytes {
+                try write(spec.failedReport(
+                    "the memory limit of \(memoryLimitBytes >> 20) MiB leaves no room to run: this process already maps \(mapped >> 20) MiB before the workload starts",
+                    date: Harness.now(), status: .outOfMemory))
+                return
+            }
             var limit = rlimit(rlim_cur: rlim_t(memoryLimitBytes), rlim_max: rlim_t(memoryLimitBytes))
             guard setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0 else {
                 throw RunnerError("cannot set RLIMIT_AS to \(memoryLimitBytes) bytes: \(String(cString: strerror(errno)))")
@@ -60,16 +77,25 @@ struct ChildCommand: ParsableCommand {
             report = spec.failedReport("the run could not start or its warm-up failed: \(error.message)",
                                        date: Harness.now())
         }
+        try write(report)
+    }
+
+    /// Writes `report` as a one-element RunReports array to `--output` (whole, then renamed: the parent never
+    /// reads half a file), or to standard output.
+    func write(_ report: RunReport) throws {
         let data = try RunReport.encode([report])
         if let output {
-            // Written whole, then renamed: the parent never reads half a file.
-            let temporary = output + ".partial"
-            try data.write(to: URL(fileURLWithPath: temporary))
-            guard rename(temporary, output) == 0 else {
-                throw RunnerError("cannot rename \(temporary) to \(output): \(String(cString: strerror(errno)))")
-            }
+            do { try OutputFile.writeAtomically(data, to: output) } catch { throw RunnerError(error.description) }
         } else {
             FileHandle.standardOutput.write(data)
         }
+    }
+
+    /// The process's mapped address space (VmSize in /proc/self/status), bytes; nil when unreadable.
+    static func mappedBytes() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmSize:") }),
+              let kilobytes = Int(line.dropFirst("VmSize:".count).filter(\.isNumber)) else { return nil }
+        return kilobytes << 10
     }
 }

@@ -53,14 +53,25 @@ struct ChildLauncher {
         return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Makes a fresh private directory under the system's temporary directory.
+    /// Makes a fresh private directory under the system's temporary directory ($TMPDIR, else /tmp), removed
+    /// on SIGINT or SIGTERM (`Interruption`) and by `removeWorkDirectory`.
     /// - Throws: `RunnerError` when it cannot be created.
     static func makeWorkDirectory() throws(RunnerError) -> String {
-        var template = Array((NSTemporaryDirectory() + "/heaplab.XXXXXX").utf8CString)
+        var temporary = NSTemporaryDirectory()
+        while temporary.count > 1 && temporary.hasSuffix("/") { temporary.removeLast() }
+        var template = Array((temporary + "/heaplab.XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
-            throw RunnerError("cannot create a temporary directory: \(String(cString: strerror(errno)))")
+            throw RunnerError("cannot create a temporary directory in \(NSTemporaryDirectory()): \(String(cString: strerror(errno)))")
         }
-        return String(cString: made)
+        let directory = String(cString: made)
+        Interruption.register(directory: directory)
+        return directory
+    }
+
+    /// Removes a directory made by `makeWorkDirectory`, with everything in it.
+    static func removeWorkDirectory(_ directory: String) {
+        Interruption.unregister(directory: directory)
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// Runs `spec` in a child process and returns its report, or a failed report saying why there is none.
@@ -82,6 +93,7 @@ struct ChildLauncher {
         }
 
         let cause: String
+        var status = RunReport.Status.failed
         switch result.termination {
         case .exited(0):
             do {
@@ -98,6 +110,11 @@ struct ChildLauncher {
         case let .signaled(signal):
             if signal == SIGKILL {
                 cause = "the child was killed by SIGKILL (most likely the kernel's out-of-memory killer; its peak RSS was \(result.peakResidentBytes >> 20) MiB)"
+            } else if let limit = spec.memoryLimitBytes, Self.swiftRuntimeRanOutOfMemory(signal: signal, output: result.outputTail) {
+                // Swift's allocator (class instances, arrays) traps when the system refuses memory; under a
+                // memory limit that is the run running out of memory, in code that can not throw.
+                status = .outOfMemory
+                cause = "ran out of memory in the Swift runtime under the \(limit >> 20) MiB memory limit (Swift's allocator stops the process instead of throwing: \(ChildProcess.describe(signal: signal)))"
             } else {
                 cause = "the child crashed: \(ChildProcess.describe(signal: signal))"
             }
@@ -107,7 +124,13 @@ struct ChildLauncher {
             cause = "could not start \(executable): \(String(cString: strerror(code)))"
         }
         let tail = result.outputTail
-        return spec.failedReport(tail.isEmpty ? cause : cause + "\n--- child output ---\n" + tail, date: date)
+        return spec.failedReport(tail.isEmpty ? cause : cause + "\n--- child output ---\n" + tail, date: date, status: status)
+    }
+
+    /// Whether a child that died of `signal` with `output` was stopped by the Swift runtime's allocator, which
+    /// prints "failed to allocate N bytes" and aborts (or traps) when the system refuses memory.
+    static func swiftRuntimeRanOutOfMemory(signal: Int32, output: String) -> Bool {
+        [SIGABRT, SIGILL, SIGTRAP, SIGSEGV].contains(signal) && output.contains("failed to allocate")
     }
 
     static func format(seconds: Double) -> String {

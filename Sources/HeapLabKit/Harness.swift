@@ -59,6 +59,9 @@ public struct MeasuredRun<W: Workload>: ManagerVisitor {
                     blackHole(outcome.checksum)
                 } catch is WorkloadNotApplicable {
                     break  // the measured run says so in its report
+                } catch let error as AllocationError {
+                    return spec.failedReport("out of memory in the warm-up, before the measured run: \(error.description)",
+                                             date: date, status: .outOfMemory)
                 }
             }
         }

@@ -70,8 +70,51 @@ extension Lab {
 }
 
 /// Installs `registry` and runs the command line over it.
+///
+/// Exit status: 0 when the command did its work (a failed run is a result, not an error); 64 for bad input
+/// (an argument, a value out of range, an unusable output path, a results file that is not RunReports), found
+/// before any child starts; 1 when the command itself fails afterwards (a report or the table can not be
+/// written); 128 + N when signal N (SIGINT: 130, SIGTERM: 143) stopped it (`Interruption`). Every error is one
+/// line on stderr starting with "Error: " (argument errors are followed by the usage).
 public func runCommandLine(_ registry: Registry, arguments: [String]?) -> Never {
     CommandContext.installed = registry
-    HeapLabCommand.main(arguments)
-    exit(0)
+    let arguments = arguments ?? Array(CommandLine.arguments.dropFirst())
+    // A child is stopped by its parent (SIGKILL to its process group); only the parent handles signals.
+    if arguments.first != "child" { Interruption.install() }
+    var status: Int32 = 0
+    do {
+        var command = try HeapLabCommand.parseAsRoot(arguments)
+        try command.run()
+    } catch let error as RunnerError {
+        StandardStreams.flushOutput()
+        StandardStreams.printError("Error: \(error.message)")
+        status = error.exitStatus
+    } catch {
+        StandardStreams.flushOutput()
+        HeapLabCommand.exit(withError: error)
+    }
+    exit(StandardStreams.finish(status: status))
+}
+
+/// Standard output's errors made visible: a table that could not be written is a failed command.
+enum StandardStreams {
+    /// Writes `line` and a line end to stderr, unbuffered.
+    static func printError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Writes out what `print` buffered, so that it comes before an error message on a shared terminal.
+    static func flushOutput() {
+        fflush(nil)
+    }
+
+    /// Flushes stdout; returns `status`, or 1 (with a message on stderr) when anything written to stdout was
+    /// lost (a full disk, /dev/full). glibc keeps what it could not write in the stream's buffer, so a write
+    /// that failed earlier fails again here.
+    static func finish(status: Int32) -> Int32 {
+        guard fflush(nil) != 0 else { return status }
+        let reason = String(cString: strerror(errno))
+        printError("Error: cannot write to standard output: \(reason)")
+        return status == 0 ? 1 : status
+    }
 }

@@ -82,7 +82,12 @@ public struct ManagerEntry: Sendable {
             let accepted = options.isEmpty ? "it takes no options" : "it accepts: " + options.map(\.name).joined(separator: ", ")
             throw RunnerError("manager \(name) has no option '\(key)' (\(accepted))")
         }
-        do { try checkValues(given) } catch { throw RunnerError("manager \(name): \(error.message)") }
+        do { try checkValues(given) } catch {
+            // A parser's message may start with the manager's own name ("gc: gogc must be ..."): said once.
+            let own = "\(name): "
+            let text = error.message.hasPrefix(own) ? String(error.message.dropFirst(own.count)) : error.message
+            throw RunnerError("manager \(name): \(text)")
+        }
     }
 }
 

@@ -51,23 +51,42 @@ struct MatrixOptions: ParsableArguments {
           help: "Do not time the workload's operations and drop points (no latency columns, no stalls), to measure what that timing costs; collector pauses are still logged.")
     var noOperationTiming = false
 
+    /// Largest `--repeats` and `--warmup`: far more than any experiment needs, and small enough that the
+    /// matrix's run count (pairs × repeats) can never overflow.
+    static let maximumRepeats = 1000
+    static let maximumWarmupRuns = 1000
+    /// Largest `--stall-threshold`, microseconds (1000 s: longer than any stall; nanoseconds fit a UInt64).
+    static let maximumStallThresholdMicroseconds = 1e9
+
     mutating func validate() throws {
-        if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1 (got \(repeats))") }
-        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds (got \(timeout))") }
-        guard warmup >= 0 else { throw ValidationError("--warmup must not be negative (got \(warmup))") }
-        guard stallThresholdMicroseconds >= 0, stallThresholdMicroseconds < 1e9 else {
-            throw ValidationError("--stall-threshold must be between 0 and 1e9 microseconds (got \(stallThresholdMicroseconds))")
+        do { try check() } catch { throw ValidationError(error.message) }
+    }
+
+    /// Every option's value in its documented range, and the output paths usable, before any child starts.
+    /// - Throws: `RunnerError` naming the option, the value given and the accepted range.
+    func check() throws(RunnerError) {
+        if let repeats, !(1...Self.maximumRepeats).contains(repeats) {
+            throw RunnerError("--repeats must be from 1 to \(Self.maximumRepeats) (got \(repeats))")
         }
-        if let memoryLimitMiB, memoryLimitMiB < 16 || memoryLimitMiB > (1 << 30) {
-            throw ValidationError("--memory-limit must be between 16 and \(1 << 30) MiB (got \(memoryLimitMiB))")
+        guard timeout > 0, timeout <= ChildProcess.maximumTimeoutSeconds else {
+            throw RunnerError("--timeout must be more than 0 and at most \(Int(ChildProcess.maximumTimeoutSeconds)) seconds (about 31 years) (got \(timeout))")
         }
-        if let json {
-            let directory = URL(fileURLWithPath: json).deletingLastPathComponent().path
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ValidationError("--json: directory \(directory) does not exist")
-            }
+        guard (0...Self.maximumWarmupRuns).contains(warmup) else {
+            throw RunnerError("--warmup must be from 0 to \(Self.maximumWarmupRuns) (got \(warmup))")
         }
+        guard stallThresholdMicroseconds >= 0, stallThresholdMicroseconds <= Self.maximumStallThresholdMicroseconds else {
+            throw RunnerError("--stall-threshold must be from 0 to 1e9 microseconds (got \(stallThresholdMicroseconds))")
+        }
+        if let memoryLimitMiB, !RunSpec.memoryLimitMiBRange.contains(memoryLimitMiB) {
+            let range = RunSpec.memoryLimitMiBRange
+            throw RunnerError("--memory-limit must be from \(range.lowerBound) to \(range.upperBound) MiB (got \(memoryLimitMiB)); below \(range.lowerBound) MiB a child process can not start")
+        }
+        do {
+            if let json { try OutputFile.checkWritable(file: json) }
+        } catch { throw RunnerError("--json: \(error)") }
+        do {
+            if let reportDirectory { try OutputFile.checkWritable(directory: reportDirectory) }
+        } catch { throw RunnerError("--report-dir: \(error)") }
     }
 
     /// Applies these options to a spec.
@@ -82,11 +101,12 @@ struct MatrixOptions: ParsableArguments {
 
     /// Runs `specs` (each `repeats` times, each in a child process), prints the table, writes the JSON, and
     /// returns every report.
-    /// - Throws: `RunnerError` when the work directory or the JSON file cannot be written.
+    /// - Throws: `RunnerError` (exit status 1) when the work directory, the JSON file or the report can not be
+    ///   written: "cannot write PATH: the system's reason".
     @discardableResult
     func runAndReport(_ specs: [RunSpec], defaultRepeats: Int) throws -> [RunReport] {
         let directory = try ChildLauncher.makeWorkDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        defer { ChildLauncher.removeWorkDirectory(directory) }
         var launcher = ChildLauncher(executable: ChildLauncher.currentExecutable(), timeoutSeconds: timeout,
                                      workDirectory: directory)
         let tracing = ProcessInfo.processInfo.environment["HEAPLAB_GCTRACE"].map { !["", "0", "off"].contains($0) } ?? false
@@ -99,11 +119,9 @@ struct MatrixOptions: ParsableArguments {
         print()
         print(TextTable.runSummary(reports, baseline: CommandContext.registry.baseline))
         if let json {
-            do {
-                try RunReport.encode(reports).write(to: URL(fileURLWithPath: json))
-            } catch {
-                throw RunnerError("cannot write \(json): \(error.localizedDescription)")
-            }
+            let data: Data
+            do { data = try RunReport.encode(reports) } catch { throw RunnerError("cannot encode the RunReports: \(error)") }
+            do { try OutputFile.write(data, to: json) } catch { throw RunnerError(error.description) }
             print("\nRunReports written to \(json)")
         }
         if let reportDirectory {

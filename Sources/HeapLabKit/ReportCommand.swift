@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Foundation
 import HeapLabCore
@@ -22,22 +25,53 @@ struct ReportCommand: ParsableCommand {
     var out: String
 
     func validate() throws {
-        guard FileManager.default.isReadableFile(atPath: results) else {
-            throw ValidationError("cannot read \(results)")
+        do {
+            try Self.checkReadable(results)
+            try OutputFile.checkWritable(directory: out)
+        } catch let error as OutputFile.Failure {
+            throw ValidationError("--out: \(error)")
+        } catch {
+            throw ValidationError(error.message)
         }
     }
 
     func run() throws {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: results)) } catch {
-            throw RunnerError("cannot read \(results): \(error.localizedDescription)")
+        let reports = try Self.read(results)
+        print(TextTable.runSummary(reports, baseline: CommandContext.registry.baseline))
+        try Self.write(reports, to: out)
+    }
+
+    /// Checks that `path` is a file this process can read.
+    /// - Throws: `RunnerError` (exit status 64) for a missing or unreadable path or a directory.
+    static func checkReadable(_ path: String) throws(RunnerError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw RunnerError("cannot read \(path): \(OutputFile.reason(errno))", exitStatus: RunnerError.badInputStatus)
+        }
+        guard info.st_mode & S_IFMT != S_IFDIR else {
+            throw RunnerError("\(path) is a directory, not a RunReports JSON file", exitStatus: RunnerError.badInputStatus)
+        }
+        guard access(path, R_OK) == 0 else {
+            throw RunnerError("cannot read \(path): \(OutputFile.reason(errno))", exitStatus: RunnerError.badInputStatus)
+        }
+    }
+
+    /// The RunReports in the JSON file at `path`.
+    /// - Throws: `RunnerError` with exit status 64: the file can not be read, is not JSON, is not a list of
+    ///   RunReports (naming the report and the field), holds a value no run can produce, or holds no report.
+    static func read(_ path: String) throws(RunnerError) -> [RunReport] {
+        try checkReadable(path)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RunnerError("cannot read \(path): \(OutputFile.reason(errno))", exitStatus: RunnerError.badInputStatus)
         }
         let reports: [RunReport]
         do { reports = try RunReport.decode(data) } catch {
-            throw RunnerError("\(results) is not a RunReports JSON file: \(error)")
+            throw RunnerError("\(path): \(error.message)", exitStatus: RunnerError.badInputStatus)
         }
-        print(TextTable.runSummary(reports, baseline: CommandContext.registry.baseline))
-        try Self.write(reports, to: out)
+        guard !reports.isEmpty else {
+            throw RunnerError("\(path) holds no RunReports (an empty list): nothing to report", exitStatus: RunnerError.badInputStatus)
+        }
+        return reports
     }
 
     /// Writes the report files for `reports` into `directory` and says where the page is.
@@ -45,6 +79,8 @@ struct ReportCommand: ParsableCommand {
     static func write(_ reports: [RunReport], to directory: String) throws(RunnerError) {
         do {
             try ReportWriter.write(reports: reports, to: URL(fileURLWithPath: directory, isDirectory: true))
+        } catch let error as OutputFile.Failure {
+            throw RunnerError(error.description)
         } catch {
             throw RunnerError("cannot write the report to \(directory): \(error)")
         }

@@ -14,11 +14,20 @@ public struct RunSpec: Equatable, Sendable {
     public var warmupRuns: Int = 1
     /// Stalls shorter than this are counted, not logged one by one (see `PauseLog.stallThresholdNanoseconds`).
     public var stallThresholdNanoseconds: UInt64 = RunSpec.defaultStallThresholdNanoseconds
-    /// An address-space limit the child sets on itself (RLIMIT_AS), bytes; nil for none.
+    /// An address-space limit the child sets on itself (RLIMIT_AS), bytes; nil for none. At least
+    /// `minimumMemoryLimitMiB` MiB for a child to start at all.
     public var memoryLimitBytes: Int?
     /// Whether the workload's operations and drop points are timed (the latency columns and the stalls). False
     /// only to measure what that timing costs; collector pauses are logged either way.
     public var timesOperations = true
+
+    /// The smallest address-space limit a child can start under, MiB. A `heaplab child` maps about 85 MiB
+    /// before it runs anything (the Swift runtime, Foundation, glibc's malloc arenas, thread stacks: measured
+    /// with the debug and the release build, Docs/Experiments.md); below that it dies before it can report.
+    /// The margin above it leaves room for a small run and its report.
+    public static let minimumMemoryLimitMiB = 128
+    /// `--memory-limit`'s accepted range, MiB: from `minimumMemoryLimitMiB` to 2^30 MiB (1 PiB).
+    public static let memoryLimitMiBRange = minimumMemoryLimitMiB...(1 << 30)
 
     /// A spec with every field given; `Registry.spec` makes validated ones.
     public init(workload: String, manager: String, parameters: [String: Int], options: [String: String] = [:],
@@ -54,10 +63,13 @@ public struct RunSpec: Equatable, Sendable {
         return arguments
     }
 
-    /// A RunReport for this spec that never ran to completion (the child failed), with `failure` as the cause.
-    public func failedReport(_ failure: String, date: String, machine: MachineInfo = .current()) -> RunReport {
+    /// A RunReport for this spec that never ran to completion, with `failure` as the cause: `failed` (the child
+    /// crashed, hung or could not start) or `outOfMemory` (it ran out before the measured run, or where it
+    /// could not throw).
+    public func failedReport(_ failure: String, date: String, machine: MachineInfo = .current(),
+                             status: RunReport.Status = .failed) -> RunReport {
         RunReport(workload: workload, manager: manager, parameters: parameters, managerConfiguration: options,
-                  machine: machine, date: date, status: .failed, failure: failure)
+                  machine: machine, date: date, status: status, failure: failure)
     }
 }
 

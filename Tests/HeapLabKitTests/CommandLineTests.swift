@@ -48,15 +48,79 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testBadMatrixOptions() {
-        assertRejected(["compare", "--repeats", "0"], "--repeats must be at least 1 (got 0)")
+        assertRejected(["compare", "--repeats", "0"], "--repeats must be from 1 to 1000 (got 0)")
+        assertRejected(["compare", "--repeats", "9223372036854775807"], "--repeats must be from 1 to 1000 (got 9223372036854775807)")
         assertRejected(["compare", "--repeats", "x"], "--repeats")
-        assertRejected(["compare", "--timeout=-1"], "--timeout must be a positive number of seconds")
-        assertRejected(["compare", "--warmup=-1"], "--warmup must not be negative")
-        assertRejected(["compare", "--stall-threshold=-5"], "--stall-threshold must be between")
-        assertRejected(["compare", "--memory-limit", "1"], "--memory-limit must be between 16")
-        assertRejected(["--json", "/nonexistent-dir/x.json"], "--json: directory /nonexistent-dir does not exist")
-        assertRejected(run + ["--repeats=-2"], "--repeats must be at least 1")
+        assertRejected(["compare", "--timeout=-1"], "--timeout must be more than 0 and at most 1000000000 seconds")
+        assertRejected(["compare", "--timeout=0"], "--timeout must be more than 0")
+        assertRejected(["compare", "--warmup=-1"], "--warmup must be from 0 to 1000 (got -1)")
+        assertRejected(["compare", "--warmup=1001"], "--warmup must be from 0 to 1000 (got 1001)")
+        assertRejected(["compare", "--stall-threshold=-5"], "--stall-threshold must be from 0 to 1e9 microseconds")
+        assertRejected(["compare", "--stall-threshold=1e10"], "--stall-threshold must be from 0 to 1e9 microseconds")
+        assertRejected(["compare", "--memory-limit", "1"], "--memory-limit must be from \(RunSpec.minimumMemoryLimitMiB) to 1073741824 MiB (got 1)")
+        assertRejected(["compare", "--memory-limit", "2000000000"], "--memory-limit must be from")
+        assertRejected(["--json", "/nonexistent-dir/x.json"], "--json: cannot write /nonexistent-dir/x.json: directory /nonexistent-dir does not exist")
+        assertRejected(run + ["--repeats=-2"], "--repeats must be from 1 to 1000")
         assertRejected(["compare", "--timeout", "-1"], "Missing value for '--timeout <SECONDS>'")
+    }
+
+    /// Case: a timeout the child process's deadline (nanoseconds in a UInt64) can not hold stopped heaplab
+    /// itself; every timeout that is not a positive number of at most 1e9 seconds is refused.
+    func testTimeoutBeyondWhatTheClockHoldsIsRefused() {
+        for value in ["1e300", "2e10", "1000000001", "inf", "nan", "-inf"] {
+            assertRejected(run + ["--timeout=\(value)"], "--timeout must be more than 0 and at most 1000000000 seconds (about 31 years) (got ")
+        }
+        XCTAssertNoThrow(try HeapLabCommand.parseAsRoot(run + ["--timeout", "1e9"]))
+        XCTAssertNoThrow(try HeapLabCommand.parseAsRoot(run + ["--timeout", "0.001"]))
+    }
+
+    /// Every accepted memory limit lets a child start (`MemoryLimitTests` runs one at the smallest); smaller
+    /// ones are refused before any child starts.
+    func testMemoryLimitsBelowWhatAChildNeedsAreRefused() {
+        for mib in [16, 64, RunSpec.minimumMemoryLimitMiB - 1] {
+            assertRejected(run + ["--memory-limit", "\(mib)"], "--memory-limit must be from \(RunSpec.minimumMemoryLimitMiB) to 1073741824 MiB (got \(mib)); below \(RunSpec.minimumMemoryLimitMiB) MiB")
+        }
+        XCTAssertNoThrow(try HeapLabCommand.parseAsRoot(run + ["--memory-limit", "\(RunSpec.minimumMemoryLimitMiB)"]))
+    }
+
+    /// Ranges `heaplab list` documents are ones that work: values past what a workload can hold are refused
+    /// before a child starts, not found by a crash minutes into the run.
+    func testWorkloadLimitsAreCheckedBeforeARun() {
+        assertRejected(["run", "--workload", "fragmentation", "--manager", "malloc", "--param", "liveMiB=60000"],
+                       "fragmentation: liveMiB must be in 1...8192 (got 60000)")
+        assertRejected(["run", "--workload", "deep-bigstack", "--manager", "arc", "--param", "stackMiB=32768"],
+                       "deep-bigstack: stackMiB must be in 1...16384 (got 32768)")
+        XCTAssertNoThrow(try HeapLabCommand.parseAsRoot(["run", "--workload", "fragmentation", "--manager", "malloc", "--param", "liveMiB=8192"]))
+    }
+
+    /// Case: bad manager option values are refused with the value and what is accepted.
+    func testBadManagerOptionValuesAreRefused() {
+        assertRejected(["compare", "--set", "gc.gogc=abc"], "manager gc: gogc must be a percentage from 0 to 1000000, or off (got 'abc')")
+        assertRejected(["compare", "--set", "arena.huge-pages=maybe"], "manager arena: huge-pages must be none, large or all (got 'maybe')")
+        assertRejected(run.dropLast() + ["gc", "--set", "gogc=-5"], "gogc must be a percentage from 0 to 1000000, or off (got '-5')")
+        assertRejected(run.dropLast() + ["gc", "--set", "heap-limit=12XB"], "heap-limit")
+        assertRejected(run.dropLast() + ["gc-incremental", "--set", "mark-trigger=2"], "mark-trigger")
+        assertRejected(run.dropLast() + ["arena", "--set", "chunk-size=-1"], "chunk-size")
+        assertRejected(run.dropLast() + ["arena", "--set", "huge-pages=maybe"], "huge-pages must be none, large or all (got 'maybe')")
+    }
+
+    /// Case: output paths that can not be written are refused before any run; the checks change nothing.
+    func testUnwritableOutputsAreRefusedBeforeAnyRun() throws {
+        let directory = try TestSupport.workDirectory(self)
+        assertRejected(run + ["--json", directory], "--json: cannot write \(directory): it is a directory (give a file name)")
+        assertRejected(run + ["--json", "/proc/heaplab-x.json"], "--json: cannot write /proc/heaplab-x.json: ")
+        assertRejected(run + ["--report-dir", "/proc/x"], "--report-dir: cannot write /proc/x: No such file or directory")
+        FileManager.default.createFile(atPath: directory + "/file", contents: Data())
+        assertRejected(run + ["--report-dir", directory + "/file/sub"], "--report-dir: cannot write \(directory)/file/sub: \(directory)/file exists and is not a directory")
+        assertRejected(["report", "/dev/null", "--out", "/proc/x"], "--out: cannot write /proc/x")
+
+        // Accepted paths are checked by writing, and left as they were.
+        XCTAssertNoThrow(try HeapLabCommand.parseAsRoot(run + ["--json", directory + "/new.json", "--report-dir", directory + "/a/b/c"]))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/new.json"), "the check leaves no file")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/a"), "the check removes the directories it made")
+        FileManager.default.createFile(atPath: directory + "/old.json", contents: Data("keep".utf8))
+        XCTAssertNoThrow(try HeapLabCommand.parseAsRoot(run + ["--json", directory + "/old.json"]))
+        XCTAssertEqual(FileManager.default.contents(atPath: directory + "/old.json"), Data("keep".utf8), "an existing file is not truncated by the check")
     }
 
     func testGoodCommandLines() throws {
