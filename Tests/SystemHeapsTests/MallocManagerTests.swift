@@ -50,7 +50,7 @@ final class MallocManagerTests: XCTestCase {
         m.pushRoot(a)
         XCTAssertEqual(m.rootDepth, 0, "malloc keeps no roots")
         m.popRoots(to: 0)
-        XCTAssertEqual(m.withScope { 42 }, 42)
+        try ManagerContractChecks.scopeFreesNothing(m)
         XCTAssertEqual(m.reclamation, .explicitFree)
         XCTAssertTrue(m.reclamation.dropsStall)
         XCTAssertTrue(m.reclamation.freesBeforeScopeEnd)
