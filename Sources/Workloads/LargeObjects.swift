@@ -52,14 +52,18 @@ public struct LargeObjects: Workload {
         seed = UInt64(p["seed"]!)
     }
 
+    /// Reference slots of the live-object table: four times the mean number of live buffers and of live small
+    /// objects, plus room for fluctuation. At the largest parameters (65,536 MiB, 100,000 small objects per
+    /// operation) about 3.4 million slots, far within `ObjectShape.maximumBytes`.
+    @inlinable public var tableSlots: Int { 4 * Int(meanLargeLifetime) + 4 * smallPerOp * Int(Self.smallLifetime) + 1024 }
+
     /// Mean lifetime of a large buffer, operations.
     @inlinable public var meanLargeLifetime: Double { max(1, Double(liveBytesTarget) / Double(Self.meanLargeBytes)) }
 
     @inlinable
     public func run<M: MemoryManager>(on m: M, context: RunContext) throws -> WorkloadOutcome {
         var rng = SplitMix64(seed: seed)
-        let capacity = 4 * Int(meanLargeLifetime) + 4 * smallPerOp * Int(Self.smallLifetime) + 1024
-        var live = LiveObjectTable(capacity: capacity)
+        var live = LiveObjectTable(capacity: tableSlots)
         var peakLive = 0
         var largeBytes = 0
         let logRange = log(Double(Self.maximumLargeBytes) / Double(Self.minimumLargeBytes))

@@ -117,4 +117,25 @@ final class WorkloadMatrixTests: XCTestCase {
         XCTAssertThrowsError(try Server.make(["entries": 0]))
         XCTAssertThrowsError(try Fragmentation.make(["liveMiB": -1]))
     }
+
+    /// The largest values `heaplab list` documents make objects within `ObjectShape.maximumBytes`: the live-set
+    /// tables of fragmentation and large-objects, and the server's bucket array.
+    func testLargestDocumentedParametersFitTheObjectLimit() throws {
+        func largest<W: Workload>(_ type: W.Type, _ name: String) throws -> Int {
+            try XCTUnwrap(W.parameters.first { $0.name == name }).range.upperBound
+        }
+        let fragmentation = try largest(Fragmentation.self, "liveMiB")
+        XCTAssertNoThrow(try ObjectShape.validated(referenceSlots: Fragmentation.tableSlots(liveBytes: fragmentation << 20), payloadBytes: 0))
+        XCTAssertThrowsError(try ObjectShape.validated(referenceSlots: Fragmentation.tableSlots(liveBytes: 8704 << 20), payloadBytes: 0),
+                             "the bound is the table's limit, 8,703 MiB: one more MiB must not fit")
+        XCTAssertNoThrow(try Fragmentation.make(["liveMiB": fragmentation]))
+
+        let large = try LargeObjects.make(["liveMiB": try largest(LargeObjects.self, "liveMiB"),
+                                           "smallPerOp": try largest(LargeObjects.self, "smallPerOp")])
+        XCTAssertNoThrow(try ObjectShape.validated(referenceSlots: large.tableSlots, payloadBytes: 0))
+
+        let server = try Server.make(["entries": try largest(Server.self, "entries")])
+        XCTAssertNoThrow(try ObjectShape.validated(referenceSlots: 1 << server.bucketBits, payloadBytes: 0))
+        XCTAssertNoThrow(try ObjectShape.validated(referenceSlots: 0, payloadBytes: 3 * (try largest(Server.self, "valueBytes")) / 2))
+    }
 }
