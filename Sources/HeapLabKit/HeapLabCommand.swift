@@ -14,7 +14,9 @@ struct HeapLabCommand: ParsableCommand {
             run in its own child process, and prints one table (time, ratio to malloc, peak RSS, allocations, \
             per-operation latency, collector pauses, drop-point stalls). The options below apply to that default \
             run; `heaplab help SUBCOMMAND` documents each subcommand. Exit status: 0 when every run was carried \
-            out (a run that failed is a result, shown in the table); non-zero for bad arguments.
+            out (a run that failed is a result, shown in the table); 64 for bad input, found before any child \
+            starts; 1 when an output could not be written after the runs; 130 or 143 after SIGINT or SIGTERM \
+            (the running child is killed and the work directory removed).
             """,
         subcommands: [ListCommand.self, RunCommand.self, CompareCommand.self, ReportCommand.self, ChildCommand.self,
                       ClockCommand.self])

@@ -79,7 +79,7 @@ struct MatrixOptions: ParsableArguments {
         }
         if let memoryLimitMiB, !RunSpec.memoryLimitMiBRange.contains(memoryLimitMiB) {
             let range = RunSpec.memoryLimitMiBRange
-            throw RunnerError("--memory-limit must be from \(range.lowerBound) to \(range.upperBound) MiB (got \(memoryLimitMiB)); below \(range.lowerBound) MiB a child process can not start")
+            throw RunnerError("--memory-limit must be from \(range.lowerBound) to \(range.upperBound) MiB (got \(memoryLimitMiB)): a child process maps about 85 MiB before it runs anything")
         }
         do {
             if let json { try OutputFile.checkWritable(file: json) }

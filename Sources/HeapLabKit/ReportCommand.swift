@@ -15,7 +15,9 @@ struct ReportCommand: ParsableCommand {
             Reads RESULTS.json (written by --json of any running command) and writes to DIR: results.json, \
             results.csv (one row per run), charts/*.svg (pause histogram, MMU curves, memory over time, latency \
             percentiles, per workload), index.html (the table and the charts) and trace.json (pauses, phases and \
-            stalls for Perfetto UI or chrome://tracing). Docs/Reports.md describes every file.
+            stalls for Perfetto UI or chrome://tracing). Docs/Reports.md describes every file. Exit status 64 \
+            when RESULTS.json is not a readable list of RunReports (the message names the report and the field), \
+            1 when DIR can not be written.
             """)
 
     @Argument(help: ArgumentHelp("A RunReports JSON file written by --json.", valueName: "RESULTS.json"))

@@ -21,10 +21,11 @@ public struct RunSpec: Equatable, Sendable {
     /// only to measure what that timing costs; collector pauses are logged either way.
     public var timesOperations = true
 
-    /// The smallest address-space limit a child can start under, MiB. A `heaplab child` maps about 85 MiB
-    /// before it runs anything (the Swift runtime, Foundation, glibc's malloc arenas, thread stacks: measured
-    /// with the debug and the release build, Docs/Experiments.md); below that it dies before it can report.
-    /// The margin above it leaves room for a small run and its report.
+    /// The smallest address-space limit a child can run under, MiB. A `heaplab child` maps 82 MiB (release
+    /// build) to 84 MiB (debug) before it runs anything: the Swift runtime, Foundation, the libraries, glibc's
+    /// malloc arena. Every manager ran a small GCBench from 99 MiB up, mimalloc from 116-117 MiB (measured,
+    /// Docs/Experiments.md, "Repeats, warm-up, timeouts and limits"); below about 85 MiB a child died before it
+    /// could report.
     public static let minimumMemoryLimitMiB = 128
     /// `--memory-limit`'s accepted range, MiB: from `minimumMemoryLimitMiB` to 2^30 MiB (1 PiB).
     public static let memoryLimitMiBRange = minimumMemoryLimitMiB...(1 << 30)
