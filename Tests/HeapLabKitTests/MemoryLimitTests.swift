@@ -20,7 +20,7 @@ final class MemoryLimitTests: XCTestCase {
     /// The smallest limit the command line accepts is one under which every manager runs a small GCBench.
     func testEveryManagerRunsUnderTheSmallestAcceptedLimit() throws {
         let launcher = try launcher()
-        for manager in TestSupport.registry.availableManagers {
+        for manager in TestSupport.memoryManagers {
             var spec = try TestSupport.registry.spec(
                 workload: "gcbench", manager: manager,
                 parameters: ["stretchDepth": 6, "longLivedDepth": 4, "arraySize": 2_002, "minDepth": 4, "maxDepth": 4])
@@ -34,7 +34,7 @@ final class MemoryLimitTests: XCTestCase {
     /// `outOfMemory`, never as a crash or a `failed` run.
     func testRunsPastTheLimitEndAsOutOfMemoryOnEveryManager() throws {
         let launcher = try launcher()
-        for manager in TestSupport.registry.availableManagers {
+        for manager in TestSupport.memoryManagers {
             var spec = try TestSupport.registry.spec(workload: "large-objects", manager: manager, parameters: ["liveMiB": 256],
                                                      testSize: true)
             spec.memoryLimitBytes = 160 << 20

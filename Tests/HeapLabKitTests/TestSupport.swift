@@ -11,6 +11,11 @@ enum TestSupport {
         return registry
     }()
 
+    /// The installed memory managers (native reference programs left out: they run only their own workloads).
+    static var memoryManagers: [String] {
+        registry.managers.filter { !$0.isNativeReference && $0.availability().isAvailable }.map(\.name)
+    }
+
     /// The `heaplab` binary built beside this test bundle (`swift test` builds every product of the package).
     static func heaplabBinary() throws -> String {
         let directory = URL(fileURLWithPath: ChildLauncher.currentExecutable()).deletingLastPathComponent()
