@@ -98,7 +98,8 @@ public enum OutputFile {
             guard info.st_mode & S_IFMT != S_IFDIR else {
                 throw Failure(path: path, reason: "it is a directory (give a file name)")
             }
-            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            // O_NONBLOCK: a FIFO without a reader is refused (ENXIO) instead of blocking the check.
+            let fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
             guard fd >= 0 else { throw Failure(path: path, reason: reason(errno)) }
             close(fd)
             return
