@@ -7,8 +7,10 @@ public struct RunnerError: Error, CustomStringConvertible, Equatable {
     /// file that is not what it should be), 1 for a failure of the command itself (an output it can not write).
     /// Errors found while the command line is parsed always exit with 64.
     public var exitStatus: Int32
-    /// - Parameter message: the problem; control characters in it (a line break inside a value the user
-    ///   typed) are written as escapes (`\n`), so the message stays one line.
+    /// - Parameters:
+    ///   - message: the problem; control characters in it (a line break inside a value the user typed) are
+    ///     written as escapes (`\n`), so the message stays one line.
+    ///   - exitStatus: the command's exit status when this error ends it (see `exitStatus`).
     public init(_ message: String, exitStatus: Int32 = 1) {
         self.message = Self.oneLine(message)
         self.exitStatus = exitStatus
