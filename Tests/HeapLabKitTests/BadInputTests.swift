@@ -70,7 +70,7 @@ final class BadInputTests: XCTestCase {
 
         // The report directory can be made, but a file of the report is in the way of its charts directory.
         let directory = try TestSupport.workDirectory(self)
-        FileManager.default.createFile(atPath: directory + "/charts", contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: directory + "/charts", contents: Data()))
         let report = try TestSupport.runHeaplab(run + ["--warmup", "0", "--quiet", "--report-dir", directory])
         XCTAssertEqual(report.status, 1, report.standardError)
         XCTAssertEqual(report.errorLines, ["Error: cannot write \(directory)/charts: \(directory)/charts exists and is not a directory"])

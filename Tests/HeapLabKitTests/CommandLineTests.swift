@@ -110,7 +110,7 @@ final class CommandLineTests: XCTestCase {
         assertRejected(run + ["--json", directory], "--json: cannot write \(directory): it is a directory (give a file name)")
         assertRejected(run + ["--json", "/proc/heaplab-x.json"], "--json: cannot write /proc/heaplab-x.json: ")
         assertRejected(run + ["--report-dir", "/proc/x"], "--report-dir: cannot write /proc/x: No such file or directory")
-        FileManager.default.createFile(atPath: directory + "/file", contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: directory + "/file", contents: Data()))
         assertRejected(run + ["--report-dir", directory + "/file/sub"], "--report-dir: cannot write \(directory)/file/sub: \(directory)/file exists and is not a directory")
         assertRejected(["report", "/dev/null", "--out", "/proc/x"], "--out: cannot write /proc/x")
 
@@ -118,7 +118,7 @@ final class CommandLineTests: XCTestCase {
         XCTAssertNoThrow(try HeapLabCommand.parseAsRoot(run + ["--json", directory + "/new.json", "--report-dir", directory + "/a/b/c"]))
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/new.json"), "the check leaves no file")
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/a"), "the check removes the directories it made")
-        FileManager.default.createFile(atPath: directory + "/old.json", contents: Data("keep".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: directory + "/old.json", contents: Data("keep".utf8)))
         XCTAssertNoThrow(try HeapLabCommand.parseAsRoot(run + ["--json", directory + "/old.json"]))
         XCTAssertEqual(FileManager.default.contents(atPath: directory + "/old.json"), Data("keep".utf8), "an existing file is not truncated by the check")
     }
