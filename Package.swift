@@ -4,7 +4,7 @@
 //
 // Module floors (arrows point down only):
 //   heaplab (runner, command line)
-//   MarkSweepGC, ScopedArena, SystemHeaps, Workloads, HeapLabReport   (none imports another)
+//   MarkSweepGC, ScopedArena, SystemHeaps, Workloads, HeapLabReport, NativeReference (C)   (none imports another)
 //   HeapLabCore (shapes, the MemoryManager contract, measurement, RunReport)
 import PackageDescription
 
@@ -39,6 +39,10 @@ let package = Package(
         // The precise mark-sweep collector (Docs/Internals.md), and its C helper (a prefetch hint).
         .target(name: "CMarkSweepGC"),
         .target(name: "MarkSweepGC", dependencies: ["HeapLabCore", "CMarkSweepGC"]),
+        // GCBench and binary-trees in plain C, per allocator family (malloc, a C bump arena, allocators and Boehm
+        // through function pointers): the native reference rows (include/NativeReference.h). No library linked:
+        // jemalloc, mimalloc and libgc reach it as function pointers the caller loaded.
+        .target(name: "NativeReference", path: "Sources/NativeReference"),
 
         // MARK: ScopedArena (the arena; its compile-time lifetimes tier needs the experimental Lifetimes feature,
         // so it has a target of its own and the rest of the package needs no experimental feature)
@@ -90,5 +94,6 @@ let package = Package(
             dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena"],
             path: "Benchmarks/heaplab-timing"
         ),
-    ]
+    ],
+    cLanguageStandard: .c11
 )
