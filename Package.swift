@@ -66,6 +66,11 @@ let package = Package(
         // Helpers shared by several test targets (re-running one test in a child process).
         .target(name: "HeapLabTestSupport", dependencies: ["SystemHeaps"], path: "Tests/HeapLabTestSupport"),
         .testTarget(name: "HeapLabCoreTests", dependencies: ["HeapLabCore"]),
+        // The C programs against the Swift workloads (Workloads on MallocManager, ArenaManager, BoehmManager).
+        .testTarget(
+            name: "NativeReferenceTests",
+            dependencies: ["NativeReference", "Workloads", "SystemHeaps", "ScopedArena", "HeapLabCore", "HeapLabTestSupport"]
+        ),
         .testTarget(name: "SystemHeapsTests", dependencies: ["SystemHeaps", "HeapLabCore", "HeapLabTestSupport"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SystemHeaps", "HeapLabCore", "HeapLabTestSupport"]),
         // Workloads and SystemHeaps only to make real runs to report on (tests may import several modules).
