@@ -42,7 +42,10 @@ let package = Package(
         // GCBench and binary-trees in plain C, per allocator family (malloc, a C bump arena, allocators and Boehm
         // through function pointers): the native reference rows (include/NativeReference.h). No library linked:
         // jemalloc, mimalloc and libgc reach it as function pointers the caller loaded.
-        .target(name: "NativeReference", path: "Sources/NativeReference"),
+        // Release builds define NDEBUG, so the arena's invariant checks and asserts are compiled out (SwiftPM does
+        // not define it for C on its own).
+        .target(name: "NativeReference", path: "Sources/NativeReference",
+                cSettings: [.define("NDEBUG", .when(configuration: .release))]),
 
         // MARK: ScopedArena (the arena; its compile-time lifetimes tier needs the experimental Lifetimes feature,
         // so it has a target of its own and the rest of the package needs no experimental feature)
@@ -96,7 +99,7 @@ let package = Package(
         // one plain process (`swift run -c release heaplab-timing`; Docs/Experiments.md, "Timing and counting").
         .executableTarget(
             name: "heaplab-timing",
-            dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena"],
+            dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena", "NativeReference"],
             path: "Benchmarks/heaplab-timing"
         ),
     ],
