@@ -16,11 +16,13 @@
 // phases in the same order, checks with the same failure messages, the same checksum, the same operations
 // (latency units), the same drop points timed as stalls with the same labels, and memory samples where the
 // Swift workload samples. A collector's drops are not stalls (as `dropsStall` is false for Boehm); an arena's
-// drops are not either, its scope ends are ("scope"), as `ArenaManager` logs them.
+// drops are not either, its scope ends are ("scope"), as `ArenaManager` logs them. What differs is what a C
+// program does not need: the nodes are plain structs (24 and 16 bytes) with no 8-byte shape header, memory is not
+// cleared (every field is written), and nothing is bounds-checked; that difference is what the rows show.
 //
 // The arena's chunk policy, the same numbers as ScopedArena's defaults:
 // - chunks come from mmap (or from the `hl_native_allocator` given to HL_NATIVE_ARENA: its malloc and free);
-//   each starts with a 64-byte header, so objects are 64-byte aligned at a chunk start and 8-byte aligned after;
+//   each starts with a 64-byte header; requests are rounded up to 8 bytes, objects are 8-byte aligned;
 // - the first chunk is 64 KiB; each new chunk is twice the size of the current one, at most 8 MiB;
 // - a request of more than a quarter of the next chunk's usable bytes gets a chunk of its own (on a separate
 //   list, so the current chunk keeps its room); with mmap, such a chunk of 2 MiB or more is mapped on a 2 MiB
@@ -28,7 +30,10 @@
 // - a mark is the current chunk, its bump pointer and the newest large chunk; releasing it puts the bump pointer
 //   back and retires every chunk taken since;
 // - retired chunks are kept for reuse (first fit, newest first) up to 64 MiB in all; beyond that they go back
-//   to the system; the whole arena goes back when the program returns.
+//   to the system; the whole arena goes back when the program returns;
+// - unlike ScopedArena: released memory is never poisoned, and a mark taken before the first chunk retires every
+//   chunk on release (ScopedArena keeps the first as its current chunk); in both programs only the first scope
+//   (the stretch tree) is opened on an empty arena.
 //
 // Threads: each call runs on the calling thread and keeps no state between calls; calls on different threads
 // are independent (the collector family excepted: Boehm must know the thread, see HL_NATIVE_COLLECTOR).
