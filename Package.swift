@@ -4,7 +4,7 @@
 //
 // Module floors (arrows point down only):
 //   heaplab (runner, command line)
-//   MarkSweepGC, ScopedArena, SystemHeaps, Workloads, HeapLabReport   (none imports another)
+//   MarkSweepGC, ScopedArena, SystemHeaps, Workloads, HeapLabReport, NativeReference (C)   (none imports another)
 //   HeapLabCore (shapes, the MemoryManager contract, measurement, RunReport)
 import PackageDescription
 
@@ -38,6 +38,13 @@ let package = Package(
         // The precise mark-sweep collector (Docs/Internals.md), and its C helper (a prefetch hint).
         .target(name: "CMarkSweepGC"),
         .target(name: "MarkSweepGC", dependencies: ["HeapLabCore", "CMarkSweepGC"]),
+        // GCBench and binary-trees in plain C, per allocator family (malloc, a C bump arena, allocators and Boehm
+        // through function pointers): the native reference rows (include/NativeReference.h). No library linked:
+        // jemalloc, mimalloc and libgc reach it as function pointers the caller loaded.
+        // Release builds define NDEBUG, so the arena's invariant checks and asserts are compiled out (SwiftPM does
+        // not define it for C on its own).
+        .target(name: "NativeReference", path: "Sources/NativeReference",
+                cSettings: [.define("NDEBUG", .when(configuration: .release))]),
 
         // MARK: ScopedArena (the arena; its compile-time lifetimes tier needs the experimental Lifetimes feature,
         // so it has a target of its own and the rest of the package needs no experimental feature)
@@ -64,6 +71,11 @@ let package = Package(
         // Helpers shared by several test targets (re-running one test in a child process).
         .target(name: "HeapLabTestSupport", dependencies: ["SystemHeaps"], path: "Tests/HeapLabTestSupport"),
         .testTarget(name: "HeapLabCoreTests", dependencies: ["HeapLabCore"]),
+        // The C programs against the Swift workloads (Workloads on MallocManager, ArenaManager, BoehmManager).
+        .testTarget(
+            name: "NativeReferenceTests",
+            dependencies: ["NativeReference", "Workloads", "SystemHeaps", "ScopedArena", "HeapLabCore", "HeapLabTestSupport"]
+        ),
         .testTarget(name: "SystemHeapsTests", dependencies: ["SystemHeaps", "HeapLabCore", "HeapLabTestSupport"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SystemHeaps", "HeapLabCore", "HeapLabTestSupport"]),
         // Workloads and SystemHeaps only to make real runs to report on (tests may import several modules).
@@ -89,8 +101,9 @@ let package = Package(
         // one plain process (`swift run -c release heaplab-timing`; Docs/Experiments.md, "Timing and counting").
         .executableTarget(
             name: "heaplab-timing",
-            dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena", "HeapLabReport", "HeapLabKit"],
+            dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena", "HeapLabReport", "HeapLabKit", "NativeReference"],
             path: "Benchmarks/heaplab-timing"
         ),
-    ]
+    ],
+    cLanguageStandard: .c11
 )
