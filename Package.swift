@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "HeapLabKit",
             dependencies: [
-                "HeapLabCore", "SystemHeaps", "Workloads", "HeapLabReport", "MarkSweepGC", "ScopedArena",
+                "HeapLabCore", "SystemHeaps", "Workloads", "HeapLabReport", "MarkSweepGC", "ScopedArena", "NativeReference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

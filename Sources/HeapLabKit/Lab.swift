@@ -33,8 +33,10 @@ public struct Lab<Workloads: WorkloadList, Managers: ManagerList>: Sendable {
     /// - Precondition: no two workloads and no two managers share a name.
     @inlinable
     public var registry: Registry {
-        Registry(workloads: Workloads.types, managers: Managers.entries, baseline: BuiltinManagers.baseline,
+        Registry(workloads: Workloads.types, managers: Managers.entries + NativeReferences.entries,
+                 baseline: BuiltinManagers.baseline,
                  runInProcess: { spec in
+                     if NativeReferences.contains(spec.manager) { return try NativeReferences.run(spec) }
                      guard let report = try Workloads.withWorkload(named: spec.workload, PairDispatch<Managers>(spec: spec)) else {
                          throw RunnerError("unknown workload '\(spec.workload)'")
                      }

@@ -278,3 +278,26 @@ final class BoehmEventRecorder {
 private func boehmCollectionEvent(_ type: UInt32) {
     BoehmEventRecorder.current?.event(type)
 }
+
+/// Boehm GC's collections logged as pauses into a `PauseLog` while this value lives, for programs that allocate
+/// from Boehm without a `BoehmManager` (the native reference program `c-boehm`): the same events, from the same
+/// callback, as `BoehmManager` logs.
+public final class BoehmCollectionLog {
+    let recorder: BoehmEventRecorder
+
+    /// Starts logging into `pauseLog`; the newest log (or manager) receives the events.
+    /// - Throws: `ComparatorUnavailable` when libgc.so.1 is missing or this thread is not registered with Boehm.
+    public init(pauseLog: PauseLog) throws(ComparatorUnavailable) {
+        let gc = try BoehmLibrary.load()
+        guard gc.threadIsRegistered() != 0 else {
+            throw ComparatorUnavailable(soname: "libgc.so.1", dlerror: "this thread is not registered with Boehm GC; use it from the thread that first loaded it")
+        }
+        recorder = BoehmEventRecorder(pauseLog: pauseLog, gc: gc)
+        BoehmEventRecorder.current = recorder
+        gc.setOnCollectionEvent(boehmCollectionEvent)
+    }
+
+    deinit {
+        if BoehmEventRecorder.current === recorder { BoehmEventRecorder.current = nil }
+    }
+}

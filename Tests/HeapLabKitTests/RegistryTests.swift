@@ -37,13 +37,12 @@ final class RegistryTests: XCTestCase {
 
     /// Every workload runs on every installed manager in this process, through the same dispatch a child uses:
     /// every registry entry has its `withManager` case, every catalog workload its `BuiltinWorkloads` case, and
-    /// every manager computes the same checksum.
+    /// every manager computes the same checksum; every native reference program too, on the workloads it
+    /// implements (the same checksum again), and is `notApplicable` on the others.
     func testEveryWorkloadRunsOnEveryManager() throws {
-        // jemalloc loads only in a process started with the static-TLS tunable: such managers run in a real
-        // child, as `heaplab` runs every manager; the rest run in this process.
-        let inProcess = Set(TestSupport.registry.availableManagers.filter {
-            (try? BuiltinManagers.withManager(named: $0, options: [:], NameVisitor())) != nil
-        })
+        // jemalloc loads only in a process started with the static-TLS tunable: its manager and its C program
+        // run in a real child, as `heaplab` runs every pair; the rest run in this process.
+        let inProcess = Set(TestSupport.registry.availableManagers.filter { !$0.contains("jemalloc") })
         let launcher = ChildLauncher(executable: try TestSupport.heaplabBinary(), timeoutSeconds: 300,
                                      workDirectory: try TestSupport.workDirectory(self))
         for workload in TestSupport.registry.workloads {
@@ -51,8 +50,17 @@ final class RegistryTests: XCTestCase {
             for manager in TestSupport.registry.availableManagers {
                 var spec = try TestSupport.registry.spec(workload: workload.name, manager: manager, parameters: [:], testSize: true)
                 spec.warmupRuns = 1
+                let entry = try XCTUnwrap(TestSupport.registry.entry(named: manager))
+                guard entry.runs(workload.name) else {
+                    let report = try TestSupport.registry.run(inProcess: spec)
+                    XCTAssertEqual(report.status, .notApplicable, "\(workload.name) on \(manager)")
+                    XCTAssertTrue(report.failure.contains("no native reference program for \(workload.name)"), report.failure)
+                    continue
+                }
                 let report = inProcess.contains(manager) ? try TestSupport.registry.run(inProcess: spec) : launcher.run(spec, index: 0)
                 XCTAssertEqual(report.status, .ok, "\(workload.name) on \(manager): \(report.failure)")
+                XCTAssertEqual(report.isNativeReference, entry.isNativeReference, manager)
+                XCTAssertEqual(report.nativeReference, entry.nativeReference, manager)
                 XCTAssertEqual(report.manager, manager, "MemoryManager.name must equal the registry name")
                 XCTAssertEqual(report.workload, workload.name)
                 checksums[manager] = report.outcome?.checksum
@@ -99,6 +107,51 @@ final class RegistryTests: XCTestCase {
             XCTAssertEqual(untimed.timesOperations, false)
             XCTAssertEqual(untimed.managerStatistics.allocations, timed.managerStatistics.allocations)
         }
+    }
+
+    /// Every manager is read against a native reference that exists, and every native reference implements the
+    /// workloads with a C program: GCBench and binary-trees.
+    func testNativeReferencesAreInTheRegistry() throws {
+        let registry = TestSupport.registry
+        let natives = registry.managers.filter(\.isNativeReference).map(\.name)
+        XCTAssertEqual(natives, ["c-malloc", "c-arena", "c-jemalloc", "c-mimalloc", "c-boehm"])
+        for entry in registry.managers where !entry.isNativeReference {
+            let reference = try XCTUnwrap(entry.nativeReference, "\(entry.name) has no native reference")
+            XCTAssertTrue(natives.contains(reference), "\(entry.name): \(reference)")
+            XCTAssertTrue(entry.runs("server"), "a manager runs every workload")
+        }
+        let cMalloc = try XCTUnwrap(registry.entry(named: "c-malloc"))
+        XCTAssertEqual(cMalloc.nativeWorkloads, ["gcbench", "binary-trees"])
+        XCTAssertFalse(cMalloc.runs("server"))
+        XCTAssertEqual(cMalloc.availability(), .available)
+    }
+
+    /// The harness runs a C program as it runs a manager: warm-up excluded, one latency sample per tree, one
+    /// stall per freed tree, the same allocations and checksum as the Swift workload on malloc.
+    func testNativeReferenceRunsThroughTheHarness() throws {
+        var spec = try TestSupport.smallSpec("malloc")
+        spec.warmupRuns = 2
+        spec.stallThresholdNanoseconds = 0
+        let swift = try TestSupport.registry.run(inProcess: spec)
+        for program in ["c-malloc", "c-arena"] {
+            spec.manager = program
+            let native = try TestSupport.registry.run(inProcess: spec)
+            XCTAssertEqual(native.status, .ok, "\(program): \(native.failure)")
+            XCTAssertEqual(native.manager, program)
+            XCTAssertEqual(native.isNativeReference, true)
+            XCTAssertEqual(native.outcome?.checksum, swift.outcome?.checksum, program)
+            XCTAssertEqual(native.managerStatistics.allocations, swift.managerStatistics.allocations, program)
+            XCTAssertEqual(native.managerStatistics.bytesRequested, swift.managerStatistics.bytesRequested, program)
+            XCTAssertEqual(native.latency.count, swift.latency.count, program)
+            XCTAssertGreaterThan(native.stalls.count, 0, program)
+            XCTAssertTrue(native.pauses.allSatisfy { $0.endNanoseconds <= native.wallNanoseconds }, program)
+        }
+        spec.manager = "c-malloc"
+        spec.timesOperations = false
+        let untimed = try TestSupport.registry.run(inProcess: spec)
+        XCTAssertEqual(untimed.latency.count, 0)
+        XCTAssertEqual(untimed.stalls.count + untimed.unloggedStallCount, 0)
+        XCTAssertEqual(untimed.outcome?.checksum, swift.outcome?.checksum)
     }
 
     func testUnknownNamesInTheDispatch() {

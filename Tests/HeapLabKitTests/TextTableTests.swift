@@ -93,6 +93,28 @@ final class TextTableTests: XCTestCase {
         XCTAssertEqual(Set(rows.map { row in row.distance(from: row.startIndex, to: row.firstIndex(of: "×")!) }).count, 1, "ratios in one column")
     }
 
+    /// ×C divides each manager's time by its native reference's; a reference's own row says `ref`; pairs a
+    /// reference does not run share one line under the table.
+    func testNativeReferenceColumn() {
+        var malloc = report("malloc", seconds: 1.2), gc = report("gc", seconds: 0.5)
+        var cMalloc = report("c-malloc", seconds: 0.8), cArena = report("c-arena", seconds: 0.2)
+        var arena = report("arena", seconds: 0.3)
+        malloc.nativeReference = "c-malloc"; gc.nativeReference = "c-malloc"; arena.nativeReference = "c-arena"
+        cMalloc.isNativeReference = true; cArena.isNativeReference = true
+        var server = report("c-malloc", seconds: 0, status: .notApplicable, failure: "no native reference program for server")
+        server.workload = "server"
+        var serverArena = server
+        serverArena.manager = "c-arena"
+        let text = TextTable.runSummary([malloc, gc, arena, cMalloc, cArena, server, serverArena])
+        let row = { (name: String) in text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.map(String.init) ?? "" }
+        XCTAssertTrue(row("malloc").contains("1.00×  1.50×"), row("malloc"))
+        XCTAssertTrue(row("gc").contains("0.42×  0.63×"), row("gc"))
+        XCTAssertTrue(row("arena").contains("0.25×  1.50×"), row("arena"))
+        XCTAssertTrue(row("c-malloc").contains("0.67×    ref"), row("c-malloc"))
+        XCTAssertTrue(text.contains("- server: not applicable to c-malloc, c-arena: no native reference program for server"), text)
+        XCTAssertTrue(text.contains("c-* rows are native C programs"), text)
+    }
+
     /// When every stall was below the logging threshold, the longest one is known only to be below it.
     func testUnloggedStallsShowTheThreshold() {
         var quiet = report("malloc", seconds: 1.0)
