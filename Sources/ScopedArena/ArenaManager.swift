@@ -46,77 +46,83 @@ public final class ArenaManager: MemoryManager {
 
     // MARK: objects
 
-    /// The fast path bumps the arena's cursor itself and costs, for a 32-byte node, two loads (cursor, limit),
-    /// the object count's increment, the cursor's store and two 16-byte stores for the object (header and
-    /// zeroes): no alignment step (the cursor is always 8-aligned here) and no other counter (bytes allocated
-    /// and requested are derived; see `statistics()`). The state is written before the object, not after:
-    /// the object's stores are then the last ones, so the code that follows (a workload storing the new
-    /// node's children) reads the header back from them and the optimizer folds the slot-count checks away;
-    /// that order also measured faster (Docs/Internals.md, "Swift-specific costs", has the figures).
+    /// Objects whose shape fits a tag (every node shape) are tagged: no header, so a 24-byte node takes 24 bytes,
+    /// as the C struct does (`ObjectLayout`). The fast path bumps the arena's cursor itself and costs two loads
+    /// (cursor, limit), the object count's increment, the cursor's store and the stores that zero the object:
+    /// no alignment step (the cursor is always 8-aligned here) and no other counter (bytes allocated and
+    /// requested are derived; see `statistics()`). The state is written before the object, not after: the
+    /// object's stores are then the last ones, which measured faster (Docs/Internals.md, "Swift-specific
+    /// costs", has the figures).
     @inlinable @inline(__always)
     public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ObjectRef {
-        // ObjectShape guarantees shape.bytes <= 1 GiB, so none of this overflows.
-        let bytes = (ObjectLayout.headerBytes &+ shape.bytes &+ 7) & ~7
+        // ObjectShape guarantees shape.bytes <= 1 GiB, so none of this overflows. `tagged` folds away for a
+        // constant shape.
+        let tagged = ObjectLayout.tag(shape) != 0
+        let bytes = (ObjectLayout.blockBytes(shape, tagged: tagged) &+ 7) & ~7
         let s = state
         let p = s.pointee.cursor
         // Invariant: the cursor is 8-aligned. Every allocation in this arena is one of these objects, a
         // multiple of 8 bytes at alignment 8, and chunks start 64-aligned, so no alignment step is needed.
         assert(Int(bitPattern: p) & 7 == 0, "arena: cursor \(p) is not 8-aligned")
-        guard _fastPath(bytes <= s.pointee.limit - p) else { return try allocateSlow(shape, bytes: bytes) }
+        guard _fastPath(bytes <= s.pointee.limit - p) else { return try allocateSlow(shape, bytes: bytes, tagged: tagged) }
         // Invariant: [p, p + bytes) lies in [cursor, limit), unused memory of the current chunk.
         s.pointee.objectCount &+= 1
-        if shape.bytes & 7 != 0 { s.pointee.objectPaddingBytes &+= bytes &- ObjectLayout.headerBytes &- shape.bytes }
+        if !tagged { s.pointee.headedObjectCount &+= 1 }
+        if shape.bytes & 7 != 0 { s.pointee.objectPaddingBytes &+= bytes &- ObjectLayout.blockBytes(shape, tagged: tagged) }
         s.pointee.cursor = p + bytes
-        ObjectLayout.initialize(p, shape: shape, blockBytes: bytes)
-        return ObjectRef(p)
+        ObjectLayout.initialize(p, shape: shape, blockBytes: bytes, tagged: tagged)
+        // Invariant: chunks lie below 2^48 (`Chunk.map` checks each), so the address fits a reference.
+        return ObjectRef(uncheckedAddress: p, shape: shape, tagged: tagged)
     }
 
     /// A new chunk (or a spare) is needed: the arena's slow path, then the object as on the fast path.
     @usableFromInline @inline(never)
-    func allocateSlow(_ shape: ObjectShape, bytes: Int) throws(AllocationError) -> ObjectRef {
+    func allocateSlow(_ shape: ObjectShape, bytes: Int, tagged: Bool) throws(AllocationError) -> ObjectRef {
         let p = try state.pointee.allocate(byteCount: bytes, alignment: 8)
-        ObjectLayout.initialize(p, shape: shape, blockBytes: bytes)
+        ObjectLayout.initialize(p, shape: shape, blockBytes: bytes, tagged: tagged)
         state.pointee.objectCount &+= 1
-        if shape.bytes & 7 != 0 { state.pointee.objectPaddingBytes &+= bytes &- ObjectLayout.headerBytes &- shape.bytes }
-        return ObjectRef(p)
+        if !tagged { state.pointee.headedObjectCount &+= 1 }
+        if shape.bytes & 7 != 0 { state.pointee.objectPaddingBytes &+= bytes &- ObjectLayout.blockBytes(shape, tagged: tagged) }
+        return ObjectRef(uncheckedAddress: p, shape: shape, tagged: tagged)
     }
 
     /// Debug builds: traps unless `p` is an object this arena allocated and has not freed, which catches a
     /// reference used after its scope ended. O(chunks), compiled out of release builds.
     @inlinable @inline(__always)
     func checkLive(_ p: UnsafeMutableRawPointer) {
-        assert(state.pointee.contains(p, byteCount: ObjectLayout.headerBytes),
+        // Every object's block is at least 8 bytes (empty shapes are headed), so its first word is in bounds.
+        assert(state.pointee.contains(p, byteCount: 8),
                "arena: object at \(p) is not in memory the arena holds (used after its scope ended?)")
     }
 
     @inlinable
     public func shape(of object: ObjectRef) -> ObjectShape {
         checkLive(object.address)
-        return ObjectLayout.shape(object.address)
+        return object.shape
     }
 
     @inlinable
     public func load(_ object: ObjectRef, slot: Int) -> ObjectRef? {
         checkLive(object.address)
-        return ObjectLayout.load(object.address, slot: slot, manager: "arena").map(ObjectRef.init)
+        return ObjectLayout.load(object, slot: slot, manager: "arena")
     }
 
     @inlinable
     public func store(_ object: ObjectRef, slot: Int, _ value: ObjectRef?) {
         checkLive(object.address)
-        ObjectLayout.store(object.address, slot: slot, value?.address, manager: "arena")
+        ObjectLayout.store(object, slot: slot, value, manager: "arena")
     }
 
     @inlinable
     public func loadPayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, as type: T.Type) -> T {
         checkLive(object.address)
-        return ObjectLayout.loadPayload(object.address, byteOffset: byteOffset, as: T.self, manager: "arena")
+        return ObjectLayout.loadPayload(object, byteOffset: byteOffset, as: T.self, manager: "arena")
     }
 
     @inlinable
     public func storePayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, _ value: T) {
         checkLive(object.address)
-        ObjectLayout.storePayload(object.address, byteOffset: byteOffset, value, manager: "arena")
+        ObjectLayout.storePayload(object, byteOffset: byteOffset, value, manager: "arena")
     }
 
     // MARK: rooting: nothing moves and nothing is collected
@@ -167,10 +173,11 @@ public final class ArenaManager: MemoryManager {
 
     public func statistics() -> ManagerStatistics {
         let s = state.pointee.statistics()
-        // Exact: every allocation in this arena is an object, of 8 header bytes plus the requested bytes plus
-        // the padding to 8 that `objectPaddingBytes` counts, so the arena's bytes allocated are their sum.
+        // Exact: every allocation in this arena is an object, of the requested bytes, 8 header bytes for a headed
+        // one, and the padding to 8 that `objectPaddingBytes` counts, so the arena's bytes allocated are their sum.
         let objects = state.pointee.objectCount
-        let requested = s.bytesAllocated &- ObjectLayout.headerBytes &* objects &- state.pointee.objectPaddingBytes
+        let requested = s.bytesAllocated &- ObjectLayout.headerBytes &* state.pointee.headedObjectCount
+            &- state.pointee.objectPaddingBytes
         return ManagerStatistics(
             allocations: objects, bytesRequested: requested, heapBytes: s.heapBytes, liveBytes: s.liveBytes,
             extra: [

@@ -47,6 +47,8 @@ struct BumpAllocator {
     @usableFromInline var objectCount = 0
     /// Bytes `ArenaManager` added to objects to round them to 8 (touched only for sizes not a multiple of 8).
     @usableFromInline var objectPaddingBytes = 0
+    /// Objects with a header (shapes too large to tag; `ObjectLayout`), cumulative: touched only for them.
+    @usableFromInline var headedObjectCount = 0
 
     // MARK: chunk lists (each newest first)
 

@@ -67,6 +67,10 @@ struct Chunk: Equatable {
         guard let base = VirtualMemory.mapAligned(bytes: byteCount, alignment: huge ? hugePageBytes : pageBytes) else {
             return nil
         }
+        // Every object reference into the arena keeps its address in 48 bits (`ObjectRef`); checking the chunk's
+        // end once here is what lets `ArenaManager` skip the check per object.
+        precondition(UInt(bitPattern: base) &+ UInt(byteCount) <= 1 << 48,
+                     "ScopedArena: the system mapped a chunk above 2^48 (\(base)); object references hold 48-bit addresses")
         if huge {
             // Advice only: without transparent huge pages the chunk works the same with small pages.
             _ = madvise(base, byteCount, MADV_HUGEPAGE)

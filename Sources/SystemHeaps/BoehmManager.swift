@@ -6,7 +6,9 @@ import HeapLabCore
 /// The Boehm-Demers-Weiser conservative garbage collector (libgc 8.2), loaded with dlopen from libgc.so.1:
 /// an existing collector to hold HeapLab's own against.
 ///
-/// Objects use `ObjectLayout`, as the manually managed heaps do: objects with reference slots come from
+/// Objects use `ObjectLayout` in its headed form only: Boehm finds pointers by scanning memory conservatively, and
+/// a tagged reference (shape bits above the address) would not look like a pointer into its heap, so slots
+/// hold plain addresses and the shape lives in an 8-byte header. Objects with reference slots come from
 /// `GC_malloc` (scanned, cleared), slot-less buffers from `GC_malloc_atomic` (never scanned, so payload bytes
 /// can not pin anything; cleared here, as the contract promises). `dropTree` and `free` do nothing: the
 /// collector finds garbage itself, as a Boehm user would rely on.
@@ -91,26 +93,26 @@ public final class BoehmManager: MemoryManager {
     }
 
     @inlinable
-    public func shape(of object: ObjectRef) -> ObjectShape { ObjectLayout.shape(object.address) }
+    public func shape(of object: ObjectRef) -> ObjectShape { object.shape }
 
     @inlinable
     public func load(_ object: ObjectRef, slot: Int) -> ObjectRef? {
-        ObjectLayout.load(object.address, slot: slot, manager: "boehm").map(ObjectRef.init)
+        ObjectLayout.load(object, slot: slot, manager: "boehm")
     }
 
     @inlinable
     public func store(_ object: ObjectRef, slot: Int, _ value: ObjectRef?) {
-        ObjectLayout.store(object.address, slot: slot, value?.address, manager: "boehm")
+        ObjectLayout.store(object, slot: slot, value, manager: "boehm")
     }
 
     @inlinable
     public func loadPayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, as type: T.Type) -> T {
-        ObjectLayout.loadPayload(object.address, byteOffset: byteOffset, as: T.self, manager: "boehm")
+        ObjectLayout.loadPayload(object, byteOffset: byteOffset, as: T.self, manager: "boehm")
     }
 
     @inlinable
     public func storePayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, _ value: T) {
-        ObjectLayout.storePayload(object.address, byteOffset: byteOffset, value, manager: "boehm")
+        ObjectLayout.storePayload(object, byteOffset: byteOffset, value, manager: "boehm")
     }
 
     @inlinable public var rootDepth: Int { depth }

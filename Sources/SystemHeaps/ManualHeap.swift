@@ -1,7 +1,8 @@
 import HeapLabCore
 
 /// A heap managed by hand, as a C programmer manages one: every object is one block from a `RawAllocator`,
-/// laid out as `ObjectLayout` says, and every dead structure is walked and freed block by block.
+/// laid out as `ObjectLayout` says (tagged, so a node's block is what the C struct takes), and every dead
+/// structure is walked and freed block by block.
 ///
 /// `MallocManager` (glibc), `JemallocManager` and `MimallocManager` are this class over their allocators, so
 /// the three differ only in the allocator: what they are compared on.
@@ -18,7 +19,7 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     @exclusivity(unchecked) @usableFromInline var liveBytes = 0
     /// Reused work list for the deep part of a `dropTree` (below `recursionLimit` levels): never allocates in
     /// steady state.
-    @exclusivity(unchecked) @usableFromInline var dropStack: [UnsafeMutableRawPointer] = []
+    @exclusivity(unchecked) @usableFromInline var dropStack: [ObjectRef] = []
 
     /// Makes a heap over `allocator`.
     public init(allocator: Allocator) {
@@ -27,39 +28,42 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
 
     @inlinable
     public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ObjectRef {
-        let bytes = ObjectLayout.blockBytes(shape)
+        // Tagged (no header) when the shape fits a tag, as every node shape does: the block is what a C struct of
+        // the same fields takes. The test folds away for a constant shape.
+        let tagged = ObjectLayout.tag(shape) != 0
+        let bytes = ObjectLayout.blockBytes(shape, tagged: tagged)
         guard let p = allocator.allocate(bytes) else { throw .systemOutOfMemory(requestedBytes: bytes) }
-        // The header, nil slots and zero payload the contract promises, written as a C program initializes a
-        // struct: straight-line stores for small objects. (calloc would clear it, but glibc's calloc skips
-        // the per-thread cache that malloc uses and costs far more than the stores: Docs/Internals.md.)
-        ObjectLayout.initialize(p, shape: shape, blockBytes: bytes)
+        // Nil slots and zero payload, as the contract promises, written as a C program initializes a struct:
+        // straight-line stores for small objects. (calloc would clear it, but glibc's calloc skips the
+        // per-thread cache that malloc uses and costs far more than the stores: Docs/Internals.md.)
+        ObjectLayout.initialize(p, shape: shape, blockBytes: bytes, tagged: tagged)
         allocations &+= 1
         bytesRequested &+= shape.bytes
         liveBytes &+= bytes
-        return ObjectRef(p)
+        return ObjectRef(address: p, shape: shape, tagged: tagged)
     }
 
     @inlinable
-    public func shape(of object: ObjectRef) -> ObjectShape { ObjectLayout.shape(object.address) }
+    public func shape(of object: ObjectRef) -> ObjectShape { object.shape }
 
     @inlinable
     public func load(_ object: ObjectRef, slot: Int) -> ObjectRef? {
-        ObjectLayout.load(object.address, slot: slot, manager: Allocator.managerName).map(ObjectRef.init)
+        ObjectLayout.load(object, slot: slot, manager: Allocator.managerName)
     }
 
     @inlinable
     public func store(_ object: ObjectRef, slot: Int, _ value: ObjectRef?) {
-        ObjectLayout.store(object.address, slot: slot, value?.address, manager: Allocator.managerName)
+        ObjectLayout.store(object, slot: slot, value, manager: Allocator.managerName)
     }
 
     @inlinable
     public func loadPayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, as type: T.Type) -> T {
-        ObjectLayout.loadPayload(object.address, byteOffset: byteOffset, as: T.self, manager: Allocator.managerName)
+        ObjectLayout.loadPayload(object, byteOffset: byteOffset, as: T.self, manager: Allocator.managerName)
     }
 
     @inlinable
     public func storePayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, _ value: T) {
-        ObjectLayout.storePayload(object.address, byteOffset: byteOffset, value, manager: Allocator.managerName)
+        ObjectLayout.storePayload(object, byteOffset: byteOffset, value, manager: Allocator.managerName)
     }
 
     // Rooting: manually managed memory lives until freed; nothing to record.
@@ -69,11 +73,11 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     @inlinable public func popRoots(to depth: Int) {}
 
     @inlinable
-    func freeOne(_ p: UnsafeMutableRawPointer) {
-        let bytes = ObjectLayout.blockBytes(p)
+    func freeOne(_ object: ObjectRef) {
+        let bytes = object.blockBytes
         liveBytes &-= bytes
         assert(liveBytes >= 0, "\(Allocator.managerName): more bytes freed than allocated (double free?)")
-        allocator.deallocate(p, bytes: bytes)
+        allocator.deallocate(object.address, bytes: bytes)
     }
 
     /// Frees the tree under `root` children first, recursively, as a C program's `free_tree` does, which also
@@ -81,7 +85,7 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     /// with an explicit stack instead, so a 10-million-node list can not overflow the thread's stack.
     @inlinable
     public func dropTree(_ root: consuming ObjectRef) {
-        freeTree(root.address, depth: 0)
+        freeTree(root, depth: 0)
     }
 
     /// Levels freed by recursion before a branch is handed to the explicit stack: at most a few hundred KiB of
@@ -89,31 +93,31 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     @usableFromInline static var recursionLimit: Int { 4096 }
 
     @inlinable
-    func freeTree(_ p: UnsafeMutableRawPointer, depth: Int) {
-        guard depth < Self.recursionLimit else { return freeDeepTree(p) }
-        for i in 0..<ObjectLayout.slotCount(p) {
-            // Invariant: i < the slot count in p's header, so the slot lies inside the block.
-            if let child = ObjectLayout.rawSlot(p, i) { freeTree(child, depth: depth &+ 1) }
+    func freeTree(_ object: ObjectRef, depth: Int) {
+        guard depth < Self.recursionLimit else { return freeDeepTree(object) }
+        for i in 0..<object.slotCount {
+            // Invariant: i < the slot count, so the slot lies inside the block.
+            if let child = ObjectLayout.rawSlot(object, i) { freeTree(child, depth: depth &+ 1) }
         }
-        freeOne(p)
+        freeOne(object)
     }
 
     /// The part of a tree below `recursionLimit` levels: depth-first with a reused explicit stack, one entry per
     /// object waiting, never recursing.
     @usableFromInline @inline(never)
-    func freeDeepTree(_ root: UnsafeMutableRawPointer) {
+    func freeDeepTree(_ root: ObjectRef) {
         dropStack.append(root)
-        while let p = dropStack.popLast() {
-            for i in 0..<ObjectLayout.slotCount(p) {
-                if let child = ObjectLayout.rawSlot(p, i) { dropStack.append(child) }
+        while let object = dropStack.popLast() {
+            for i in 0..<object.slotCount {
+                if let child = ObjectLayout.rawSlot(object, i) { dropStack.append(child) }
             }
-            freeOne(p)
+            freeOne(object)
         }
     }
 
     @inlinable
     public func free(_ object: consuming ObjectRef) {
-        freeOne(object.address)
+        freeOne(object)
     }
 
     @inlinable

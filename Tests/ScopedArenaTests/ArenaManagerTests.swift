@@ -12,7 +12,7 @@ func testSizeGCBench() throws -> GCBench {
 
 /// The arena behind the MemoryManager contract.
 final class ArenaManagerTests: XCTestCase {
-    func testObjectsAreZeroedWithTheMallocLayout() throws {
+    func testObjectsAreZeroedWithTheSharedLayout() throws {
         let m = ArenaManager()
         // Dirty a scope's memory, so the next objects land on reused bytes.
         m.withScope {
@@ -25,19 +25,29 @@ final class ArenaManagerTests: XCTestCase {
         let shape = ObjectShape(referenceSlots: 3, payloadBytes: 13)
         let o = try m.allocate(shape)
         XCTAssertEqual(m.shape(of: o), shape)
-        XCTAssertEqual(o.address.load(as: UInt32.self), 3, "header: slot count at +0")
-        XCTAssertEqual(o.address.load(fromByteOffset: 4, as: UInt32.self), 13, "header: payload bytes at +4")
+        XCTAssertTrue(o.isTagged, "a small shape travels in the reference: no header")
+        XCTAssertEqual(o.bits >> 60, 4, "slot count + 1 in the top 4 bits")
+        XCTAssertEqual((o.bits >> 48) & 0xFFF, 13, "payload bytes in the next 12")
         for slot in 0..<3 { XCTAssertNil(m.load(o, slot: slot)) }
         for i in 0..<13 { XCTAssertEqual(m.loadPayload(o, byteOffset: i, as: UInt8.self), 0) }
         let p = try m.allocate(ObjectShape(referenceSlots: 1, payloadBytes: 0))
-        XCTAssertEqual(p.address - o.address, 8 + 24 + 16, "objects are 8-byte rounded and adjacent")
+        XCTAssertEqual(p.address - o.address, 24 + 16, "objects are 8-byte rounded and adjacent")
+        // A shape too large for a tag has a header, and the references to it are plain addresses.
+        let big = try m.allocate(ObjectShape(referenceSlots: 15, payloadBytes: 0))
+        XCTAssertFalse(big.isTagged)
+        XCTAssertEqual(big.bits, UInt64(UInt(bitPattern: big.address)))
+        XCTAssertEqual(big.address.load(as: UInt32.self), 15, "header: slot count at +0")
+        XCTAssertEqual(big.address.load(fromByteOffset: 4, as: UInt32.self), 0, "header: payload bytes at +4")
+        m.store(big, slot: 14, o)
+        XCTAssertEqual(m.load(big, slot: 14), o)
         m.store(p, slot: 0, o)
         XCTAssertEqual(m.load(p, slot: 0), o)
         m.storePayload(o, byteOffset: 5, 1.5 as Double)
         XCTAssertEqual(m.loadPayload(o, byteOffset: 5, as: Double.self), 1.5)
         let s = m.statistics()
-        XCTAssertEqual(s.allocations, 102)
-        XCTAssertEqual(s.liveBytes, 48 + 16)
+        XCTAssertEqual(s.allocations, 103)
+        XCTAssertEqual(s.liveBytes, 40 + 8 + (8 + 15 * 8))
+        XCTAssertEqual(s.bytesRequested, 100 * 37 + 37 + 8 + 120, "derived from the bytes bumped, headers and padding")
     }
 
     func testAllocationsAndBytesRequestedStayExactThroughScopesAndOddSizes() throws {
@@ -84,9 +94,9 @@ final class ArenaManagerTests: XCTestCase {
         let event = try XCTUnwrap(log.events.first)
         XCTAssertEqual(event.kind, .stall)
         XCTAssertEqual(event.label, "scope")
-        XCTAssertEqual(event.heapBytesBefore, 16 + 1000 * 32)
-        XCTAssertEqual(event.heapBytesAfter, 16)
-        XCTAssertEqual(m.statistics().liveBytes, 16)
+        XCTAssertEqual(event.heapBytesBefore, 8 + 1000 * 24, "tagged objects: as many bytes as their slots and payload")
+        XCTAssertEqual(event.heapBytesAfter, 8)
+        XCTAssertEqual(m.statistics().liveBytes, 8)
         XCTAssertEqual(m.statistics().extra["scopesEnded"], 1)
     }
 

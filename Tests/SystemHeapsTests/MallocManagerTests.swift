@@ -16,21 +16,24 @@ final class MallocManagerTests: XCTestCase {
         var s = m.statistics()
         XCTAssertEqual(s.allocations, 2)
         XCTAssertEqual(s.bytesRequested, 24 + 100)
-        XCTAssertEqual(s.liveBytes, (8 + 24) + (8 + 100), "each block has an 8-byte header")
+        XCTAssertEqual(s.liveBytes, 24 + 100, "small shapes are tagged: a block is just the slots and payload")
+        let c = try m.allocate(ObjectShape(referenceSlots: 0, payloadBytes: 5000))
+        XCTAssertEqual(m.statistics().liveBytes, 24 + 100 + (8 + 5000), "a shape too large for a tag has a header")
+        m.free(c)
         m.free(a)
         s = m.statistics()
-        XCTAssertEqual(s.liveBytes, 8 + 100)
+        XCTAssertEqual(s.liveBytes, 100)
         m.free(b)
         s = m.statistics()
         XCTAssertEqual(s.liveBytes, 0)
-        XCTAssertEqual(s.allocations, 2, "allocations count up, frees do not undo them")
+        XCTAssertEqual(s.allocations, 3, "allocations count up, frees do not undo them")
     }
 
     func testDropTreeFreesEveryNode() throws {
         let m = MallocManager()
         let tree = try ManagerContractChecks.makeTree(m, depth: 12)
         XCTAssertEqual(m.statistics().allocations, (1 << 13) - 1)
-        XCTAssertEqual(m.statistics().liveBytes, ((1 << 13) - 1) * (8 + 24))
+        XCTAssertEqual(m.statistics().liveBytes, ((1 << 13) - 1) * 24)
         m.dropTree(tree)
         XCTAssertEqual(m.statistics().liveBytes, 0)
     }

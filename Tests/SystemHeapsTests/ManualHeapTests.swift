@@ -13,7 +13,7 @@ final class ManualHeapTests: XCTestCase {
         XCTAssertEqual(heap.shape(of: a), shape, file: file, line: line)
         for slot in 0..<3 { XCTAssertNil(heap.load(a, slot: slot), "fresh slots are nil", file: file, line: line) }
         for offset in 0..<21 { XCTAssertEqual(heap.loadPayload(a, byteOffset: offset, as: UInt8.self), 0, file: file, line: line) }
-        XCTAssertEqual(heap.statistics().liveBytes, ObjectLayout.blockBytes(shape), file: file, line: line)
+        XCTAssertEqual(heap.statistics().liveBytes, ObjectLayout.blockBytes(shape, tagged: true), file: file, line: line)
 
         // A tree: a -> b, c; b -> d. Payload round trips, unaligned too.
         let b = try heap.allocate(ObjectShape(referenceSlots: 1, payloadBytes: 8))

@@ -13,7 +13,8 @@ import SystemHeaps
 /// then reads poisoned slot counts (a precondition failure) or payload (its own check fails).
 /// Swift locals and arrays are not roots, exactly as for a precise collector.
 final class CheckingCollector: MemoryManager {
-    struct Ref: Hashable { let address: UnsafeMutableRawPointer }
+    /// Headed objects (`ObjectLayout`): a reference is the block's address.
+    typealias Ref = ObjectRef
 
     let name = "checking-collector"
     var reclamation: Reclamation { .tracing }
@@ -42,7 +43,7 @@ final class CheckingCollector: MemoryManager {
         ObjectLayout.initializeHeader(p, shape)
         objects.insert(p)
         sinceCollection += 1
-        return Ref(address: p)
+        return ObjectRef(p)
     }
 
     /// Marks from the roots, poisons and frees the rest.
@@ -53,7 +54,7 @@ final class CheckingCollector: MemoryManager {
             guard marked.insert(p).inserted else { continue }
             precondition(objects.contains(p), "checking-collector: a root or slot points to a freed or foreign block")
             for i in 0..<ObjectLayout.slotCount(p) {
-                if let child = ObjectLayout.rawSlot(p, i) { work.append(child) }
+                if let child = ObjectLayout.rawSlot(ObjectRef(p), i) { work.append(child.address) }
             }
         }
         for p in objects where !marked.contains(p) {
@@ -67,18 +68,18 @@ final class CheckingCollector: MemoryManager {
         threshold = max(minimumInterval, marked.count)
     }
 
-    func shape(of object: Ref) -> ObjectShape { ObjectLayout.shape(object.address) }
+    func shape(of object: Ref) -> ObjectShape { object.shape }
     func load(_ object: Ref, slot: Int) -> Ref? {
-        ObjectLayout.load(object.address, slot: slot, manager: "checking-collector").map(Ref.init)
+        ObjectLayout.load(object, slot: slot, manager: "checking-collector")
     }
     func store(_ object: Ref, slot: Int, _ value: Ref?) {
-        ObjectLayout.store(object.address, slot: slot, value?.address, manager: "checking-collector")
+        ObjectLayout.store(object, slot: slot, value, manager: "checking-collector")
     }
     func loadPayload<T: BitwiseCopyable>(_ object: Ref, byteOffset: Int, as type: T.Type) -> T {
-        ObjectLayout.loadPayload(object.address, byteOffset: byteOffset, as: T.self, manager: "checking-collector")
+        ObjectLayout.loadPayload(object, byteOffset: byteOffset, as: T.self, manager: "checking-collector")
     }
     func storePayload<T: BitwiseCopyable>(_ object: Ref, byteOffset: Int, _ value: T) {
-        ObjectLayout.storePayload(object.address, byteOffset: byteOffset, value, manager: "checking-collector")
+        ObjectLayout.storePayload(object, byteOffset: byteOffset, value, manager: "checking-collector")
     }
 
     var rootDepth: Int { roots.count }

@@ -9,7 +9,8 @@ import SystemHeaps
 /// uses a reference after its scope ended fails its own check (or a precondition) instead of reading stale
 /// but intact data. `free` and `dropTree` do nothing, as in the arena.
 final class ScopeFreeingHeap: MemoryManager {
-    struct Ref: Hashable { let address: UnsafeMutableRawPointer }
+    /// Headed objects (`ObjectLayout`): a reference is the block's address.
+    typealias Ref = ObjectRef
 
     let name = "scope-freeing"
     var reclamation: Reclamation { .region }
@@ -29,7 +30,7 @@ final class ScopeFreeingHeap: MemoryManager {
         ObjectLayout.initializeHeader(p, shape)
         scopes[scopes.count - 1].append(p)
         liveBytes += bytes
-        return Ref(address: p)
+        return ObjectRef(p)
     }
 
     func withScope<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
@@ -46,18 +47,18 @@ final class ScopeFreeingHeap: MemoryManager {
         return try body()
     }
 
-    func shape(of object: Ref) -> ObjectShape { ObjectLayout.shape(object.address) }
+    func shape(of object: Ref) -> ObjectShape { object.shape }
     func load(_ object: Ref, slot: Int) -> Ref? {
-        ObjectLayout.load(object.address, slot: slot, manager: "scope-freeing").map(Ref.init)
+        ObjectLayout.load(object, slot: slot, manager: "scope-freeing")
     }
     func store(_ object: Ref, slot: Int, _ value: Ref?) {
-        ObjectLayout.store(object.address, slot: slot, value?.address, manager: "scope-freeing")
+        ObjectLayout.store(object, slot: slot, value, manager: "scope-freeing")
     }
     func loadPayload<T: BitwiseCopyable>(_ object: Ref, byteOffset: Int, as type: T.Type) -> T {
-        ObjectLayout.loadPayload(object.address, byteOffset: byteOffset, as: T.self, manager: "scope-freeing")
+        ObjectLayout.loadPayload(object, byteOffset: byteOffset, as: T.self, manager: "scope-freeing")
     }
     func storePayload<T: BitwiseCopyable>(_ object: Ref, byteOffset: Int, _ value: T) {
-        ObjectLayout.storePayload(object.address, byteOffset: byteOffset, value, manager: "scope-freeing")
+        ObjectLayout.storePayload(object, byteOffset: byteOffset, value, manager: "scope-freeing")
     }
 
     var rootDepth: Int { 0 }

@@ -11,8 +11,9 @@ import HeapLabKit
 /// the chunks, and there is no coalescing: a freed block serves only its own class (what segregated fits trade
 /// for speed).
 ///
-/// Objects are laid out as HeapLab's other explicit-free heaps lay them out (`ObjectLayout`), so the comparison
-/// with malloc, jemalloc and mimalloc is on the allocator alone. Single-threaded.
+/// Objects are laid out as HeapLab's other explicit-free heaps lay them out (`ObjectLayout`: shapes small enough
+/// travel tagged in the reference, with no header), so the comparison with malloc, jemalloc and mimalloc is on
+/// the allocator alone. Single-threaded.
 public final class FreeListHeap: MemoryManager {
     public typealias Ref = ObjectRef
 
@@ -37,7 +38,7 @@ public final class FreeListHeap: MemoryManager {
     @usableFromInline var liveBytes = 0
     @usableFromInline var mappedBytes = 0
     /// Reused work list for `dropTree`: freeing a structure never recurses.
-    @usableFromInline var dropStack: [UnsafeMutableRawPointer] = []
+    @usableFromInline var dropStack: [ObjectRef] = []
 
     public init() {
         let classes = Self.largestSmall / Self.granule
@@ -57,7 +58,8 @@ public final class FreeListHeap: MemoryManager {
 
     @inlinable
     public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ObjectRef {
-        let block = Self.blockBytes(ObjectLayout.blockBytes(shape))
+        let tagged = ObjectLayout.tag(shape) != 0
+        let block = Self.blockBytes(ObjectLayout.blockBytes(shape, tagged: tagged))
         let p: UnsafeMutableRawPointer
         if block <= Self.largestSmall {
             let c = block / Self.granule - 1
@@ -72,11 +74,11 @@ public final class FreeListHeap: MemoryManager {
             p = try mapLarge(block)
         }
         // Invariant: [p, p + block) is ours and unreferenced; block >= the object's bytes.
-        ObjectLayout.initialize(p, shape: shape, blockBytes: block)
+        ObjectLayout.initialize(p, shape: shape, blockBytes: block, tagged: tagged)
         allocations &+= 1
         bytesRequested &+= shape.bytes
         liveBytes &+= block
-        return ObjectRef(p)
+        return ObjectRef(address: p, shape: shape, tagged: tagged)
     }
 
     /// A small block from the current chunk, mapping a new chunk when it is used up (the rest of the old one is
@@ -109,8 +111,9 @@ public final class FreeListHeap: MemoryManager {
     }
 
     @inlinable
-    func release(_ p: UnsafeMutableRawPointer) {
-        let block = Self.blockBytes(ObjectLayout.blockBytes(p))
+    func release(_ object: ObjectRef) {
+        let p = object.address
+        let block = Self.blockBytes(object.blockBytes)
         liveBytes &-= block
         if block <= Self.largestSmall {
             let c = block / Self.granule - 1
@@ -123,26 +126,26 @@ public final class FreeListHeap: MemoryManager {
         }
     }
 
-    @inlinable public func shape(of object: ObjectRef) -> ObjectShape { ObjectLayout.shape(object.address) }
+    @inlinable public func shape(of object: ObjectRef) -> ObjectShape { object.shape }
 
     @inlinable
     public func load(_ object: ObjectRef, slot: Int) -> ObjectRef? {
-        ObjectLayout.load(object.address, slot: slot, manager: "freelist").map(ObjectRef.init)
+        ObjectLayout.load(object, slot: slot, manager: "freelist")
     }
 
     @inlinable
     public func store(_ object: ObjectRef, slot: Int, _ value: ObjectRef?) {
-        ObjectLayout.store(object.address, slot: slot, value?.address, manager: "freelist")
+        ObjectLayout.store(object, slot: slot, value, manager: "freelist")
     }
 
     @inlinable
     public func loadPayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, as type: T.Type) -> T {
-        ObjectLayout.loadPayload(object.address, byteOffset: byteOffset, as: T.self, manager: "freelist")
+        ObjectLayout.loadPayload(object, byteOffset: byteOffset, as: T.self, manager: "freelist")
     }
 
     @inlinable
     public func storePayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, _ value: T) {
-        ObjectLayout.storePayload(object.address, byteOffset: byteOffset, value, manager: "freelist")
+        ObjectLayout.storePayload(object, byteOffset: byteOffset, value, manager: "freelist")
     }
 
     // Memory managed by hand lives until it is freed: nothing to root.
@@ -153,16 +156,16 @@ public final class FreeListHeap: MemoryManager {
 
     @inlinable
     public func dropTree(_ root: consuming ObjectRef) {
-        dropStack.append(root.address)
-        while let p = dropStack.popLast() {
-            for i in 0..<ObjectLayout.slotCount(p) {
-                if let child = ObjectLayout.rawSlot(p, i) { dropStack.append(child) }
+        dropStack.append(root)
+        while let object = dropStack.popLast() {
+            for i in 0..<object.slotCount {
+                if let child = ObjectLayout.rawSlot(object, i) { dropStack.append(child) }
             }
-            release(p)
+            release(object)
         }
     }
 
-    @inlinable public func free(_ object: consuming ObjectRef) { release(object.address) }
+    @inlinable public func free(_ object: consuming ObjectRef) { release(object) }
 
     @inlinable
     public func withScope<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R { try body() }
