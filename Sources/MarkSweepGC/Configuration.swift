@@ -66,7 +66,8 @@ public struct GCConfiguration: Equatable, Sendable {
     public var markTriggerFraction: Double
     /// Whether every collection, mark slice and finishing-sweep slice also records the thread CPU time it took
     /// (`PauseEvent.cpuNanoseconds`), which tells the collector's own work from time the OS ran another
-    /// process in the middle of a pause. Two `ThreadCPUClock` readings per event: about 0.6 µs. Default on.
+    /// process in the middle of a pause. Two `ThreadCPUClock` readings per event, each a system call (its cost:
+    /// Docs/Experiments.md, "pause on-CPU"). Default on.
     public var measurePauseCPUTime: Bool
 
     /// Whether this build is a debug build (the defaults of `poisonFreedCells` and `checkReferences`).

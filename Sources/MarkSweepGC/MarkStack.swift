@@ -8,7 +8,7 @@ import Glibc
 /// The stack grows by doubling (malloc'd memory, outside the heap and its limit). Growth can fail: the system
 /// refuses memory, or the stack reached `maximumEntries` (tests set it small to exercise this). Then the push
 /// is dropped and `overflowed` set: the object stays marked but unscanned, and the marker recovers by rescanning
-/// the heap for marked objects with unmarked children (see `GCHeap.recoverFromMarkStackOverflow`).
+/// the heap for marked objects with unmarked children (`GCHeap.markHeap`, which calls `rescanMarkedObjects`).
 @usableFromInline
 struct MarkStack {
     @usableFromInline var entries: UnsafeMutablePointer<UnsafeMutableRawPointer>

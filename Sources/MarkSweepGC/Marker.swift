@@ -31,7 +31,6 @@ extension GCHeap {
         drain(&stack, &counts)
         while stack.overflowed {
             stack.overflowed = false
-            stats.markStackOverflowRecoveries += 1
             rescanMarkedObjects(&stack, &counts)
         }
     }
@@ -96,9 +95,9 @@ extension GCHeap {
         }
     }
 
-    /// Objects with more reference slots than this are scanned this many slots at a time (16 KiB of slots:
-    /// about 10-40 µs), so that a mark slice can stop inside a huge array. Without it one slice scanned a
-    /// 1-million-entry table whole: 11 ms on `server`, 28 ms on `fragmentation`.
+    /// Objects with more reference slots than this are scanned this many slots at a time (16 KiB of slots),
+    /// so that a mark slice can stop inside a huge array instead of scanning a million-entry table whole
+    /// (what that cost: Docs/Internals.md, "Marking").
     static let scanChunkSlots = 2048
 
     /// Scans the next chunk of the most recent partial scan. Returns false when there is none.
@@ -116,10 +115,10 @@ extension GCHeap {
         return true
     }
 
-    /// Objects between the mark stack and the scanner, each prefetched as it enters. Measured on a depth-21
-    /// live tree (`heaplab-timing tree 4`, the three builds interleaved twice): 8 entries 2.4-2.5 GB/s, 16
-    /// entries 2.9-4.0 GB/s, 32 entries 3.0-4.4 GB/s. At 8, a third of the loop's samples waited on the object
-    /// header load: the prefetch came too late for this machine's memory latency.
+    /// Objects between the mark stack and the scanner, each prefetched as it enters. The distance must cover
+    /// the memory latency: with too few entries the prefetch comes too late and the scan waits on the object
+    /// header load. 32 was the best of 8, 16 and 32 on a live tree (figures and command: Docs/Internals.md,
+    /// "Marking").
     static let prefetchDistance = 32
 
     /// Drains the mark stack completely (stop-the-world marking).

@@ -64,7 +64,7 @@ extension GCHeap {
                         // whatever an earlier life left in them (poison, when poisoning).
                         for index in (from - b.firstCell) / cellBytes..<h.cellCount {
                             free.insert(index)
-                            if poisonFreedCells, let word = Poison.firstDamagedWord(b.cell(index), cellBytes: cellBytes) {
+                            if poisonFreedCells, let word = Poison.firstDamagedWord(b.firstCell + index * cellBytes, cellBytes: cellBytes) {
                                 fail("\(name): free cell \(index) lost its poison at word \(word) (written after it was freed)")
                             }
                         }
