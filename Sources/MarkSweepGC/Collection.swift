@@ -196,10 +196,7 @@ extension GCHeap {
         }
         if configuration.verifyAfterEveryCycle {
             let problems = verify()
-            if !problems.isEmpty {
-                preconditionFailure("gc: heap verification failed after cycle \(event.cycle):\n"
-                                    + problems.prefix(20).joined(separator: "\n"))
-            }
+            if !problems.isEmpty { reportCheckFailure(HeapCheckFailure(check: .verifier, cycle: event.cycle, problems: problems)) }
         }
     }
 }

@@ -93,6 +93,8 @@ public final class GCHeap: MemoryManager {
     @exclusivity(unchecked) @usableFromInline var collecting = false
     /// Incremental marking's state (IncrementalMarking.swift); the write barrier reads `incremental.marking`.
     @exclusivity(unchecked) @usableFromInline var incremental = IncrementalState()
+    /// Failed checks kept for `takeCheckFailures()` (`CheckFailureMode.record`).
+    var recordedCheckFailures: [HeapCheckFailure] = []
     /// When the heap was made (`MonotonicClock`), for the trace's time stamps.
     let createdNanoseconds: UInt64
 

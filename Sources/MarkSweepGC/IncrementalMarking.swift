@@ -272,8 +272,7 @@ extension GCHeap {
             let cpuBeforeCheckmark = pauseCPUStart()
             let problems = checkmarkProblems()
             if !problems.isEmpty {
-                preconditionFailure("gc: checkmark: incremental marking left reachable objects unmarked in cycle \(stats.cycles + 1):\n"
-                                    + problems.prefix(20).joined(separator: "\n"))
+                reportCheckFailure(HeapCheckFailure(check: .checkmark, cycle: stats.cycles + 1, problems: problems))
             }
             timer.lapStart = MonotonicClock.now()  // the checkmark is not part of the pause
             cpuStart &+= pauseCPUStart() &- cpuBeforeCheckmark
