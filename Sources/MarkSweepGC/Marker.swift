@@ -39,22 +39,36 @@ extension GCHeap {
     ///
     /// The object's block is found by masking its address; the first word there says whether it is a small
     /// block (mark bit in the side bitmap) or a large object's descriptor (mark flag in the descriptor).
+    ///
+    /// Every build first checks that `object` is in the heap, because marking writes where the reference
+    /// points: a reference into one of this heap's regions must be in a block owned by a size class (not a
+    /// pool block) and past the block's header and bitmap; any other reference must be a large object of this
+    /// heap. Anything else stops with `referenceOutsideHeap`'s message. The region test is a byte-map lookup
+    /// (`RegionMap`) and the block test reuses the kind load the mark needs anyway; only a reference outside
+    /// the regions pays a hash lookup, and large objects are few. Not caught here: a reference between cells,
+    /// or to a cell freed and not yet reused (the debug `checkReferences` catches both).
     @inline(__always)
     func markObject(_ object: UnsafeMutableRawPointer, _ stack: inout MarkStack, _ counts: inout MarkCounts) {
         if checkReferences, let problem = referenceProblem(GCRef(object)) {
             preconditionFailure("gc: marking found a reference that is not a live object: \(problem)")
         }
         let base = HeapLayout.blockBase(of: object)
-        if base.load(as: UInt32.self) == HeapLayout.smallBlockKind {
+        if _fastPath(blockSpace.contains(object)) {
+            // Invariant: `base` is a block of a mapped region, so its first word can be read.
+            guard _fastPath(base.load(as: UInt32.self) == HeapLayout.smallBlockKind
+                            && UInt(bitPattern: object) & HeapLayout.blockMask >= UInt(Block.firstCellOffset)) else {
+                referenceOutsideHeap(object)
+            }
             let block = Block(base: base)
-            // Invariant: `object` is the start of a cell of `block` (references only ever point at headers).
+            // Invariant: `object` is in the cell area of `block` (checked above); that it is a cell start is
+            // the program's promise (references only ever point at headers), checked in debug builds.
             guard block.testAndSetMark(object) else { return }
             counts.objects &+= 1
             counts.bytes &+= block.header.pointee.cellBytes
         } else {
-            assert(base.load(as: UInt32.self) == HeapLayout.largeObjectKind, "gc: \(object) is neither in a block nor a large object")
-            // Invariant: a reference that is not in a small block is a large object, whose descriptor (bound
-            // to LargeObjectHeader when it was mapped) starts at the block-aligned base; asserted above.
+            guard _fastPath(largeObjects.contains(object: object)) else { referenceOutsideHeap(object) }
+            // Invariant: a large object of this heap: its descriptor (bound to LargeObjectHeader when it was
+            // mapped) starts at the block-aligned base.
             let d = base.assumingMemoryBound(to: LargeObjectHeader.self)
             guard d.pointee.marked == 0 else { return }
             d.pointee.marked = 1
@@ -64,6 +78,12 @@ extension GCHeap {
         // Pushed without reading its header: that read is a likely cache miss, and `drain` prefetches the
         // object before it scans it.
         stack.push(object)
+    }
+
+    /// Stops marking (all builds) at a reference that is not in this heap, naming it and why.
+    @inline(never)
+    func referenceOutsideHeap(_ object: UnsafeMutableRawPointer) -> Never {
+        preconditionFailure("gc: marking found a reference outside the heap: \(referenceProblem(GCRef(object)) ?? "\(GCRef(object))") (a root or slot holding a stale, foreign or corrupted reference)")
     }
 
     /// Scans the slots of `object`, marking its children.
