@@ -67,7 +67,7 @@ let package = Package(
         // Workloads and SystemHeaps only to make real runs to report on (tests may import several modules).
         .testTarget(name: "HeapLabReportTests", dependencies: ["HeapLabReport", "HeapLabCore", "Workloads", "SystemHeaps"]),
         .testTarget(name: "heaplabTests", dependencies: ["heaplab", "HeapLabCore", "HeapLabReport", "Workloads", "MarkSweepGC"]),
-        .testTarget(name: "MarkSweepGCTests", dependencies: ["MarkSweepGC", "HeapLabCore", "Workloads", "SystemHeaps"]),
+        .testTarget(name: "MarkSweepGCTests", dependencies: ["MarkSweepGC", "HeapLabCore", "Workloads", "SystemHeaps", "HeapLabTestSupport"]),
         .testTarget(
             name: "ScopedArenaTests",
             dependencies: ["ScopedArena", "ScopedArenaLifetimes", "HeapLabCore", "Workloads", "SystemHeaps"]

@@ -80,10 +80,11 @@ extension GCHeap {
         stack.push(object)
     }
 
-    /// Stops marking (all builds) at a reference that is not in this heap, naming it and why.
+    /// Stops marking at a reference that is not in this heap, naming it and why. A `fatalError`, not a
+    /// precondition: release builds print its message too (Swift drops precondition messages at -O).
     @inline(never)
     func referenceOutsideHeap(_ object: UnsafeMutableRawPointer) -> Never {
-        preconditionFailure("gc: marking found a reference outside the heap: \(referenceProblem(GCRef(object)) ?? "\(GCRef(object))") (a root or slot holding a stale, foreign or corrupted reference)")
+        fatalError("gc: marking found a reference outside the heap: \(referenceProblem(GCRef(object)) ?? "\(GCRef(object))") (a root or slot holding a stale, foreign or corrupted reference)")
     }
 
     /// Scans the slots of `object`, marking its children.

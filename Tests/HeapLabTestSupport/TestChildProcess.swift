@@ -30,6 +30,28 @@ public enum ChildProcess {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// Runs test `filter` of this test binary in a child process with `extra` added to its environment, for a
+    /// test that must stop the child at a trap; returns the child's exit status and standard error (standard
+    /// output is discarded). Crash backtraces are off: the backtracer inherits standard error and can outlive
+    /// the child (under ASan it hung), which would keep the pipe open; the trap's message is all a test reads.
+    public static func runTrap(_ filter: String, environment extra: [String: String]) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = [filter]
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in extra { environment[key] = value }
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        environment["ASAN_OPTIONS"] = (environment["ASAN_OPTIONS"].map { $0 + ":" } ?? "") + "detect_leaks=0"
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let data = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     /// The variable that marks a child started by `isolated`.
     public static let isolatedChild = "HEAPLAB_ISOLATED_CHILD"
 
