@@ -73,11 +73,11 @@ struct BlockSpace {
     @inlinable @inline(__always)
     func contains(_ address: UnsafeRawPointer) -> Bool { regionMap.contains(address) }
 
-    /// Unmaps every region (the heap's deinit).
+    /// Unmaps every region and frees the region map (the heap's deinit): the space must not be used afterwards.
     mutating func unmapAll() {
         for r in regions { SystemMemory.unmap(r, bytes: HeapLayout.regionBytes) }
         regions.removeAll()
-        regionMap.removeAll()
+        regionMap.deallocate()
         residentPool.removeAll()
         releasedPool.removeAll()
         blocksInUse = 0

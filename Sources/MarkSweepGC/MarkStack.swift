@@ -24,6 +24,10 @@ struct MarkStack {
     /// until its last chunk is scanned (as Go splits large objects into "oblets"), so one huge array costs
     /// many short steps instead of one long one. Never large: one entry per such object being scanned.
     @usableFromInline var partialScans: [PartialScan] = []
+    /// The region (address >> `RegionMap.regionShift`) of the last reference the marker found in one of the
+    /// heap's regions, or `UInt.max`: a reference in the same region needs no region-map lookup. Valid for the
+    /// heap's whole life, because regions are never unmapped while it lives (BlockSpace).
+    @usableFromInline var lastRegion = UInt.max
 
     init(initialCapacity: Int = 4096, maximumEntries: Int) {
         capacity = min(initialCapacity, max(1, maximumEntries))

@@ -42,26 +42,36 @@ extension GCHeap {
     ///
     /// Every build first checks that `object` is in the heap, because marking writes where the reference
     /// points: a reference into one of this heap's regions must be in a block owned by a size class (not a
-    /// pool block) and past the block's header and bitmap; any other reference must be a large object of this
-    /// heap. Anything else stops with `referenceOutsideHeap`'s message. The region test is a byte-map lookup
-    /// (`RegionMap`) and the block test reuses the kind load the mark needs anyway; only a reference outside
-    /// the regions pays a hash lookup, and large objects are few. Not caught here: a reference between cells,
-    /// or to a cell freed and not yet reused (the debug `checkReferences` catches both).
+    /// pool block); any other reference must be a large object of this heap. Anything else stops with
+    /// `referenceOutsideHeap`'s message. The region test is a compare with the
+    /// region of the last reference, else a byte-map lookup (`RegionMap`); the block test reuses the kind load
+    /// the mark needs anyway; only a reference outside the regions pays a hash lookup, and large objects are
+    /// few. (Its cost on the mark loop: Docs/Internals.md, "Marking".) Not caught here: a reference into a live
+    /// block that is not a cell start (between cells, or into the block's header and bitmap), or to a cell
+    /// freed and not yet reused; the debug `checkReferences` catches all three. Telling a cell start apart
+    /// takes a division per reference, which is why release builds leave it out.
     @inline(__always)
     func markObject(_ object: UnsafeMutableRawPointer, _ stack: inout MarkStack, _ counts: inout MarkCounts) {
         if checkReferences, let problem = referenceProblem(GCRef(object)) {
             preconditionFailure("gc: marking found a reference that is not a live object: \(problem)")
         }
         let base = HeapLayout.blockBase(of: object)
-        if _fastPath(blockSpace.contains(object)) {
+        // The region test: the region the last reference was found in (`MarkStack.lastRegion`, usually the
+        // same: objects are allocated near the objects that point at them), else the region map.
+        let region = UInt(bitPattern: object) &>> RegionMap.regionShift
+        var inRegion = true
+        if _slowPath(region != stack.lastRegion) {
+            inRegion = blockSpace.contains(object)
+            if inRegion { stack.lastRegion = region }
+        }
+        if _fastPath(inRegion) {
             // Invariant: `base` is a block of a mapped region, so its first word can be read.
-            guard _fastPath(base.load(as: UInt32.self) == HeapLayout.smallBlockKind
-                            && UInt(bitPattern: object) & HeapLayout.blockMask >= UInt(Block.firstCellOffset)) else {
+            guard _fastPath(base.load(as: UInt32.self) == HeapLayout.smallBlockKind) else {
                 referenceOutsideHeap(object)
             }
             let block = Block(base: base)
-            // Invariant: `object` is in the cell area of `block` (checked above); that it is a cell start is
-            // the program's promise (references only ever point at headers), checked in debug builds.
+            // Invariant: `object` is in a block owned by a size class (checked above); that it is a cell start
+            // is the program's promise (references only ever point at headers), checked in debug builds.
             guard block.testAndSetMark(object) else { return }
             counts.objects &+= 1
             counts.bytes &+= block.header.pointee.cellBytes

@@ -10,8 +10,9 @@
 /// the 47-bit user address space).
 @usableFromInline
 struct RegionMap {
-    /// One byte per region-aligned address from `firstRegion`: 1 for a region of this heap, 0 otherwise.
-    @usableFromInline var table: UnsafeMutablePointer<UInt8>?
+    /// One byte per region-aligned address from `firstRegion`: 1 for a region of this heap, 0 otherwise. Never
+    /// nil, so the lookup has no nil test: a one-byte table (with `count` 0, never read) until the first region.
+    @usableFromInline var table: UnsafeMutablePointer<UInt8>
     /// The region index (address >> regionShift) of `table[0]`.
     @usableFromInline var firstRegion: UInt = 0
     /// Entries in `table`.
@@ -22,6 +23,8 @@ struct RegionMap {
 
     init() {
         precondition(1 << RegionMap.regionShift == HeapLayout.regionBytes, "RegionMap: regionShift does not match regionBytes")
+        table = .allocate(capacity: 1)
+        table.initialize(to: 0)
     }
 
     /// Whether `address` lies in a region recorded with `insert`.
@@ -29,38 +32,32 @@ struct RegionMap {
     func contains(_ address: UnsafeRawPointer) -> Bool {
         // Unsigned: an address below the window wraps to a huge index and fails the compare like one above it.
         let index = (UInt(bitPattern: address) &>> RegionMap.regionShift) &- firstRegion
-        guard index < count, let table else { return false }
-        // Invariant: index < count, the table's length.
-        return table[Int(bitPattern: index)] != 0
+        // Invariant: the byte is read only when index < count, the table's length.
+        return index < count && table[Int(bitPattern: index)] != 0
     }
 
     /// Records the region starting at `base` (region-aligned), growing the window to cover it.
     mutating func insert(regionAt base: UnsafeRawPointer) {
         assert(UInt(bitPattern: base) & UInt(HeapLayout.regionBytes - 1) == 0, "RegionMap: \(base) is not region-aligned")
         let region = UInt(bitPattern: base) >> RegionMap.regionShift
-        if table == nil || region < firstRegion || region >= firstRegion + count {
-            let first = table == nil ? region : min(firstRegion, region)
-            let end = table == nil ? region + 1 : max(firstRegion + count, region + 1)
+        if count == 0 || region < firstRegion || region >= firstRegion + count {
+            let first = count == 0 ? region : min(firstRegion, region)
+            let end = count == 0 ? region + 1 : max(firstRegion + count, region + 1)
             let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: Int(end - first))
             grown.initialize(repeating: 0, count: Int(end - first))
-            if let table {
+            if count > 0 {
                 // Invariant: the old window [firstRegion, firstRegion + count) lies inside [first, end).
                 (grown + Int(firstRegion - first)).update(from: table, count: Int(count))
-                table.deallocate()
             }
+            table.deallocate()
             table = grown
             firstRegion = first
             count = end - first
         }
         // Invariant: the window now covers `region`.
-        table.unsafelyUnwrapped[Int(region - firstRegion)] = 1
+        table[Int(region - firstRegion)] = 1
     }
 
-    /// Forgets every region and frees the table.
-    mutating func removeAll() {
-        table?.deallocate()
-        table = nil
-        firstRegion = 0
-        count = 0
-    }
+    /// Frees the table (the heap's deinit); the map must not be used afterwards.
+    func deallocate() { table.deallocate() }
 }

@@ -69,12 +69,13 @@ final class MisuseTrapTests: XCTestCase {
             let outside = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)
             h.pushRoot(GCRef(outside))
             h.collect()
-        case "marker-block-header":
-            // An address inside a block but in its header, where no object can start.
+        case "marker-large-interior":
+            // An address inside a large object's mapping, past its start: no region, no large object starts
+            // there.
             let h = heap(checkReferences: false)
-            let o = try h.allocate(node)
-            h.pushRoot(o)
-            h.pushRoot(GCRef(HeapLayout.blockBase(of: o.address) + 16))
+            let large = try h.allocate(ObjectShape(referenceSlots: 2, payloadBytes: 100_000))
+            h.pushRoot(large)
+            h.store(large, slot: 0, GCRef(large.address + 4096))
             h.collect()
         default:
             XCTFail("unknown trap \(which)")
@@ -137,8 +138,8 @@ final class MisuseTrapTests: XCTestCase {
                                                 "is not a heap object of this heap"], alwaysPrinted: true)
     }
 
-    func testMarkerStopsAtAnAddressInABlockHeader() throws {
-        try expectTrap("marker-block-header", ["gc: marking found a reference outside the heap: GCRef(0x",
-                                               "is not the start of an object"], alwaysPrinted: true)
+    func testMarkerStopsAtAnAddressInsideALargeObject() throws {
+        try expectTrap("marker-large-interior", ["gc: marking found a reference outside the heap: GCRef(0x",
+                                                 "is not a heap object of this heap"], alwaysPrinted: true)
     }
 }
