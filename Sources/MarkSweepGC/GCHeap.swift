@@ -30,7 +30,11 @@ import HeapLabCore
 /// - A slot index or payload range out of bounds: precondition failure (all builds), naming the bounds.
 /// - A root index out of range, `popRoots(to:)` above the depth, an unknown global root: precondition failure.
 /// - A reference that is not a heap object, or whose object was reclaimed: precondition failure when
-///   `checkReferences` is on (debug builds by default); undefined in release builds.
+///   `checkReferences` is on (debug builds by default). Without it, the next collection stops (`fatalError`,
+///   all builds) when the marker meets such a reference in a root or a slot and it lies outside the heap
+///   (another heap's object, a non-heap address, a block back in the pool); one inside a live block (between
+///   cells, a freed cell) is undefined behaviour in release builds.
+/// - Precondition messages are printed in debug builds only (Swift drops them at -O); the marker's is always.
 /// - A write into a reclaimed object: caught when its cell is next allocated, when `poisonFreedCells` is on
 ///   (debug builds by default).
 /// - Out of memory: a thrown `AllocationError` (`.outOfMemory` at the heap limit after a full collection,

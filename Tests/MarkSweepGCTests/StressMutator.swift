@@ -562,6 +562,23 @@ enum StressSettings {
 }
 
 extension StressMutator {
+    /// Runs `StressSettings.operationsPerRun` operations, prints the summary, and asserts what every run must
+    /// have gone through (beyond the oracle's own checks). Returns false when the run failed.
+    func runAndCheck(file: StaticString = #filePath, line: UInt = #line) -> Bool {
+        let count = StressSettings.operationsPerRun
+        run(operations: count)
+        print(summary)
+        guard !failed else { return false }
+        XCTAssertEqual(operations, count, file: file, line: line)
+        let cycles = incremental ? incrementalChecks : exactChecks
+        XCTAssertGreaterThan(cycles, count / 2_000, "\(label): the run went through many \(incremental ? "incremental " : "")cycles",
+                             file: file, line: line)
+        XCTAssertGreaterThan(deepestScope, 1, "\(label): nested scopes", file: file, line: line)
+        XCTAssertGreaterThan(rootPops, 0, file: file, line: line)
+        XCTAssertGreaterThan(payloadRewrites, 0, file: file, line: line)
+        return true
+    }
+
     /// One line for the log: what the run went through.
     var summary: String {
         "stress: \(label): \(operations) operations, \(exactChecks) stop-the-world and \(incrementalChecks) incremental cycles checked, \(outOfMemoryErrors) out-of-memory errors, at most \(peakLiveObjects) objects live, \(operationsWhileMarking) operations while marking, \(scopesEntered) scopes (deepest \(deepestScope)), \(payloadRewrites) payload rewrites, \(heap.incremental.barrierShades) barrier shades"
