@@ -43,10 +43,10 @@ extension GCHeap {
     /// Every build first checks that `object` is in the heap, because marking writes where the reference
     /// points: a reference into one of this heap's regions must be in a block owned by a size class (not a
     /// pool block); any other reference must be a large object of this heap. Anything else stops with
-    /// `referenceOutsideHeap`'s message. The region test is a compare with the
-    /// region of the last reference, else a byte-map lookup (`RegionMap`); the block test reuses the kind load
-    /// the mark needs anyway; only a reference outside the regions pays a hash lookup, and large objects are
-    /// few. (Its cost on the mark loop: Docs/Internals.md, "Marking".) Not caught here: a reference into a live
+    /// `referenceOutsideHeap`'s message. The region test is a compare with the region of the last reference,
+    /// else a byte-map lookup (`RegionMap`); the block test reuses the kind load the mark needs anyway; only a
+    /// reference outside the regions pays a hash lookup, and large objects are few. (Its cost on the mark
+    /// loop: Docs/Internals.md, "Marking".) Not caught here: a reference into a live
     /// block that is not a cell start (between cells, or into the block's header and bitmap), or to a cell
     /// freed and not yet reused; the debug `checkReferences` catches all three. Telling a cell start apart
     /// takes a division per reference, which is why release builds leave it out.
