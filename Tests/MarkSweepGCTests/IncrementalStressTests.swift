@@ -20,7 +20,7 @@ final class IncrementalStressTests: XCTestCase {
         let configuration = GCConfiguration(minimumHeapBytes: 32 << 10, heapLimitBytes: heapLimitBytes, sweepMode: .lazy,
                                             verifyAfterEveryCycle: true, poisonFreedCells: debugChecks,
                                             checkReferences: debugChecks, markStackMaximumEntries: markStackMaximumEntries,
-                                            collectionMode: .incremental, sliceBudgetNanoseconds: nil, sliceBudgetBytes: 1024,
+                                            collectionMode: .incremental, sliceBudgetNanoseconds: nil, sliceBudgetBytes: 4096,
                                             checkmark: true, checkFailureMode: .record)
         let heap = GCHeap(configuration: configuration, pauseLog: PauseLog())
         let m = StressMutator(heap: heap, seed: StressSettings.seed(seed), label: name, maxObjects: maxObjects, cutOneIn: cutOneIn)

@@ -12,7 +12,7 @@ import XCTest
 /// 20,000 payload bytes) and link the new object in; store a reachable object (or nil) into a slot; rewrite a
 /// random range of a payload; set, push and pop shadow-stack roots; enter a nested `withScope` (left normally
 /// or by a throw); add, set and remove global roots; read an object back; force a collection; in incremental
-/// mode, run a mark slice, or start a cycle, between operations. All of it also happens while an incremental
+/// mode, run an allocation slow path's step or a full mark slice, or start a cycle, between operations. All of it also happens while an incremental
 /// cycle is marking, between its slices.
 ///
 /// After every cycle -- forced, started by the pacer inside an allocation, forced by the heap limit, or an
@@ -92,7 +92,7 @@ final class StressMutator {
         self.heap = heap
         incremental = heap.configuration.collectionMode == .incremental
         self.cutOneIn = cutOneIn
-        forcedCollectionsPerThousand = incremental ? 2 : 10
+        forcedCollectionsPerThousand = incremental ? 1 : 10
         self.label = "\(label), seed \(seed) (replay: HEAPLAB_STRESS_SEED=\(StressSettings.seedOffset))"
         self.maxObjects = maxObjects
         rng = SplitMix64(seed: seed)
@@ -144,7 +144,18 @@ final class StressMutator {
             case 800..<840: changeGlobalRoot()
             case 840..<850: if let id = randomCached() { checkIntact(id, "read back") }
             case 850..<(850 + forcedCollectionsPerThousand): forceCollection()
-            case 853..<960 where incremental: stepIncremental { heap.incrementalStep(pendingBytes: 0) }
+            case 853..<910 where incremental:
+                // An allocation slow path without the allocation: a slice of the work allocation has paid for
+                // (perhaps none), a cycle start at the trigger, or a sweep step.
+                stepIncremental { heap.incrementalStep(pendingBytes: 0) }
+            case 910..<960 where incremental:
+                // A full slice, as a slow path with a large debt would run, and the final pause when it empties
+                // the mark stack.
+                if heap.isMarking {
+                    stepIncremental {
+                        if heap.markSlice(workBytes: 4096) { heap.finishIncrementalMarking(reason: .incremental) }
+                    }
+                }
             case 960..<970 where incremental:
                 if !heap.isMarking { stepIncremental { heap.startIncrementalMarking() } }
             default: storeRandom()
@@ -570,9 +581,12 @@ extension StressMutator {
         print(summary)
         guard !failed else { return false }
         XCTAssertEqual(operations, count, file: file, line: line)
-        let cycles = incremental ? incrementalChecks : exactChecks
-        XCTAssertGreaterThan(cycles, count / 2_000, "\(label): the run went through many \(incremental ? "incremental " : "")cycles",
+        XCTAssertGreaterThan(exactChecks + incrementalChecks, count / 2_000, "\(label): the run went through many cycles",
                              file: file, line: line)
+        if incremental {
+            XCTAssertGreaterThan(incrementalChecks, count / 5_000, "\(label): many incremental cycles ran to their end",
+                                 file: file, line: line)
+        }
         XCTAssertGreaterThan(deepestScope, 1, "\(label): nested scopes", file: file, line: line)
         XCTAssertGreaterThan(rootPops, 0, file: file, line: line)
         XCTAssertGreaterThan(payloadRewrites, 0, file: file, line: line)
