@@ -19,9 +19,13 @@ cd "$(dirname "$0")/.."
 
 # The tests that start threads, as `swift test --filter` patterns (joined into one regular expression). Add
 # threaded tests here as they arrive.
+#
+# Left out: WorkloadsTests.DeepListTests, whose ARC list is dropped on a thread of its own with a large stack.
+# The drop is a release cascade as deep as the list, and ThreadSanitizer's runtime crashed in it (a deadly signal
+# in its per-thread trace, TracePartAlloc, then a hang in its own signal handler) before it could report
+# anything: the test's recursion depth is what it is about, and that depth is beyond what TSan instruments.
 thread_tests=(
     'HeapLabReportTests\.ProgressReporterTests'  # a Dispatch timer redraws the progress line on a global queue
-    'WorkloadsTests\.DeepListTests'              # the list is dropped on a thread with a large stack
 )
 
 step() {
