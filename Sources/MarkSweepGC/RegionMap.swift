@@ -5,7 +5,7 @@
 /// verifier ask it too.
 ///
 /// Regions are never unmapped while the heap lives (BlockSpace), so entries are only ever added. The window
-/// grows to cover each new region; mmap hands out nearby addresses, so it stays small (a few bytes per GiB of
+/// grows to cover each new region; mmap hands out nearby addresses, so it stays small (256 bytes per GiB of
 /// address space between the lowest and highest region; 32 MiB at the very most, for regions at both ends of
 /// the 47-bit user address space).
 @usableFromInline
