@@ -4,7 +4,7 @@
 //
 // Module floors (arrows point down only):
 //   heaplab (runner, command line)
-//   MarkSweepGC, ScopedArena, SystemHeaps, Workloads, HeapLabReport   (none imports another)
+//   MarkSweepGC, ScopedArena, SystemHeaps, Workloads, HeapLabReport, NativeReference (C)   (none imports another)
 //   HeapLabCore (shapes, the MemoryManager contract, measurement, RunReport)
 import PackageDescription
 
@@ -12,6 +12,7 @@ let package = Package(
     name: "HeapLab",
     products: [
         .executable(name: "heaplab", targets: ["heaplab"]),
+        .library(name: "HeapLabKit", targets: ["HeapLabKit"]),
         .library(name: "HeapLabCore", targets: ["HeapLabCore"]),
         .library(name: "SystemHeaps", targets: ["SystemHeaps"]),
         .library(name: "Workloads", targets: ["Workloads"]),
@@ -22,15 +23,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
-        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
         .package(url: "https://github.com/ordo-one/benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
+        // `swift package generate-documentation` (scripts/docs.sh): the DocC catalogs of the library products.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", exact: "1.5.0"),
     ],
     targets: [
         // MARK: ground floor
-        .target(
-            name: "HeapLabCore",
-            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")]
-        ),
+        .target(name: "HeapLabCore"),
 
         // MARK: memory managers, workloads, reports
         .target(name: "SystemHeaps", dependencies: ["HeapLabCore"]),
@@ -39,6 +38,13 @@ let package = Package(
         // The precise mark-sweep collector (Docs/Internals.md), and its C helper (a prefetch hint).
         .target(name: "CMarkSweepGC"),
         .target(name: "MarkSweepGC", dependencies: ["HeapLabCore", "CMarkSweepGC"]),
+        // GCBench and binary-trees in plain C, per allocator family (malloc, a C bump arena, allocators and Boehm
+        // through function pointers): the native reference rows (include/NativeReference.h). No library linked:
+        // jemalloc, mimalloc and libgc reach it as function pointers the caller loaded.
+        // Release builds define NDEBUG, so the arena's invariant checks and asserts are compiled out (SwiftPM does
+        // not define it for C on its own).
+        .target(name: "NativeReference", path: "Sources/NativeReference",
+                cSettings: [.define("NDEBUG", .when(configuration: .release))]),
 
         // MARK: ScopedArena (the arena; its compile-time lifetimes tier needs the experimental Lifetimes feature,
         // so it has a target of its own and the rest of the package needs no experimental feature)
@@ -49,24 +55,32 @@ let package = Package(
             swiftSettings: [.enableExperimentalFeature("Lifetimes")]
         ),
 
-        // MARK: the runner
-        .executableTarget(
-            name: "heaplab",
+        // MARK: the runner: the registry of workloads and managers, the harness, child processes, the matrix and
+        // the command line, as a library that other packages build their own experiments on
+        .target(
+            name: "HeapLabKit",
             dependencies: [
-                "HeapLabCore", "SystemHeaps", "Workloads", "HeapLabReport", "MarkSweepGC", "ScopedArena",
+                "HeapLabCore", "SystemHeaps", "Workloads", "HeapLabReport", "MarkSweepGC", "ScopedArena", "NativeReference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The command line over the built-in lab: one line.
+        .executableTarget(name: "heaplab", dependencies: ["HeapLabKit"]),
 
         // MARK: tests
         // Helpers shared by several test targets (re-running one test in a child process).
         .target(name: "HeapLabTestSupport", dependencies: ["SystemHeaps"], path: "Tests/HeapLabTestSupport"),
         .testTarget(name: "HeapLabCoreTests", dependencies: ["HeapLabCore"]),
+        // The C programs against the Swift workloads (Workloads on MallocManager, ArenaManager, BoehmManager).
+        .testTarget(
+            name: "NativeReferenceTests",
+            dependencies: ["NativeReference", "Workloads", "SystemHeaps", "ScopedArena", "HeapLabCore", "HeapLabTestSupport"]
+        ),
         .testTarget(name: "SystemHeapsTests", dependencies: ["SystemHeaps", "HeapLabCore", "HeapLabTestSupport"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SystemHeaps", "HeapLabCore", "HeapLabTestSupport"]),
         // Workloads and SystemHeaps only to make real runs to report on (tests may import several modules).
         .testTarget(name: "HeapLabReportTests", dependencies: ["HeapLabReport", "HeapLabCore", "Workloads", "SystemHeaps"]),
-        .testTarget(name: "heaplabTests", dependencies: ["heaplab", "HeapLabCore", "HeapLabReport", "Workloads", "MarkSweepGC"]),
+        .testTarget(name: "HeapLabKitTests", dependencies: ["HeapLabKit", "HeapLabCore", "HeapLabReport", "Workloads", "MarkSweepGC", "heaplab"]),
         .testTarget(name: "MarkSweepGCTests", dependencies: ["MarkSweepGC", "HeapLabCore", "Workloads", "SystemHeaps", "HeapLabTestSupport"]),
         .testTarget(
             name: "ScopedArenaTests",
@@ -77,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "HeapLabBenchmarks",
             dependencies: [
-                "HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena",
+                "HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena", "HeapLabKit",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/HeapLabBenchmarks",
@@ -87,8 +101,9 @@ let package = Package(
         // one plain process (`swift run -c release heaplab-timing`; Docs/Experiments.md, "Timing and counting").
         .executableTarget(
             name: "heaplab-timing",
-            dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena"],
+            dependencies: ["HeapLabCore", "SystemHeaps", "Workloads", "MarkSweepGC", "ScopedArena", "HeapLabReport", "HeapLabKit", "NativeReference"],
             path: "Benchmarks/heaplab-timing"
         ),
-    ]
+    ],
+    cLanguageStandard: .c11
 )

@@ -1,5 +1,6 @@
 import Benchmark
 import HeapLabCore
+import HeapLabKit
 import MarkSweepGC
 import ScopedArena
 import SystemHeaps
@@ -21,61 +22,29 @@ func registerAllocationBenchmarks() {
         .init(metrics: metrics, scalingFactor: .mega, maxDuration: .seconds(2), maxIterations: 20,
               thresholds: SuiteThresholds.of(metrics))
     }
-    func register<M: MemoryManager>(_ name: String, _ metrics: [BenchmarkMetric], _ make: @escaping () throws -> M)
-    where M.Ref: BenchmarkAddress {
-        Benchmark("Allocate 24 B / \(name)", configuration: configuration(metrics)) { benchmark in
-            let m = try make()
+    for (name, metrics) in [("gc", timed), ("arena", timed), ("malloc", counted), ("arc", counted),
+                            ("jemalloc", counted), ("mimalloc", counted), ("boehm", counted)] {
+        guard BuiltinManagers.entries.first(where: { $0.name == name })?.availability().isAvailable == true else { continue }
+        let options = name == ArenaDescriptor.name ? ["poison": "false"] : [:]
+        _ = try? BuiltinManagers.withManager(named: name, options: options,
+                                             RegisterAllocation(name: name, configuration: configuration(metrics)))
+    }
+}
+
+/// Registers the allocation benchmark of one manager, specialized for it by the registry's dispatch.
+struct RegisterAllocation: ManagerVisitor {
+    let name: String
+    let configuration: Benchmark.Configuration
+
+    func visit<M: MemoryManager>(_ make: @escaping (PauseLog) throws -> M) {
+        Benchmark("Allocate 24 B / \(name)", configuration: configuration) { benchmark in
+            let m = try make(PauseLog())
             var sink = 0
-            try allocationLoop(m, count: 100_000, sink: &sink)  // warm up: pages faulted, caches filled
+            try AllocationProbe.loop(m, count: 100_000, sink: &sink)  // warm up: pages faulted, caches filled
             benchmark.startMeasurement()
-            try allocationLoop(m, count: benchmark.scaledIterations.count, sink: &sink)
+            try AllocationProbe.loop(m, count: benchmark.scaledIterations.count, sink: &sink)
             benchmark.stopMeasurement()
             HeapLabCore.blackHole(sink)
         }
-    }
-    register("gc", timed) { GCHeap(configuration: GCConfiguration(), pauseLog: PauseLog()) }
-    register("arena", timed) { ArenaManager(configuration: ArenaConfiguration(poisonsFreedMemory: false)) }
-    register("malloc", counted) { MallocManager() }
-    register("arc", counted) { ARCManager() }
-    if JemallocAllocator.availability().isAvailable {
-        register("jemalloc", counted) { JemallocManager(allocator: try JemallocAllocator.load()) }
-    }
-    if MimallocAllocator.availability().isAvailable {
-        register("mimalloc", counted) { MimallocManager(allocator: try MimallocAllocator.load()) }
-    }
-    if BoehmManager.availability().isAvailable {
-        register("boehm", counted) { try BoehmManager(pauseLog: PauseLog()) }
-    }
-}
-
-/// A reference whose address bits can be folded into a sink, so the optimizer cannot drop an allocation.
-protocol BenchmarkAddress { var addressBits: Int { get } }
-extension MallocRef: BenchmarkAddress { @inline(__always) var addressBits: Int { Int(bitPattern: address) } }
-extension GCRef: BenchmarkAddress { @inline(__always) var addressBits: Int { Int(bitPattern: address) } }
-extension ArenaObject: BenchmarkAddress { @inline(__always) var addressBits: Int { Int(bitPattern: address) } }
-extension ARCObject: BenchmarkAddress {
-    @inline(__always) var addressBits: Int { Int(bitPattern: Unmanaged.passUnretained(self).toOpaque()) }
-}
-
-/// `count` objects obtained and given back, in scopes of 32,768 (1 MiB of nodes: the arena frees at scope end).
-/// Addresses are folded into a local of the scope's closure, and into `sink` once per scope (as in
-/// `heaplab-timing alloc`): folded into the captured `sink` per object, they cost a store to the stack per object.
-@inline(__always)
-func allocationLoop<M: MemoryManager>(_ m: M, count: Int, sink: inout Int) throws(AllocationError)
-where M.Ref: BenchmarkAddress {
-    let shape = ObjectShape(referenceSlots: 2, payloadBytes: 8)
-    var remaining = count
-    while remaining > 0 {
-        let n = min(remaining, 32768)
-        sink ^= try m.withScope { () throws(AllocationError) -> Int in
-            var bits = 0
-            for _ in 0..<n {
-                let r = try m.allocate(shape)
-                bits ^= r.addressBits
-                m.free(r)
-            }
-            return bits
-        }
-        remaining -= n
     }
 }

@@ -27,7 +27,7 @@ func registerArenaBenchmarks() {
         while remaining > 0 {
             let n = min(remaining, 32768)
             sink ^= arena.withScope { scope in
-                var bits = 0   // a local, not the captured sink: see allocationLoop
+                var bits = 0   // a local, not the captured sink: see AllocationProbe.loop
                 for _ in 0..<n { bits ^= Int(bitPattern: try! scope.allocate(byteCount: 32, alignment: 8)) }
                 return bits
             }
@@ -49,7 +49,7 @@ func registerArenaBenchmarks() {
         while remaining > 0 {
             let n = min(remaining, 32768)
             sink ^= m.withScope {
-                var bits = 0   // a local, not the captured sink: see allocationLoop
+                var bits = 0   // a local, not the captured sink: see AllocationProbe.loop
                 for _ in 0..<n { bits ^= Int(bitPattern: try! m.allocate(shape).address) }
                 return bits
             }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HeapLabCore
+import HeapLabReport
 import MarkSweepGC
 import Workloads
 
@@ -134,7 +135,7 @@ enum IncrementalTimings {
         let pageFaults = usageAfter.ru_minflt - usageBefore.ru_minflt
         var maxPause: [PauseKind: UInt64] = [:]
         for e in log.events { maxPause[e.kind] = max(maxPause[e.kind] ?? 0, e.durationNanoseconds) }
-        let latency = context.latency.summary()
+        let latency = LatencySummary(context.latency)
         let mmu = MinimumMutatorUtilization(events: log.events, runStart: start, runEnd: end)
         let curve = windows.map { mmu.utilization(windowNanoseconds: $0) }
         let s = heap.statistics().extra

@@ -24,6 +24,9 @@
 //                          2x to 16x: eager pauses grow with the heap, lazy ones stay with the live set.
 // incremental [gcbench|tree|barrier] [rounds] [key=value ...]
 //                          incremental marking beside stop-the-world marking (IncrementalTimings.swift).
+// native [rounds]          the C reference programs (NativeReference) at the default sizes of GCBench and
+//                          binary-trees on every installed allocator family, hooks recording into a RunContext and
+//                          no hooks, interleaved `rounds` times (default 3): every run, medians, hooks on/off.
 // swift-costs [M]          Swift-specific costs (Docs/Internals.md), each as a pair: GCBench on gc specialized
 //                          and unspecialized, 3 rounds; a list walk with and without reference counting, M
 //                          million steps (default 50).
@@ -50,10 +53,11 @@ do {
                             mebibytes: rest.count > 1 ? Int(rest[1]) ?? 64 : 64,
                             mode: rest.count > 2 ? SweepMode(rawValue: rest[2]) ?? .eager : .eager)
     case "pauses": try PauseCurve.run(maximumMiB: rest.first.flatMap { Int($0) } ?? 1024)
+    case "native": try NativeTimings.run(rounds: rest.first.flatMap { Int($0) } ?? 3)
     case "swift-costs": try SwiftCosts.run(millions: rest.first.flatMap { Int($0) } ?? 50)
     case "incremental": try IncrementalTimings.run(rest)
     default:
-        print("usage: heaplab-timing gcbench [rounds] | alloc [managers] [millions] | tree [rounds] | sweep [rounds] [MiB] [eager|lazy] | pauses [maxMiB] | swift-costs [millions] | incremental [gcbench|tree|barrier] [rounds] [key=value ...]")
+        print("usage: heaplab-timing gcbench [rounds] | alloc [managers] [millions] | tree [rounds] | sweep [rounds] [MiB] [eager|lazy] | pauses [maxMiB] | native [rounds] | swift-costs [millions] | incremental [gcbench|tree|barrier] [rounds] [key=value ...]")
         exit(command == "help" ? 0 : 2)
     }
 } catch {

@@ -9,6 +9,7 @@ public enum ByteCount {
     /// `M`, `MB`, `MiB` (2^20); `G`, `GB`, `GiB` (2^30). Spaces around the text are ignored.
     ///
     /// - Parameters:
+    ///   - text: what the user wrote (`512MiB`, `4096`).
     ///   - key: the option or variable being parsed, for the message.
     ///   - owner: who is parsing (`gc`, `arena`), the message's prefix.
     /// - Throws: `ParameterError` for anything else (a sign, a fraction, an unknown suffix, no digits), or a

@@ -33,17 +33,10 @@ public protocol MemoryManager {
     /// Short stable name used in tables, JSON and on the command line (`malloc`, `arc`, `gc`, `arena`, ...).
     var name: String { get }
 
-    /// Whether `dropTree` and `free` do real work whose duration the workload should log as a stall at its
-    /// drop point (malloc walking and freeing, an ARC release cascade). A collector's drops are free (its
-    /// pauses are logged by the collector itself); so are an arena's, whose bulk free happens at the scope end
-    /// and is logged by the arena as a stall labelled "scope".
-    var dropsStall: Bool { get }
-
-    /// Whether memory comes back only when the scope it was allocated in ends (an arena): `dropTree` and `free`
-    /// then reclaim nothing. A workload whose lifetimes do not nest (an LRU cache) must then use an idiom that
-    /// does (copying survivors into a new scope every K operations) and say so in its outcome notes.
-    /// Defaults to false.
-    var freesOnlyAtScopeEnd: Bool { get }
+    /// How this manager gives memory back. A workload branches on it, never on `name`, where its lifetimes do
+    /// not fit every model (see `Reclamation`). A constant for every manager, so the branch folds away in
+    /// specialized code.
+    var reclamation: Reclamation { get }
 
     // MARK: objects
 
@@ -72,14 +65,9 @@ public protocol MemoryManager {
     /// an arena, explicit `free`) reachability does not depend on which references own, so the default
     /// implementation is a plain `store`.
     ///
-    /// Only meaningful where `reclaimsByReferenceCounting` is true; a workload uses it where a Swift user would.
+    /// Only meaningful under `.referenceCounting`; a workload uses it where a Swift user would.
     /// - Precondition: `0 <= slot < shape(of: object).referenceSlots`.
     func storeWeak(_ object: Ref, slot: Int, _ value: Ref?)
-
-    /// Whether objects are reclaimed by counting references (Swift ARC): an object dies when its last strong
-    /// reference goes, so a strong reference cycle is never reclaimed and `free` only drops one reference.
-    /// A workload dropping a cyclic structure then has nothing to walk. Defaults to false.
-    var reclaimsByReferenceCounting: Bool { get }
 
     /// Reads a `T` at `byteOffset` of `object`'s payload (unaligned reads are allowed).
     /// - Precondition: `0 <= byteOffset` and `byteOffset + MemoryLayout<T>.size <= payloadBytes`.
@@ -136,14 +124,10 @@ public protocol MemoryManager {
 }
 
 extension MemoryManager {
-    @inlinable public var freesOnlyAtScopeEnd: Bool { false }
-
     public var settings: [String: String] { [:] }
 
     /// A plain `store`: without reference counting, a weak reference is an ordinary one.
     @inlinable public func storeWeak(_ object: Ref, slot: Int, _ value: Ref?) { store(object, slot: slot, value) }
-
-    @inlinable public var reclaimsByReferenceCounting: Bool { false }
 }
 
 /// Counters a memory manager keeps about itself. Fields a manager can not know are nil.

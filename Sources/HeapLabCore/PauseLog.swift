@@ -93,9 +93,9 @@ public final class PauseLog {
 
     /// The events, in chunks of `chunkCapacity`, each allocated at its full capacity once: recording never
     /// copies what is stored. One growing array doubled and copied its contents: on binary-trees, with
-    /// 150,000 mark slices, copying 11 MB of events into fresh pages (page faults, 2-3 µs each on this
-    /// virtual machine) took 5-9 ms inside whichever operation of the program the collector's slice ran in:
-    /// the measurement itself was the program's worst operation.
+    /// hundreds of thousands of mark slices, the copy into fresh pages (page faults) landed inside whichever
+    /// operation of the program the collector's slice ran in, and the measurement itself was the program's
+    /// worst operation (Docs/Internals.md has the figures).
     private var chunks: [[PauseEvent]] = []
     /// Events per chunk: about 150 KB of them.
     public static let chunkCapacity = 1024
@@ -108,8 +108,14 @@ public final class PauseLog {
     public private(set) var unloggedStallCount = 0
     public private(set) var unloggedStallNanoseconds: UInt64 = 0
 
-    public init(stallThresholdNanoseconds: UInt64 = 0) {
+    /// Whether workloads and managers time their drop points and scope ends at all (`RunContext.beginDrop`,
+    /// `measureStall`, the arena's scope end). False only to measure what that timing costs: collector pauses
+    /// are still recorded.
+    public let recordsStalls: Bool
+
+    public init(stallThresholdNanoseconds: UInt64 = 0, recordsStalls: Bool = true) {
         self.stallThresholdNanoseconds = stallThresholdNanoseconds
+        self.recordsStalls = recordsStalls
         startChunk()
     }
 
@@ -142,41 +148,11 @@ public final class PauseLog {
     /// Times `body` and records it as a stall with `label` (a bulk free at a workload's drop point).
     @inlinable
     public func measureStall<R, E: Error>(_ label: String, _ body: () throws(E) -> R) throws(E) -> R {
+        guard recordsStalls else { return try body() }
         let start = MonotonicClock.now()
         let result = try body()
         let end = MonotonicClock.now()
         record(PauseEvent(kind: .stall, startNanoseconds: start, durationNanoseconds: end &- start, label: label))
         return result
     }
-}
-
-/// Summary statistics over a set of pauses.
-public struct PauseSummary: Codable, Equatable, Sendable {
-    public var count: Int
-    public var totalNanoseconds: UInt64
-    public var maxNanoseconds: UInt64
-    /// The 50th, 99th percentile of pause durations (nearest-rank), 0 when there are none.
-    public var p50Nanoseconds: UInt64
-    public var p99Nanoseconds: UInt64
-    /// The largest CPU time of one pause, among the events that measured it (`PauseEvent.cpuNanoseconds`); nil
-    /// when none did.
-    public var maxCPUNanoseconds: UInt64?
-
-    public init(_ events: [PauseEvent]) {
-        let durations = events.map(\.durationNanoseconds).sorted()
-        count = durations.count
-        totalNanoseconds = durations.reduce(0, &+)
-        maxNanoseconds = durations.last ?? 0
-        p50Nanoseconds = nearestRank(durations, 50)
-        p99Nanoseconds = nearestRank(durations, 99)
-        maxCPUNanoseconds = events.compactMap(\.cpuNanoseconds).max()
-    }
-}
-
-/// The nearest-rank percentile of sorted values: the smallest value with at least `percentile`% of values at
-/// or below it; 0 for no values.
-public func nearestRank(_ sorted: [UInt64], _ percentile: Double) -> UInt64 {
-    guard !sorted.isEmpty else { return 0 }
-    let rank = Int((percentile / 100 * Double(sorted.count)).rounded(.up))
-    return sorted[min(max(rank, 1), sorted.count) - 1]
 }

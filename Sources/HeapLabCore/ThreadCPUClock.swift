@@ -9,8 +9,8 @@ import Darwin
 /// gave the CPU to another process: on a shared machine a 50 µs mark slice can take 4 ms of wall time because
 /// the scheduler ran something else in the middle of it.
 ///
-/// A reading is a system call (no vDSO path for this clock on Linux): 296-319 ns on the reference machine
-/// (`heaplab clock`, Docs/Experiments.md), so it brackets pauses, never per-object work.
+/// A reading is a system call (no vDSO path for this clock on Linux), about ten times the monotonic clock's
+/// cost (`heaplab clock`; Docs/Experiments.md has the figures), so it brackets pauses, never per-object work.
 public enum ThreadCPUClock {
     /// CPU nanoseconds this thread has run since it started; only differences are meaningful.
     @inlinable

@@ -41,8 +41,9 @@ public protocol Workload: Sendable {
     /// Makes the workload with every parameter given (the runner fills defaults with `resolve`).
     init(parameters: [String: Int]) throws(ParameterError)
 
-    /// Runs the workload on `manager`. Throws `AllocationError` when the manager runs out of memory, or
-    /// `WorkloadFailure` when its own check fails.
+    /// Runs the workload on `manager`. Throws `AllocationError` when the manager runs out of memory,
+    /// `WorkloadFailure` when its own check fails, or `WorkloadNotApplicable` when its lifetimes do not fit the
+    /// manager's `reclamation` model at all.
     func run<M: MemoryManager>(on manager: M, context: RunContext) throws -> WorkloadOutcome
 }
 
@@ -96,29 +97,43 @@ public struct WorkloadFailure: Error, CustomStringConvertible, Sendable {
     public var description: String { "workload check failed: \(message)" }
 }
 
+/// The workload's lifetimes do not fit the manager's model and there is no idiom a programmer of that model
+/// would use instead (say which, in `reason`). Thrown before any work is done; the run's status is then
+/// `notApplicable`, a result in the table, not a failure.
+public struct WorkloadNotApplicable: Error, CustomStringConvertible, Sendable {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { "not applicable: \(reason)" }
+}
+
 /// What a workload measures through while it runs: the pause log (shared with the manager), per-operation
 /// latency, and resident memory over time.
 public final class RunContext {
     /// The log the manager writes its pauses to and the workload its stalls to.
     public let pauseLog: PauseLog
     /// Per-operation latencies.
-    public var latency = LatencyRecorder()
+    public let latency = LatencyHistogram()
     /// Resident memory samples over time (taken by `sampleMemory`).
     public private(set) var memorySamples: [MemorySample] = []
     /// When the run started (`MonotonicClock`).
     public let startNanoseconds: UInt64
     /// Minimum time between two memory samples; `sampleMemory` calls in between are ignored.
     public var memorySampleIntervalNanoseconds: UInt64
+    /// Whether `operation` times operations. False only to measure what timing them costs (then `latency`
+    /// stays empty); drop-point stalls follow `pauseLog.recordsStalls`.
+    public let timesOperations: Bool
 
-    public init(pauseLog: PauseLog, memorySampleIntervalNanoseconds: UInt64 = 10_000_000) {
+    public init(pauseLog: PauseLog, memorySampleIntervalNanoseconds: UInt64 = 10_000_000, timesOperations: Bool = true) {
         self.pauseLog = pauseLog
         self.memorySampleIntervalNanoseconds = memorySampleIntervalNanoseconds
+        self.timesOperations = timesOperations
         self.startNanoseconds = MonotonicClock.now()
     }
 
-    /// Times one operation and records its latency.
+    /// Times one operation and records its latency (or only runs it, when `timesOperations` is false).
     @inlinable
     public func operation<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        guard timesOperations else { return try body() }
         let start = MonotonicClock.now()
         let result = try body()
         latency.record(nanoseconds: MonotonicClock.now() &- start)
@@ -126,13 +141,14 @@ public final class RunContext {
     }
 
     /// Starts timing a drop point (a `dropTree`, a loop of `free`s, a scope end). Returns a token for
-    /// `endDrop`; when `manager` says its drops cost nothing (a collector), the token is inert.
+    /// `endDrop`; when `manager` says its drops cost nothing (a collector), or stalls are not recorded at all
+    /// (`PauseLog.recordsStalls`), the token is inert.
     ///
     /// The two calls bracket the drop instead of taking a closure, so the workload can `consume` the dropped
     /// reference in straight-line code: for ARC the release cascade then runs between them.
     @inlinable
     public func beginDrop<M: MemoryManager>(on manager: M) -> StallToken {
-        StallToken(start: manager.dropsStall ? MonotonicClock.now() : 0)
+        StallToken(start: manager.reclamation.dropsStall && pauseLog.recordsStalls ? MonotonicClock.now() : 0)
     }
 
     /// Ends a drop begun with `beginDrop`, logging it as a stall labelled `label` when it was timed.

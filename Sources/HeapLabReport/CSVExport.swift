@@ -24,6 +24,8 @@ public enum CSVExport {
             Column(name: "workload", description: "workload name") { $0.workload },
             Column(name: "manager", description: "memory manager name") { $0.manager },
             Column(name: "status", description: "ok, outOfMemory, failed or notApplicable") { $0.status.rawValue },
+            Column(name: "native_reference", description: "the native reference program this manager's time is read against (×C); empty if none") { $0.nativeReference ?? "" },
+            Column(name: "is_native_reference", description: "true for a native reference program (a C program), false for a memory manager, empty if unknown") { $0.isNativeReference.map { String($0) } ?? "" },
             Column(name: "date", description: "when the run started (ISO 8601)") { $0.date },
             Column(name: "parameters", description: "workload parameters as name=value;... (integers)") { pairs($0.parameters) },
             Column(name: "manager_configuration", description: "manager configuration as name=value;...") { pairs($0.managerConfiguration) },

@@ -7,6 +7,8 @@ public enum HTMLPage {
     /// The page for `reports`, charts coloured by `palette`.
     ///
     /// - Parameters:
+    ///   - reports: every run, of one workload or several.
+    ///   - palette: the manager colours the charts use.
     ///   - links: files beside the page to link to (`results.json`, ...), with a description each.
     ///   - charts: charts already rendered (without XML declaration), by `ReportCharts.fileName`; those missing
     ///     are rendered here.

@@ -46,8 +46,10 @@ public final class ProgressReporter: Sendable {
     ///   - fileDescriptor: where to write; stderr by default. Nothing is written unless `isatty` says it is a
     ///     terminal.
     ///   - clock: nanosecond clock (MonotonicClock by default; tests give their own).
+    ///   - redrawInterval: how often the timer redraws the line (every second by default; tests make it short).
     public init(total: Int, quiet: Bool = false, fileDescriptor: Int32 = STDERR_FILENO,
-                clock: @escaping @Sendable () -> UInt64 = { MonotonicClock.now() }) {
+                clock: @escaping @Sendable () -> UInt64 = { MonotonicClock.now() },
+                redrawInterval: DispatchTimeInterval = .seconds(1)) {
         precondition(total >= 1, "ProgressReporter: total must be at least 1 (got \(total))")
         self.total = total
         self.fileDescriptor = fileDescriptor
@@ -56,7 +58,7 @@ public final class ProgressReporter: Sendable {
         state = Mutex(State(started: clock()))
         if isEnabled {
             let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
-            timer.schedule(deadline: .now() + 1, repeating: 1)
+            timer.schedule(deadline: .now() + redrawInterval, repeating: redrawInterval)
             self.timer = timer
             timer.setEventHandler { [weak self] in self?.redraw() }
             timer.resume()
@@ -105,9 +107,13 @@ public final class ProgressReporter: Sendable {
     /// The status line for a run in progress; a pure function of its arguments, so tests can check it.
     ///
     /// - Parameters:
-    ///   - index: the running run's 1-based index; `total`: runs in all.
-    ///   - elapsedNanoseconds: since the matrix started; `currentNanoseconds`: since this run started.
-    ///   - finished, finishedNanoseconds: runs done and their total time.
+    ///   - index: the running run's 1-based index.
+    ///   - total: runs in all.
+    ///   - label: what is running (`gcbench on gc`).
+    ///   - elapsedNanoseconds: since the matrix started.
+    ///   - currentNanoseconds: since this run started.
+    ///   - finished: runs done.
+    ///   - finishedNanoseconds: their total time.
     public static func line(index: Int, total: Int, label: String, elapsedNanoseconds: UInt64,
                             currentNanoseconds: UInt64, finished: Int, finishedNanoseconds: UInt64) -> String {
         var text = "[\(index)/\(total)] \(label) · elapsed \(clock(elapsedNanoseconds))"

@@ -31,17 +31,16 @@ public enum ReportWriter {
     /// same names are replaced, nothing else in it is touched).
     ///
     /// - Returns: the files written, index.html last.
-    /// - Throws: `Failure.noRuns` for an empty `reports`; the file system's error when a directory or file
-    ///   can not be written; an `EncodingError` if the JSON can not be encoded.
+    /// - Throws: `Failure.noRuns` for an empty `reports`; `OutputFile.Failure` (the path and the system's
+    ///   reason) when a directory or file can not be written; an `EncodingError` if the JSON can not be encoded.
     @discardableResult
     public static func write(reports: [RunReport], to directory: URL) throws -> [URL] {
         guard !reports.isEmpty else { throw Failure.noRuns }
-        let files = FileManager.default
         let charts = directory.appendingPathComponent(chartsDirectory, isDirectory: true)
-        try files.createDirectory(at: charts, withIntermediateDirectories: true)
+        try OutputFile.createDirectory(charts.path)
         var written: [URL] = []
         func save(_ data: Data, _ url: URL) throws {
-            try data.write(to: url, options: .atomic)
+            try OutputFile.writeAtomically(data, to: url.path)
             written.append(url)
         }
 

@@ -66,6 +66,9 @@ extension TextTable {
     ///
     /// - `time`: wall time of the measured run, median (min-max over repeats);
     /// - `×<baseline>`: median time over the baseline manager's median time on the same workload;
+    /// - `×C`: median time over the median time of the manager's native reference on the same workload (the C
+    ///   program of its allocator family, `RunReport.nativeReference`); `ref` on a native reference's own row,
+    ///   `-` when the reference did not run;
     /// - `peak RSS`: the child process's peak resident memory after warm-up (VmHWM), median;
     /// - `allocs`: objects allocated in the measured run, median;
     /// - `lat p50`, `lat p99`, `lat max`: per-operation latency percentiles (one operation is the workload's
@@ -77,16 +80,19 @@ extension TextTable {
     /// - `status`: `ok`, or how many runs failed, ran out of memory or did not apply.
     ///
     /// Figures come only from runs with status `ok`. Runs that did not complete are listed under the table with
-    /// the first lines of their failure.
+    /// the first lines of their failure; managers that do not apply to a workload for the same reason share one
+    /// line.
     public static func runSummary(_ reports: [RunReport], baseline: String = "malloc") -> String {
         var sections: [String] = []
         var footnotes: [String] = []
+        /// (workload, reason) -> managers, for not-applicable runs, in order.
+        var notApplicable: [(workload: String, reason: String, managers: [String])] = []
         for workload in ordered(reports.map(\.workload)) {
             let ofWorkload = reports.filter { $0.workload == workload }
             let managers = ordered(ofWorkload.map(\.manager))
             let baselineTime = median(ofWorkload.filter { $0.manager == baseline && $0.status == .ok }.map(\.wallNanoseconds))
             var table = TextTable(columns: [
-                Column("manager", .left), Column("time (median, min-max)"), Column("×\(baseline)"),
+                Column("manager", .left), Column("time (median, min-max)"), Column("×\(baseline)"), Column("×C"),
                 Column("peak RSS"), Column("allocs"), Column("lat p50"), Column("lat p99"), Column("lat max"),
                 Column("pauses n/total/max"), Column("stalls n/max"), Column("status", .left),
             ])
@@ -94,23 +100,41 @@ extension TextTable {
                 let runs = ofWorkload.filter { $0.manager == manager }
                 let ok = runs.filter { $0.status == .ok }
                 for (i, run) in runs.enumerated() where run.status != .ok {
+                    if run.status == .notApplicable {
+                        if let k = notApplicable.firstIndex(where: { $0.workload == workload && $0.reason == run.failure }) {
+                            if !notApplicable[k].managers.contains(manager) { notApplicable[k].managers.append(manager) }
+                        } else {
+                            notApplicable.append((workload, run.failure, [manager]))
+                        }
+                        continue
+                    }
                     let lines = run.failure.split(separator: "\n", omittingEmptySubsequences: false)
                     let shown = lines.prefix(14).joined(separator: "\n    ")
                     footnotes.append("\(workload) on \(manager), run \(i + 1) of \(runs.count): \(run.status.rawValue): \(shown)"
                                      + (lines.count > 14 ? "\n    ..." : ""))
                 }
                 guard !ok.isEmpty else {
-                    table.append([manager, "-", "-", "-", "-", "-", "-", "-", "-", "-", status(runs)])
+                    table.append([manager, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", status(runs)])
                     continue
                 }
                 let times = ok.map(\.wallNanoseconds)
                 let t = median(times)!
                 var timeCell = duration(t)
                 if ok.count > 1 {
-                    let unit = durationUnit(t)
-                    timeCell += " (" + number(Double(times.min()!) / unit.scale) + "-" + number(Double(times.max()!) / unit.scale) + ")"
+                    let unit = UnitFormat.DurationUnit.fitting(Double(t))
+                    timeCell += " (" + number(Double(times.min()!) / unit.nanoseconds) + "-" + number(Double(times.max()!) / unit.nanoseconds) + ")"
                 }
                 let ratio = baselineTime.map { $0 > 0 ? number(Double(t) / Double($0)) + "×" : "-" } ?? "-"
+                let referenceRatio: String
+                if ok[0].isNativeReference == true {
+                    referenceRatio = "ref"
+                } else if let reference = ok[0].nativeReference,
+                          let referenceTime = median(ofWorkload.filter { $0.manager == reference && $0.status == .ok }.map(\.wallNanoseconds)),
+                          referenceTime > 0 {
+                    referenceRatio = number(Double(t) / Double(referenceTime)) + "×"
+                } else {
+                    referenceRatio = "-"
+                }
                 let pauseCounts = ok.map { UInt64($0.collectorPauses.count) }
                 let pauseCell = pauseCounts.allSatisfy({ $0 == 0 }) ? "-" :
                     count(Int(median(pauseCounts)!)) + " / "
@@ -120,12 +144,10 @@ extension TextTable {
                 let stallCell = stallCounts.allSatisfy({ $0 == 0 }) ? "-" :
                     count(Int(median(stallCounts)!)) + " / " + Self.longestStall(ok)
                 table.append([
-                    manager, timeCell, ratio,
+                    manager, timeCell, ratio, referenceRatio,
                     bytes(Int(median(ok.map { UInt64($0.residentMemory.peakBytes) })!)),
                     count(Int(median(ok.map { UInt64($0.managerStatistics.allocations) })!)),
-                    duration(median(ok.map(\.latency.p50Nanoseconds))!),
-                    duration(median(ok.map(\.latency.p99Nanoseconds))!),
-                    duration(median(ok.map(\.latency.maxNanoseconds))!),
+                    latencyCell(ok, \.p50Nanoseconds), latencyCell(ok, \.p99Nanoseconds), latencyCell(ok, \.maxNanoseconds),
                     pauseCell, stallCell, status(runs),
                 ])
             }
@@ -136,10 +158,23 @@ extension TextTable {
             sections.append("\(workload) (\(parameters)), \(runsText)\n" + table.render())
         }
         var text = sections.joined(separator: "\n\n")
+        for entry in notApplicable {
+            footnotes.append("\(entry.workload): not applicable to \(entry.managers.joined(separator: ", ")): \(entry.reason)")
+        }
+        if reports.contains(where: { $0.isNativeReference == true }) {
+            text += "\n\nc-* rows are native C programs doing the same work (NativeReference); ×C divides a manager's time by its allocator family's C program."
+        }
         if !footnotes.isEmpty {
             text += "\n\nRuns that did not complete:\n" + footnotes.map { "- " + $0 }.joined(separator: "\n")
         }
         return text
+    }
+
+    /// The median of one latency figure over the runs that timed their operations; `-` when none did (the
+    /// workload has no operations, or `--no-operation-timing`).
+    static func latencyCell(_ runs: [RunReport], _ figure: KeyPath<LatencySummary, UInt64>) -> String {
+        let timed = runs.filter { $0.latency.count > 0 }
+        return timed.isEmpty ? "-" : duration(median(timed.map { $0.latency[keyPath: figure] })!)
     }
 
     /// "ok", or a count per status: "2 ok, 1 failed".
@@ -179,29 +214,16 @@ extension TextTable {
 
 extension TextTable {
     /// A duration in nanoseconds with three significant digits and a unit: "850 ns", "12.3 µs", "4.56 ms", "2.03 s".
+    /// The digits are not trimmed, so that a column of figures lines up (`UnitFormat` trims them for charts).
     public static func duration(_ nanoseconds: UInt64) -> String {
-        let unit = durationUnit(nanoseconds)
-        return number(Double(nanoseconds) / unit.scale) + " " + unit.name
-    }
-
-    static func durationUnit(_ nanoseconds: UInt64) -> (name: String, scale: Double) {
-        switch nanoseconds {
-        case ..<1_000: return ("ns", 1)
-        case ..<1_000_000: return ("µs", 1e3)
-        case ..<1_000_000_000: return ("ms", 1e6)
-        default: return ("s", 1e9)
-        }
+        let unit = UnitFormat.DurationUnit.fitting(Double(nanoseconds))
+        return number(Double(nanoseconds) / unit.nanoseconds) + " " + unit.symbol
     }
 
     /// Bytes with a binary unit: "512 B", "3.50 KiB", "412 MiB", "1.20 GiB".
     public static func bytes(_ count: Int) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count), i = 0
-        while abs(value) >= 1024 && i < units.count - 1 {
-            value /= 1024
-            i += 1
-        }
-        return (i == 0 ? String(count) : number(value)) + " " + units[i]
+        let unit = UnitFormat.ByteUnit.fitting(Double(count))
+        return (unit == .byte ? String(count) : number(Double(count) / unit.bytes)) + " " + unit.symbol
     }
 
     /// A count with a decimal suffix: "12", "265 k", "29.1 M", "1.20 G".
@@ -222,17 +244,8 @@ extension TextTable {
         return fixed(value, decimals: decimals)
     }
 
-    /// `value` rounded to `decimals` places, without Foundation's formatters.
+    /// `value` rounded to `decimals` places (`DecimalText.fixed`).
     public static func fixed(_ value: Double, decimals: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded()
-        let whole = Int(scaled / scale), fraction = Int(scaled) - whole * Int(scale)
-        var text = (value < 0 && scaled > 0 ? "-" : "") + String(whole)
-        if decimals > 0 {
-            let digits = String(fraction)
-            text += "." + String(repeating: "0", count: decimals - digits.count) + digits
-        }
-        return text
+        DecimalText.fixed(value, decimals: decimals)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HeapLabCore
 
 /// Human-readable numbers with units, for chart ticks, table cells and legends.
 ///
@@ -35,11 +36,12 @@ public enum UnitFormat {
         public static let kibibyte = ByteUnit(symbol: "KiB", bytes: 1024)
         public static let mebibyte = ByteUnit(symbol: "MiB", bytes: 1024 * 1024)
         public static let gibibyte = ByteUnit(symbol: "GiB", bytes: 1024 * 1024 * 1024)
+        public static let tebibyte = ByteUnit(symbol: "TiB", bytes: 1024 * 1024 * 1024 * 1024)
 
         /// The largest unit in which `bytes` is at least 1.
         public static func fitting(_ bytes: Double) -> ByteUnit {
             let magnitude = abs(bytes)
-            for unit in [gibibyte, mebibyte, kibibyte] where magnitude >= unit.bytes { return unit }
+            for unit in [tebibyte, gibibyte, mebibyte, kibibyte] where magnitude >= unit.bytes { return unit }
             return byte
         }
     }
@@ -58,7 +60,7 @@ public enum UnitFormat {
 
     /// A fraction (0...1) as a percentage with one decimal: `99.5%`.
     public static func percent(_ fraction: Double) -> String {
-        "\(trimmed(String(format: "%.1f", fraction * 100)))%"
+        "\(DecimalText.trimmingZeros(DecimalText.fixed(fraction * 100, decimals: 1)))%"
     }
 
     /// `value` with three significant digits and no trailing zeros: `123`, `12.3`, `1.23`, `0.123`, `1200`.
@@ -70,7 +72,7 @@ public enum UnitFormat {
         else if magnitude >= 10 { decimals = 1 }
         else if magnitude >= 1 { decimals = 2 }
         else { decimals = min(6, 2 - Int(floor(log10(magnitude)))) }
-        return trimmed(String(format: "%.\(decimals)f", value))
+        return DecimalText.trimmingZeros(DecimalText.fixed(value, decimals: decimals))
     }
 
     /// A whole number with thousands separated by commas: `89,626`.
@@ -95,15 +97,6 @@ public enum UnitFormat {
 
     /// A tick label: the shortest decimal that represents `value` after rounding to 6 decimals (`0.5`, `10`, `2.5`).
     static func tick(_ value: Double) -> String {
-        trimmed(String(format: "%.6f", value))
-    }
-
-    /// Removes trailing zeros after a decimal point, and the point itself when nothing follows it.
-    private static func trimmed(_ text: String) -> String {
-        guard text.contains(".") else { return text }
-        var result = Substring(text)
-        while result.hasSuffix("0") { result = result.dropLast() }
-        if result.hasSuffix(".") { result = result.dropLast() }
-        return result == "-0" ? "0" : String(result)
+        DecimalText.trimmingZeros(DecimalText.fixed(value, decimals: 6))
     }
 }

@@ -46,7 +46,7 @@ public final class GCHeap: MemoryManager {
 
     /// `gc`, or `gc-incremental` in incremental mode (the names the runner gives the two modes).
     public var name: String { configuration.collectionMode == .incremental ? "gc-incremental" : "gc" }
-    public var dropsStall: Bool { false }
+    @inlinable public var reclamation: Reclamation { .tracing }
 
     /// The settings this heap was made with.
     public let configuration: GCConfiguration

@@ -24,16 +24,8 @@ enum GCTrace {
             + "\(event.objectsMarked) objects, \(event.cellsFreed) freed, \(sweepMode.rawValue) \(reason)"
     }
 
-    /// `value` with exactly `digits` decimals (no Foundation formatting on this path).
-    static func fixed(_ value: Double, _ digits: Int) -> String {
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        let scaled = Int((value * scale).rounded())
-        let whole = scaled / Int(scale), fraction = scaled % Int(scale)
-        var f = String(fraction)
-        while f.count < digits { f = "0" + f }
-        return digits == 0 ? String(whole) : "\(whole).\(f)"
-    }
+    /// `value` with exactly `digits` decimals.
+    static func fixed(_ value: Double, _ digits: Int) -> String { DecimalText.fixed(value, decimals: digits) }
 
     static func write(_ line: String) {
         // write(2) on file descriptor 2: unbuffered, so lines interleave correctly with the program's own

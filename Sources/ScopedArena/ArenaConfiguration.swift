@@ -125,8 +125,8 @@ public struct ArenaConfiguration: Equatable, Sendable {
 /// A huge page saves 511 of 512 page faults and most TLB misses, but where it comes from decides what its first
 /// touch costs. On the machine HeapLab's figures come from (a virtual machine whose idle free memory apparently
 /// goes back to the host), the first write to a fresh huge page was far dearer than to small pages taken from
-/// recently freed memory: GCBench on the arena took 151-198 ms with huge bump chunks and 119-144 ms without
-/// (runs 3 s apart). Huge pages pay where chunks are mapped, unmapped and mapped again soon after, which is what
+/// recently freed memory: GCBench on the arena was slower with huge bump chunks than without (Docs/Results.md
+/// has the runs). Huge pages pay where chunks are mapped, unmapped and mapped again soon after, which is what
 /// large requests do once the spare list is full. Docs/Arena.md, "Huge pages: why not every chunk".
 public enum HugePagePolicy: String, Equatable, Sendable, CaseIterable {
     /// No chunk: 4 KiB pages everywhere.

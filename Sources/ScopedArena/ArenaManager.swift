@@ -1,37 +1,21 @@
 import HeapLabCore
 
-/// A reference to an object allocated by `ArenaManager`: the address of its header.
-@frozen
-public struct ArenaObject: Hashable {
-    public let address: UnsafeMutableRawPointer
-    @inlinable init(_ address: UnsafeMutableRawPointer) { self.address = address }
-}
-
 /// The arena as a `MemoryManager`: objects are bump-allocated, `withScope` opens a nested arena scope whose
 /// end frees every object allocated in it at once, and `dropTree` / `free` do nothing (memory comes back only
 /// at scope end). Rooting is a no-op: nothing moves and nothing is collected.
 ///
-/// Layout of an object, the same as `MallocManager`'s so that neither is favoured:
-///
-///     +0  UInt32 reference slot count
-///     +4  UInt32 payload byte count
-///     +8  slots: referenceSlots x 8 bytes (an address or 0)
-///     +8+8*slots  payload bytes, then padding to a multiple of 8
-///
-/// Objects are 8-byte aligned and zeroed on allocation (reused chunks hold old data or poison).
+/// Objects are laid out as `ObjectLayout` says, as malloc's are, so that neither is favoured, padded to a
+/// multiple of 8 bytes; they are 8-byte aligned and zeroed on allocation (reused chunks hold old data or
+/// poison).
 ///
 /// Stalls: the scope end is this manager's bulk free. When a `PauseLog` is given, each scope end is timed and
 /// recorded there as a `.stall` labelled "scope", with the arena's live bytes before and after.
 public final class ArenaManager: MemoryManager {
-    public typealias Ref = ArenaObject
-
-    /// Bytes of header before the slots.
-    @usableFromInline static let headerBytes = 8
+    public typealias Ref = ObjectRef
 
     public let name = "arena"
     /// `dropTree` and `free` do nothing here; the bulk free is the scope end, which this manager times itself.
-    public var dropsStall: Bool { false }
-    public var freesOnlyAtScopeEnd: Bool { true }
+    @inlinable public var reclamation: Reclamation { .region }
 
     /// The owning arena; `state` points into it and is what the hot paths use.
     @usableFromInline let arena: Arena
@@ -41,8 +25,10 @@ public final class ArenaManager: MemoryManager {
 
     /// Makes a manager over a fresh arena.
     ///
-    /// - Parameter pauseLog: receives one `.stall` event labelled "scope" per scope end (the time to free the
-    ///   scope's memory), or nil to not time scope ends.
+    /// - Parameters:
+    ///   - configuration: chunk sizes, limit, spares, poisoning (`ArenaConfiguration`).
+    ///   - pauseLog: receives one `.stall` event labelled "scope" per scope end (the time to free the scope's
+    ///     memory), or nil to not time scope ends.
     public init(configuration: ArenaConfiguration = ArenaConfiguration(), pauseLog: PauseLog? = nil) {
         let arena = Arena(configuration: configuration)
         state = arena.state
@@ -66,11 +52,11 @@ public final class ArenaManager: MemoryManager {
     /// and requested are derived; see `statistics()`). The state is written before the object, not after:
     /// the object's stores are then the last ones, so the code that follows (a workload storing the new
     /// node's children) reads the header back from them and the optimizer folds the slot-count checks away;
-    /// that order also measured faster (1.7 against 2.0 ns per object, `heaplab-timing alloc arena`).
+    /// that order also measured faster (Docs/Internals.md, "Swift-specific costs", has the figures).
     @inlinable @inline(__always)
-    public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ArenaObject {
+    public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ObjectRef {
         // ObjectShape guarantees shape.bytes <= 1 GiB, so none of this overflows.
-        let bytes = (ArenaManager.headerBytes &+ shape.bytes &+ 7) & ~7
+        let bytes = (ObjectLayout.headerBytes &+ shape.bytes &+ 7) & ~7
         let s = state
         let p = s.pointee.cursor
         // Invariant: the cursor is 8-aligned. Every allocation in this arena is one of these objects, a
@@ -79,120 +65,74 @@ public final class ArenaManager: MemoryManager {
         guard _fastPath(bytes <= s.pointee.limit - p) else { return try allocateSlow(shape, bytes: bytes) }
         // Invariant: [p, p + bytes) lies in [cursor, limit), unused memory of the current chunk.
         s.pointee.objectCount &+= 1
-        if shape.bytes & 7 != 0 { s.pointee.objectPaddingBytes &+= bytes &- ArenaManager.headerBytes &- shape.bytes }
+        if shape.bytes & 7 != 0 { s.pointee.objectPaddingBytes &+= bytes &- ObjectLayout.headerBytes &- shape.bytes }
         s.pointee.cursor = p + bytes
-        ArenaManager.initialize(p, bytes: bytes, shape: shape)
-        return ArenaObject(p)
+        ObjectLayout.initialize(p, shape: shape, blockBytes: bytes)
+        return ObjectRef(p)
     }
 
     /// A new chunk (or a spare) is needed: the arena's slow path, then the object as on the fast path.
     @usableFromInline @inline(never)
-    func allocateSlow(_ shape: ObjectShape, bytes: Int) throws(AllocationError) -> ArenaObject {
+    func allocateSlow(_ shape: ObjectShape, bytes: Int) throws(AllocationError) -> ObjectRef {
         let p = try state.pointee.allocate(byteCount: bytes, alignment: 8)
-        ArenaManager.initialize(p, bytes: bytes, shape: shape)
+        ObjectLayout.initialize(p, shape: shape, blockBytes: bytes)
         state.pointee.objectCount &+= 1
-        if shape.bytes & 7 != 0 { state.pointee.objectPaddingBytes &+= bytes &- ArenaManager.headerBytes &- shape.bytes }
-        return ArenaObject(p)
-    }
-
-    /// Zeroes the slots and payload of the object at `p` and writes its header.
-    ///
-    /// - Precondition: `[p, p + bytes)` is ours, 8-aligned, `bytes` a multiple of 8 and at least 8.
-    @inlinable @inline(__always)
-    static func initialize(_ p: UnsafeMutableRawPointer, bytes: Int, shape: ObjectShape) {
-        // The header is the slot count in the low half (+0) and the payload bytes in the high half (+4),
-        // little-endian as the layout above says. The slots and payload are zeroed (the contract promises nil
-        // slots and zero payload; reused chunks hold old data or poison). Objects up to 32 bytes get
-        // straight-line stores, the header and the first zeroes in one 16-byte store: a loop here becomes a
-        // memset call, which costs more than the allocation itself, and each store counts (Docs/Arena.md).
-        let header = UInt64(truncatingIfNeeded: UInt32(truncatingIfNeeded: shape.referenceSlots))
-            | UInt64(truncatingIfNeeded: UInt32(truncatingIfNeeded: shape.payloadBytes)) << 32
-        switch bytes {
-        case 8: p.storeBytes(of: header.littleEndian, as: UInt64.self)
-        case 16: p.storeBytes(of: SIMD2(header.littleEndian, 0), as: SIMD2<UInt64>.self)
-        case 24:
-            p.storeBytes(of: SIMD2(header.littleEndian, 0), as: SIMD2<UInt64>.self)
-            p.storeBytes(of: 0 as UInt64, toByteOffset: 16, as: UInt64.self)
-        case 32:
-            p.storeBytes(of: SIMD2(header.littleEndian, 0), as: SIMD2<UInt64>.self)
-            p.storeBytes(of: SIMD2<UInt64>(), toByteOffset: 16, as: SIMD2<UInt64>.self)
-        default:
-            p.storeBytes(of: header.littleEndian, as: UInt64.self)
-            ArenaManager.zero(p + 8, byteCount: bytes &- 8)
-        }
+        if shape.bytes & 7 != 0 { state.pointee.objectPaddingBytes &+= bytes &- ObjectLayout.headerBytes &- shape.bytes }
+        return ObjectRef(p)
     }
 
     /// Debug builds: traps unless `p` is an object this arena allocated and has not freed, which catches a
     /// reference used after its scope ended. O(chunks), compiled out of release builds.
     @inlinable @inline(__always)
     func checkLive(_ p: UnsafeMutableRawPointer) {
-        assert(state.pointee.contains(p, byteCount: ArenaManager.headerBytes),
+        assert(state.pointee.contains(p, byteCount: ObjectLayout.headerBytes),
                "arena: object at \(p) is not in memory the arena holds (used after its scope ended?)")
     }
 
-    /// Zeroes a larger object's slots and payload (out of line: rare in allocation-heavy workloads).
-    @usableFromInline @inline(never)
-    static func zero(_ p: UnsafeMutableRawPointer, byteCount: Int) {
-        p.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
-    }
-
-    @inlinable @inline(__always)
-    func slotCount(_ p: UnsafeMutableRawPointer) -> Int { Int(p.load(as: UInt32.self)) }
-
-    @inlinable @inline(__always)
-    func payloadCount(_ p: UnsafeMutableRawPointer) -> Int { Int(p.load(fromByteOffset: 4, as: UInt32.self)) }
-
     @inlinable
-    public func shape(of object: ArenaObject) -> ObjectShape {
+    public func shape(of object: ObjectRef) -> ObjectShape {
         checkLive(object.address)
-        return ObjectShape(referenceSlots: slotCount(object.address), payloadBytes: payloadCount(object.address))
+        return ObjectLayout.shape(object.address)
     }
 
     @inlinable
-    public func load(_ object: ArenaObject, slot: Int) -> ArenaObject? {
+    public func load(_ object: ObjectRef, slot: Int) -> ObjectRef? {
         checkLive(object.address)
-        checkSlot(slot, count: slotCount(object.address), manager: "arena")
-        // Invariant: slot < count, so the 8 bytes at 8 + 8*slot lie inside the object.
-        return object.address.load(fromByteOffset: 8 &+ slot &* 8, as: UnsafeMutableRawPointer?.self).map(ArenaObject.init)
+        return ObjectLayout.load(object.address, slot: slot, manager: "arena").map(ObjectRef.init)
     }
 
     @inlinable
-    public func store(_ object: ArenaObject, slot: Int, _ value: ArenaObject?) {
+    public func store(_ object: ObjectRef, slot: Int, _ value: ObjectRef?) {
         checkLive(object.address)
-        checkSlot(slot, count: slotCount(object.address), manager: "arena")
-        object.address.storeBytes(of: value?.address, toByteOffset: 8 &+ slot &* 8, as: UnsafeMutableRawPointer?.self)
+        ObjectLayout.store(object.address, slot: slot, value?.address, manager: "arena")
     }
 
     @inlinable
-    public func loadPayload<T: BitwiseCopyable>(_ object: ArenaObject, byteOffset: Int, as type: T.Type) -> T {
-        let p = object.address
-        checkLive(p)
-        checkPayload(byteOffset, size: MemoryLayout<T>.size, payloadBytes: payloadCount(p), manager: "arena")
-        return p.loadUnaligned(fromByteOffset: 8 &+ slotCount(p) &* 8 &+ byteOffset, as: T.self)
+    public func loadPayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, as type: T.Type) -> T {
+        checkLive(object.address)
+        return ObjectLayout.loadPayload(object.address, byteOffset: byteOffset, as: T.self, manager: "arena")
     }
 
     @inlinable
-    public func storePayload<T: BitwiseCopyable>(_ object: ArenaObject, byteOffset: Int, _ value: T) {
-        let p = object.address
-        checkLive(p)
-        checkPayload(byteOffset, size: MemoryLayout<T>.size, payloadBytes: payloadCount(p), manager: "arena")
-        p.storeBytes(of: value, toByteOffset: 8 &+ slotCount(p) &* 8 &+ byteOffset, as: T.self)
+    public func storePayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, _ value: T) {
+        checkLive(object.address)
+        ObjectLayout.storePayload(object.address, byteOffset: byteOffset, value, manager: "arena")
     }
 
     // MARK: rooting: nothing moves and nothing is collected
 
     @inlinable public var rootDepth: Int { 0 }
-    @inlinable @discardableResult public func pushRoot(_ ref: ArenaObject?) -> Int { 0 }
-    @inlinable public func setRoot(_ index: Int, _ ref: ArenaObject?) {}
+    @inlinable @discardableResult public func pushRoot(_ ref: ObjectRef?) -> Int { 0 }
+    @inlinable public func setRoot(_ index: Int, _ ref: ObjectRef?) {}
     @inlinable public func popRoots(to depth: Int) {}
 
     // MARK: lifetimes
 
     /// Nothing: the tree's memory comes back when its scope ends.
-    @inlinable public func dropTree(_ root: consuming ArenaObject) {}
+    @inlinable public func dropTree(_ root: consuming ObjectRef) {}
 
     /// Nothing: the object's memory comes back when its scope ends.
-    @inlinable public func free(_ object: consuming ArenaObject) {}
+    @inlinable public func free(_ object: consuming ObjectRef) {}
 
     /// Runs `body` in a nested arena scope; everything allocated in it is freed in one step when it returns
     /// or throws (timed into the pause log as a "scope" stall when one was given).
@@ -205,7 +145,7 @@ public final class ArenaManager: MemoryManager {
 
     @usableFromInline
     func endScope(_ mark: ScopeMark) {
-        guard let pauseLog else {
+        guard let pauseLog, pauseLog.recordsStalls else {
             state.pointee.endScope(mark)
             return
         }
@@ -230,7 +170,7 @@ public final class ArenaManager: MemoryManager {
         // Exact: every allocation in this arena is an object, of 8 header bytes plus the requested bytes plus
         // the padding to 8 that `objectPaddingBytes` counts, so the arena's bytes allocated are their sum.
         let objects = state.pointee.objectCount
-        let requested = s.bytesAllocated &- ArenaManager.headerBytes &* objects &- state.pointee.objectPaddingBytes
+        let requested = s.bytesAllocated &- ObjectLayout.headerBytes &* objects &- state.pointee.objectPaddingBytes
         return ManagerStatistics(
             allocations: objects, bytesRequested: requested, heapBytes: s.heapBytes, liveBytes: s.liveBytes,
             extra: [

@@ -115,8 +115,8 @@ struct BumpAllocator {
     /// A request that needs alignment padding takes the out-of-line path, which pads within the current chunk
     /// when the request fits there (the same placement). Keeping padding out of the fast path means it needs
     /// no alignment arithmetic and no counter: `bytesAllocated` is derived from the cursor, and only padding
-    /// would have to be taken out of it. (A never-taken "padding?" branch in the fast path measured 51 against
-    /// 27 µs per 32,768 allocations in `Arena fill 1 MiB + reset`.)
+    /// would have to be taken out of it. (A never-taken "padding?" branch in the fast path nearly doubled the
+    /// time of `Arena fill 1 MiB + reset`; Docs/Arena.md has the figures.)
     @inlinable @inline(__always)
     mutating func allocate(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         let mask = alignment &- 1
@@ -235,7 +235,10 @@ struct BumpAllocator {
         guard let minimum = Chunk.mappingBytes(usable: usable) else {
             throw .invalidRequest("a chunk for \(usable) bytes overflows")
         }
-        var bytes = max(minimum, preferred)
+        // The configured sizes need not be whole pages (`ArenaConfiguration` accepts any size from 4 KiB): a
+        // mapping always is. `preferred` is at most 2^40 (the configuration's cap), so rounding can not overflow.
+        let preferredPages = (preferred &+ Chunk.pageBytes &- 1) & ~(Chunk.pageBytes &- 1)
+        var bytes = max(minimum, preferredPages)
         if let limitBytes = configuration.limitBytes, heldBytes &+ bytes > limitBytes {
             bytes = minimum
             if heldBytes &+ bytes > limitBytes { releaseAllSpares() }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import HeapLabCore
 
 /// One chunk: a page-aligned region mapped from the system, with its header in its first bytes.
 ///
@@ -62,19 +63,11 @@ struct Chunk: Equatable {
     @usableFromInline static func map(byteCount: Int, hugePages: Bool) -> Chunk? {
         assert(byteCount > headerBytes && byteCount % pageBytes == 0, "Chunk.map: byteCount must be whole pages")
         let huge = hugePages && byteCount >= hugePageBytes
-        // For a huge-page chunk, map one huge page more and trim, so the chunk starts on a 2 MiB boundary.
-        let (mapped, overflow) = byteCount.addingReportingOverflow(huge ? hugePageBytes : 0)
-        guard !overflow, let p = mmap(nil, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-              p != MAP_FAILED else { return nil }
-        var base = p
+        // A huge-page chunk starts on a 2 MiB boundary (VirtualMemory maps a huge page more and trims).
+        guard let base = VirtualMemory.mapAligned(bytes: byteCount, alignment: huge ? hugePageBytes : pageBytes) else {
+            return nil
+        }
         if huge {
-            let aligned = (Int(bitPattern: p) + hugePageBytes - 1) & ~(hugePageBytes - 1)
-            base = UnsafeMutableRawPointer(bitPattern: aligned)!
-            let head = base - p, tail = mapped - head - byteCount
-            // Invariant: head and tail are whole pages outside [base, base + byteCount); unmapping them leaves
-            // exactly the chunk mapped.
-            if head > 0 { munmap(p, head) }
-            if tail > 0 { munmap(base + byteCount, tail) }
             // Advice only: without transparent huge pages the chunk works the same with small pages.
             _ = madvise(base, byteCount, MADV_HUGEPAGE)
         }
@@ -87,9 +80,8 @@ struct Chunk: Equatable {
 
     /// Returns the chunk to the system. The chunk must be on no list any more; its memory must not be used.
     @usableFromInline func unmap() {
-        let result = munmap(base, byteCount)
         // munmap of a mapping we made, with its own length, can only fail on a corrupt header.
-        precondition(result == 0, "ScopedArena: munmap of a chunk failed (header corrupt?)")
+        VirtualMemory.unmap(base, bytes: byteCount)
     }
 
     /// Fills `[from, to)` with `Arena.poisonByte`.

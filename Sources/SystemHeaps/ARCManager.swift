@@ -124,8 +124,7 @@ public final class ARCManager: MemoryManager {
     public typealias Ref = ARCObject
 
     public let name = "arc"
-    public var dropsStall: Bool { true }
-    public var reclaimsByReferenceCounting: Bool { true }
+    @inlinable public var reclamation: Reclamation { .referenceCounting }
 
     @exclusivity(unchecked) @usableFromInline var allocations = 0
     @exclusivity(unchecked) @usableFromInline var bytesRequested = 0

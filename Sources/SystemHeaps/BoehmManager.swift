@@ -23,13 +23,13 @@ import HeapLabCore
 /// Threads: Boehm is process-wide. The thread that first loads it is registered with the collector and must be
 /// the one that uses every `BoehmManager` (the runner's main thread). The newest manager receives the events.
 public final class BoehmManager: MemoryManager {
-    public typealias Ref = MallocRef
+    public typealias Ref = ObjectRef
 
     /// The Debian package that installs libgc.so.1.
     public static let package = "libgc1"
 
     public let name = "boehm"
-    public var dropsStall: Bool { false }
+    @inlinable public var reclamation: Reclamation { .tracing }
 
     @usableFromInline let gc: BoehmLibrary
     /// The shadow stack, in a `GC_malloc_uncollectable` block of `rootCapacity` words (scanned by Boehm).
@@ -73,7 +73,7 @@ public final class BoehmManager: MemoryManager {
     }
 
     @inlinable
-    public func allocate(_ shape: ObjectShape) throws(AllocationError) -> MallocRef {
+    public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ObjectRef {
         let bytes = ObjectLayout.blockBytes(shape)
         let block: UnsafeMutableRawPointer?
         if shape.referenceSlots == 0 {
@@ -87,36 +87,36 @@ public final class BoehmManager: MemoryManager {
         ObjectLayout.initializeHeader(p, shape)
         allocations &+= 1
         bytesRequested &+= shape.bytes
-        return MallocRef(p)
+        return ObjectRef(p)
     }
 
     @inlinable
-    public func shape(of object: MallocRef) -> ObjectShape { ObjectLayout.shape(object.address) }
+    public func shape(of object: ObjectRef) -> ObjectShape { ObjectLayout.shape(object.address) }
 
     @inlinable
-    public func load(_ object: MallocRef, slot: Int) -> MallocRef? {
-        ObjectLayout.load(object.address, slot: slot, manager: "boehm").map(MallocRef.init)
+    public func load(_ object: ObjectRef, slot: Int) -> ObjectRef? {
+        ObjectLayout.load(object.address, slot: slot, manager: "boehm").map(ObjectRef.init)
     }
 
     @inlinable
-    public func store(_ object: MallocRef, slot: Int, _ value: MallocRef?) {
+    public func store(_ object: ObjectRef, slot: Int, _ value: ObjectRef?) {
         ObjectLayout.store(object.address, slot: slot, value?.address, manager: "boehm")
     }
 
     @inlinable
-    public func loadPayload<T: BitwiseCopyable>(_ object: MallocRef, byteOffset: Int, as type: T.Type) -> T {
+    public func loadPayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, as type: T.Type) -> T {
         ObjectLayout.loadPayload(object.address, byteOffset: byteOffset, as: T.self, manager: "boehm")
     }
 
     @inlinable
-    public func storePayload<T: BitwiseCopyable>(_ object: MallocRef, byteOffset: Int, _ value: T) {
+    public func storePayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, _ value: T) {
         ObjectLayout.storePayload(object.address, byteOffset: byteOffset, value, manager: "boehm")
     }
 
     @inlinable public var rootDepth: Int { depth }
 
     @inlinable @discardableResult
-    public func pushRoot(_ ref: MallocRef?) -> Int {
+    public func pushRoot(_ ref: ObjectRef?) -> Int {
         if _slowPath(depth == rootCapacity) { growRoots() }
         // Invariant: depth < rootCapacity.
         roots[depth] = ref?.address
@@ -125,7 +125,7 @@ public final class BoehmManager: MemoryManager {
     }
 
     @inlinable
-    public func setRoot(_ index: Int, _ ref: MallocRef?) {
+    public func setRoot(_ index: Int, _ ref: ObjectRef?) {
         precondition(UInt(bitPattern: index) < UInt(bitPattern: depth), "boehm: root index \(index) out of range (depth \(depth))")
         roots[index] = ref?.address
     }
@@ -153,10 +153,10 @@ public final class BoehmManager: MemoryManager {
     }
 
     /// Nothing: the collector finds the structure once it is unreachable.
-    @inlinable public func dropTree(_ root: consuming MallocRef) { _ = consume root }
+    @inlinable public func dropTree(_ root: consuming ObjectRef) { _ = consume root }
 
     /// Nothing: the collector finds the object once it is unreachable.
-    @inlinable public func free(_ object: consuming MallocRef) { _ = consume object }
+    @inlinable public func free(_ object: consuming ObjectRef) { _ = consume object }
 
     /// Runs `body`; pops every root it pushed, even when it throws.
     @inlinable
@@ -277,4 +277,27 @@ final class BoehmEventRecorder {
 /// Boehm's collection-event callback (a C function: no captures).
 private func boehmCollectionEvent(_ type: UInt32) {
     BoehmEventRecorder.current?.event(type)
+}
+
+/// Boehm GC's collections logged as pauses into a `PauseLog` while this value lives, for programs that allocate
+/// from Boehm without a `BoehmManager` (the native reference program `c-boehm`): the same events, from the same
+/// callback, as `BoehmManager` logs.
+public final class BoehmCollectionLog {
+    let recorder: BoehmEventRecorder
+
+    /// Starts logging into `pauseLog`; the newest log (or manager) receives the events.
+    /// - Throws: `ComparatorUnavailable` when libgc.so.1 is missing or this thread is not registered with Boehm.
+    public init(pauseLog: PauseLog) throws(ComparatorUnavailable) {
+        let gc = try BoehmLibrary.load()
+        guard gc.threadIsRegistered() != 0 else {
+            throw ComparatorUnavailable(soname: "libgc.so.1", dlerror: "this thread is not registered with Boehm GC; use it from the thread that first loaded it")
+        }
+        recorder = BoehmEventRecorder(pauseLog: pauseLog, gc: gc)
+        BoehmEventRecorder.current = recorder
+        gc.setOnCollectionEvent(boehmCollectionEvent)
+    }
+
+    deinit {
+        if BoehmEventRecorder.current === recorder { BoehmEventRecorder.current = nil }
+    }
 }

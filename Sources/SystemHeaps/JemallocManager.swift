@@ -43,7 +43,7 @@ public struct JemallocAllocator: RawAllocator {
     }
 
     @inlinable @inline(__always)
-    public func allocateZeroed(_ bytes: Int) -> UnsafeMutableRawPointer? { mallocx(bytes, Self.mallocxZero) }
+    public func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? { mallocx(bytes, 0) }
 
     @inlinable @inline(__always)
     public func deallocate(_ block: UnsafeMutableRawPointer, bytes: Int) { sdallocx(block, bytes, 0) }

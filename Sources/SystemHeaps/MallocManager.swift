@@ -2,20 +2,20 @@
 import Glibc
 #endif
 
-/// glibc's allocator: `calloc` and `free`.
+/// glibc's allocator: `malloc` and `free`.
 @frozen
 public struct GlibcAllocator: RawAllocator {
     public static var managerName: StaticString { "malloc" }
     @inlinable public init() {}
 
     @inlinable @inline(__always)
-    public func allocateZeroed(_ bytes: Int) -> UnsafeMutableRawPointer? { calloc(1, bytes) }
+    public func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? { malloc(bytes) }
 
     @inlinable @inline(__always)
     public func deallocate(_ block: UnsafeMutableRawPointer, bytes: Int) { Glibc.free(block) }
 }
 
-/// glibc malloc and free, driven as a C programmer would: every object is one `calloc`, every dead structure
+/// glibc malloc and free, driven as a C programmer would: every object is one `malloc`, every dead structure
 /// is walked and `free`d object by object (see `ManualHeap`, `ObjectLayout`).
 public typealias MallocManager = ManualHeap<GlibcAllocator>
 

@@ -6,17 +6,18 @@ import HeapLabCore
 /// `MallocManager` (glibc), `JemallocManager` and `MimallocManager` are this class over their allocators, so
 /// the three differ only in the allocator: what they are compared on.
 public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
-    public typealias Ref = MallocRef
+    public typealias Ref = ObjectRef
 
     public var name: String { Allocator.managerName.description }
-    public var dropsStall: Bool { true }
+    @inlinable public var reclamation: Reclamation { .explicitFree }
 
     @usableFromInline let allocator: Allocator
     @exclusivity(unchecked) @usableFromInline var allocations = 0
     @exclusivity(unchecked) @usableFromInline var bytesRequested = 0
     /// Bytes (header + slots + payload) allocated and not yet freed.
     @exclusivity(unchecked) @usableFromInline var liveBytes = 0
-    /// Reused work list for `dropTree`, so freeing a structure never recurses and never allocates in steady state.
+    /// Reused work list for the deep part of a `dropTree` (below `recursionLimit` levels): never allocates in
+    /// steady state.
     @exclusivity(unchecked) @usableFromInline var dropStack: [UnsafeMutableRawPointer] = []
 
     /// Makes a heap over `allocator`.
@@ -25,44 +26,46 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     }
 
     @inlinable
-    public func allocate(_ shape: ObjectShape) throws(AllocationError) -> MallocRef {
+    public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ObjectRef {
         let bytes = ObjectLayout.blockBytes(shape)
-        // A zeroed block gives the nil slots and zero payload the contract promises.
-        guard let p = allocator.allocateZeroed(bytes) else { throw .systemOutOfMemory(requestedBytes: bytes) }
-        ObjectLayout.initializeHeader(p, shape)
+        guard let p = allocator.allocate(bytes) else { throw .systemOutOfMemory(requestedBytes: bytes) }
+        // The header, nil slots and zero payload the contract promises, written as a C program initializes a
+        // struct: straight-line stores for small objects. (calloc would clear it, but glibc's calloc skips
+        // the per-thread cache that malloc uses and costs far more than the stores: Docs/Internals.md.)
+        ObjectLayout.initialize(p, shape: shape, blockBytes: bytes)
         allocations &+= 1
         bytesRequested &+= shape.bytes
         liveBytes &+= bytes
-        return MallocRef(p)
+        return ObjectRef(p)
     }
 
     @inlinable
-    public func shape(of object: MallocRef) -> ObjectShape { ObjectLayout.shape(object.address) }
+    public func shape(of object: ObjectRef) -> ObjectShape { ObjectLayout.shape(object.address) }
 
     @inlinable
-    public func load(_ object: MallocRef, slot: Int) -> MallocRef? {
-        ObjectLayout.load(object.address, slot: slot, manager: Allocator.managerName).map(MallocRef.init)
+    public func load(_ object: ObjectRef, slot: Int) -> ObjectRef? {
+        ObjectLayout.load(object.address, slot: slot, manager: Allocator.managerName).map(ObjectRef.init)
     }
 
     @inlinable
-    public func store(_ object: MallocRef, slot: Int, _ value: MallocRef?) {
+    public func store(_ object: ObjectRef, slot: Int, _ value: ObjectRef?) {
         ObjectLayout.store(object.address, slot: slot, value?.address, manager: Allocator.managerName)
     }
 
     @inlinable
-    public func loadPayload<T: BitwiseCopyable>(_ object: MallocRef, byteOffset: Int, as type: T.Type) -> T {
+    public func loadPayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, as type: T.Type) -> T {
         ObjectLayout.loadPayload(object.address, byteOffset: byteOffset, as: T.self, manager: Allocator.managerName)
     }
 
     @inlinable
-    public func storePayload<T: BitwiseCopyable>(_ object: MallocRef, byteOffset: Int, _ value: T) {
+    public func storePayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, _ value: T) {
         ObjectLayout.storePayload(object.address, byteOffset: byteOffset, value, manager: Allocator.managerName)
     }
 
     // Rooting: manually managed memory lives until freed; nothing to record.
     @inlinable public var rootDepth: Int { 0 }
-    @inlinable @discardableResult public func pushRoot(_ ref: MallocRef?) -> Int { 0 }
-    @inlinable public func setRoot(_ index: Int, _ ref: MallocRef?) {}
+    @inlinable @discardableResult public func pushRoot(_ ref: ObjectRef?) -> Int { 0 }
+    @inlinable public func setRoot(_ index: Int, _ ref: ObjectRef?) {}
     @inlinable public func popRoots(to depth: Int) {}
 
     @inlinable
@@ -73,10 +76,33 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
         allocator.deallocate(p, bytes: bytes)
     }
 
+    /// Frees the tree under `root` children first, recursively, as a C program's `free_tree` does, which also
+    /// gives malloc its blocks back in the same order. Below `recursionLimit` levels the rest of a branch is freed
+    /// with an explicit stack instead, so a 10-million-node list can not overflow the thread's stack.
     @inlinable
-    public func dropTree(_ root: consuming MallocRef) {
-        // Depth-first with an explicit stack: a 10-million-node list needs one stack entry at a time.
-        dropStack.append(root.address)
+    public func dropTree(_ root: consuming ObjectRef) {
+        freeTree(root.address, depth: 0)
+    }
+
+    /// Levels freed by recursion before a branch is handed to the explicit stack: at most a few hundred KiB of
+    /// stack frames, within any thread's stack.
+    @usableFromInline static var recursionLimit: Int { 4096 }
+
+    @inlinable
+    func freeTree(_ p: UnsafeMutableRawPointer, depth: Int) {
+        guard depth < Self.recursionLimit else { return freeDeepTree(p) }
+        for i in 0..<ObjectLayout.slotCount(p) {
+            // Invariant: i < the slot count in p's header, so the slot lies inside the block.
+            if let child = ObjectLayout.rawSlot(p, i) { freeTree(child, depth: depth &+ 1) }
+        }
+        freeOne(p)
+    }
+
+    /// The part of a tree below `recursionLimit` levels: depth-first with a reused explicit stack, one entry per
+    /// object waiting, never recursing.
+    @usableFromInline @inline(never)
+    func freeDeepTree(_ root: UnsafeMutableRawPointer) {
+        dropStack.append(root)
         while let p = dropStack.popLast() {
             for i in 0..<ObjectLayout.slotCount(p) {
                 if let child = ObjectLayout.rawSlot(p, i) { dropStack.append(child) }
@@ -86,7 +112,7 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     }
 
     @inlinable
-    public func free(_ object: consuming MallocRef) {
+    public func free(_ object: consuming ObjectRef) {
         freeOne(object.address)
     }
 

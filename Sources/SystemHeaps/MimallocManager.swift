@@ -36,7 +36,7 @@ public struct MimallocAllocator: RawAllocator {
     }
 
     @inlinable @inline(__always)
-    public func allocateZeroed(_ bytes: Int) -> UnsafeMutableRawPointer? { zalloc(bytes) }
+    public func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? { zalloc(bytes) }
 
     @inlinable @inline(__always)
     public func deallocate(_ block: UnsafeMutableRawPointer, bytes: Int) { free(block) }

@@ -62,7 +62,7 @@ public struct Cycles: Workload {
         var checksum: UInt64 = 0
         var metrics: [String: Double] = [:]
         var notes: [String] = []
-        let measuresLeak = m.dropsStall && m.statistics().liveBytes != nil
+        let measuresLeak = m.reclamation.dropsStall && m.statistics().liveBytes != nil
         for weak in [false, true] {
             var rng = SplitMix64(seed: seed)
             let before = m.statistics().liveBytes ?? 0
@@ -82,13 +82,14 @@ public struct Cycles: Workload {
             }
             context.sampleMemory(liveBytes: 0, force: true)
         }
-        if m.reclaimsByReferenceCounting {
+        switch m.reclamation {
+        case .referenceCounting:
             notes.append("reference counting: strong pass drops only the outside reference (cycles leak); weak pass uses storeWeak for list prev and graph extra edges")
-        } else if m.freesOnlyAtScopeEnd {
+        case .region:
             notes.append("arena: each structure lives in its own scope and is freed at scope end")
-        } else if m.dropsStall {
+        case .explicitFree:
             notes.append("explicit free: ownership walk along list next / spanning tree, one free per object")
-        } else {
+        case .tracing:
             notes.append("collector: structures are unrooted and collected; no leak figure (reclaimed at the next collection)")
         }
         return WorkloadOutcome(checksum: checksum, metrics: metrics, notes: notes)
@@ -135,15 +136,18 @@ public struct Cycles: Workload {
 
         m.popRoots(to: mark)
         let stall = context.beginDrop(on: m)
-        if m.reclaimsByReferenceCounting {
+        switch m.reclamation {
+        case .referenceCounting:
             _ = consume tail
             m.free(consume head)  // the last outside reference: the list is freed, or leaks if prev is strong
-        } else if m.dropsStall && !m.freesOnlyAtScopeEnd {
+        case .explicitFree:
             var next: M.Ref? = head
             while let node = next {
                 next = m.load(node, slot: 0)
                 m.free(node)
             }
+        case .tracing, .region:
+            break  // unrooted: the collector finds it; the scope end frees it
         }
         context.endDrop(stall, "list")
         return UInt64(forward) &+ UInt64(listLength * (listLength - 1) / 2)
@@ -179,9 +183,10 @@ public struct Cycles: Workload {
 
         m.popRoots(to: mark)
         let stall = context.beginDrop(on: m)
-        if m.reclaimsByReferenceCounting {
+        switch m.reclamation {
+        case .referenceCounting:
             m.free(consume root)
-        } else if m.dropsStall && !m.freesOnlyAtScopeEnd {
+        case .explicitFree:
             // The ownership walk: the spanning tree owns every node exactly once.
             var work: [M.Ref] = [root]
             while let node = work.popLast() {
@@ -189,6 +194,8 @@ public struct Cycles: Workload {
                 if let sibling = m.load(node, slot: 1) { work.append(sibling) }
                 m.free(node)
             }
+        case .tracing, .region:
+            break  // unrooted: the collector finds it; the scope end frees it
         }
         context.endDrop(stall, "graph")
         return checksum

@@ -22,7 +22,7 @@ import HeapLabCore
 /// The objects' frees happen inside the operations (per-operation latency), not as logged stalls: there are
 /// millions of them; the final drop of the live set is logged as a stall.
 ///
-/// Arena (`freesOnlyAtScopeEnd`): random lifetimes do not nest. Workaround, named in the outcome: the run is
+/// Arena (`Reclamation.region`): random lifetimes do not nest. Workaround, named in the outcome: the run is
 /// cut into generations of `rebuildInterval` operations, each in its own scope; at a generation's end the live
 /// objects are copied to a staging buffer, the scope ends, and they are reallocated in the next scope (see
 /// `LiveObjectTable`). Dead objects keep their memory until their generation ends.
@@ -31,7 +31,7 @@ public struct Fragmentation: Workload {
     public static let summary = "power-law sizes 16 B-64 KiB with random lifetimes: resident memory against live bytes over time"
     public static let parameters: [WorkloadParameter] = [
         WorkloadParameter("operations", default: 10_000_000, test: 40_000, range: 0...2_000_000_000, help: "objects allocated (one per operation)"),
-        WorkloadParameter("liveMiB", default: 256, test: 1, range: 1...65_536, help: "target live set in the long-lifetime phases, MiB"),
+        WorkloadParameter("liveMiB", default: 256, test: 1, range: 1...Fragmentation.maximumLiveMiB, help: "target live set in the long-lifetime phases, MiB"),
         WorkloadParameter("phaseOps", default: 4_000_000, test: 16_000, range: 1...2_000_000_000, help: "operations per lifetime phase (long, short, long, ...)"),
         WorkloadParameter("rebuildInterval", default: 1_000_000, test: 5_000, range: 1...2_000_000_000, help: "operations per generation scope (arena only)"),
         WorkloadParameter("seed", default: 42, test: 42, range: 0...Int.max, help: "random seed"),
@@ -41,6 +41,15 @@ public struct Fragmentation: Workload {
     public static let minimumBytes = 16, maximumBytes = 65_536
     /// Mean of the truncated size law, 16 * ln(4096) bytes, rounded up (used for Little's law).
     public static let meanBytes = 136
+
+    /// The largest `liveMiB`: the live objects are held in one table object of 2 * liveBytes / meanBytes + 1024
+    /// reference slots (`LiveObjectTable`), which must stay within `ObjectShape.maximumBytes` (1 GiB, 2^27
+    /// slots). That allows up to 8,703 MiB; the range stops at 8,192.
+    public static let maximumLiveMiB = 8192
+
+    /// Reference slots of the live-object table for `liveBytes`: twice the mean number of live objects, plus
+    /// room for fluctuation.
+    @inlinable public static func tableSlots(liveBytes: Int) -> Int { 2 * max(1, liveBytes / meanBytes) + 1024 }
 
     public let operations: Int
     public let liveBytesTarget: Int
@@ -72,60 +81,25 @@ public struct Fragmentation: Workload {
     @inlinable
     public func run<M: MemoryManager>(on m: M, context: RunContext) throws -> WorkloadOutcome {
         var rng = SplitMix64(seed: seed)
-        var live = LiveObjectTable(capacity: 2 * meanLifetime + 1024)  // live count stays near meanLifetime
-        var op = 0
+        var live = LiveObjectTable(capacity: Self.tableSlots(liveBytes: liveBytesTarget))  // live count stays near meanLifetime
         var peakLive = 0
-        var staging: [UInt64]? = nil
-        let generation = m.freesOnlyAtScopeEnd ? rebuildInterval : Int.max
-        repeat {
-            var stall = StallToken(start: 0)
-            try m.withScope {
-                let mark = m.rootDepth
-                let table = try live.makeTable(m)
-                m.pushRoot(table)
-                // The arena's rebuild and copy-out stop the program as a collector's pause would: logged as
-                // stalls (the scope end between them is logged by the arena itself).
-                if let words = staging {
-                    try context.pauseLog.measureStall("generation rebuild") { try live.rebuild(m, table: table, from: words) }
-                }
-                let end = op + min(generation, operations - op)
-                while op < end {
-                    let long = (op / phaseOps) % 2 == 0
-                    let mean = Double(long ? meanLifetime : max(1, meanLifetime / 4))
-                    let size = Self.size(&rng)
-                    let lifetime = 1 + Int(-mean * log(rng.nextOpenUnit()))
-                    try context.operation {
-                        _ = try live.add(m, table: table, size: size, death: op + lifetime)
-                        _ = try live.expire(m, table: table, now: op)
-                    }
-                    peakLive = max(peakLive, live.liveBytes)
-                    op += 1
-                    if op & 255 == 0 { context.sampleMemory(liveBytes: live.liveBytes) }
-                }
-                if op < operations {
-                    staging = context.pauseLog.measureStall("generation copy-out") { live.copyOut(m, table: table) }
-                    m.popRoots(to: mark)
-                    stall = context.beginDrop(on: m)
-                } else {
-                    context.sampleMemory(liveBytes: live.liveBytes, force: true)
-                    stall = context.beginDrop(on: m)
-                    try live.expireAll(m, table: table)
-                    m.popRoots(to: mark)
-                    if !m.freesOnlyAtScopeEnd { m.free(table) }
-                }
+        try live.runInGenerations(on: m, context: context, operations: operations, rebuildInterval: rebuildInterval) {
+            live, table, op in
+            let long = (op / phaseOps) % 2 == 0
+            let mean = Double(long ? meanLifetime : max(1, meanLifetime / 4))
+            let size = Self.size(&rng)
+            let lifetime = 1 + Int(-mean * log(rng.nextOpenUnit()))
+            try context.operation {
+                _ = try live.add(m, table: table, size: size, death: op + lifetime)
+                _ = try live.expire(m, table: table, now: op)
             }
-            context.endDrop(stall, op < operations ? "generation" : "live set")
-        } while op < operations
-        context.sampleMemory(liveBytes: 0, force: true)
-
-        var notes: [String] = []
-        if m.freesOnlyAtScopeEnd {
-            notes.append("arena workaround: generations of \(rebuildInterval) operations in their own scopes; live objects copied out and reallocated at each generation end (\(live.bytesCopied) bytes copied)")
+            peakLive = max(peakLive, live.liveBytes)
+            if (op + 1) & 255 == 0 { context.sampleMemory(liveBytes: live.liveBytes) }
         }
         return WorkloadOutcome(
             checksum: live.checksum,
             metrics: ["operations": Double(operations), "peakLiveBytes": Double(peakLive),
                       "rejected": Double(live.rejected), "bookkeepingBytes": Double(live.bookkeepingBytes), "bytesCopied": Double(live.bytesCopied)],
-            notes: notes)
+            notes: live.generationNotes(m.reclamation, rebuildInterval: rebuildInterval))
     }
 }

@@ -18,7 +18,7 @@ import HeapLabCore
 /// huge classes, a collector's large-object space and its pacing when a few allocations are most of the
 /// bytes), resident memory against live bytes, and stalls when big buffers die.
 ///
-/// Arena (`freesOnlyAtScopeEnd`): the same generation workaround as `fragmentation` (live buffers copied out
+/// Arena (`Reclamation.region`): the same generation workaround as `fragmentation` (live buffers copied out
 /// and reallocated every `rebuildInterval` operations), named in the outcome.
 public struct LargeObjects: Workload {
     public static let name = "large-objects"
@@ -52,76 +52,45 @@ public struct LargeObjects: Workload {
         seed = UInt64(p["seed"]!)
     }
 
+    /// Reference slots of the live-object table: four times the mean number of live buffers and of live small
+    /// objects, plus room for fluctuation. At the largest parameters (65,536 MiB, 100,000 small objects per
+    /// operation) about 3.4 million slots, far within `ObjectShape.maximumBytes`.
+    @inlinable public var tableSlots: Int { 4 * Int(meanLargeLifetime) + 4 * smallPerOp * Int(Self.smallLifetime) + 1024 }
+
     /// Mean lifetime of a large buffer, operations.
     @inlinable public var meanLargeLifetime: Double { max(1, Double(liveBytesTarget) / Double(Self.meanLargeBytes)) }
 
     @inlinable
     public func run<M: MemoryManager>(on m: M, context: RunContext) throws -> WorkloadOutcome {
         var rng = SplitMix64(seed: seed)
-        let capacity = 4 * Int(meanLargeLifetime) + 4 * smallPerOp * Int(Self.smallLifetime) + 1024
-        var live = LiveObjectTable(capacity: capacity)
-        var op = 0
+        var live = LiveObjectTable(capacity: tableSlots)
         var peakLive = 0
         var largeBytes = 0
-        var staging: [UInt64]? = nil
-        let generation = m.freesOnlyAtScopeEnd ? rebuildInterval : Int.max
         let logRange = log(Double(Self.maximumLargeBytes) / Double(Self.minimumLargeBytes))
-        repeat {
-            var stall = StallToken(start: 0)
-            try m.withScope {
-                let mark = m.rootDepth
-                let table = try live.makeTable(m)
-                m.pushRoot(table)
-                // The arena's rebuild and copy-out stop the program as a collector's pause would: logged as
-                // stalls (the scope end between them is logged by the arena itself).
-                if let words = staging {
-                    try context.pauseLog.measureStall("generation rebuild") { try live.rebuild(m, table: table, from: words) }
+        try live.runInGenerations(on: m, context: context, operations: operations, rebuildInterval: rebuildInterval) {
+            live, table, op in
+            let size = (Int(Double(Self.minimumLargeBytes) * exp(rng.nextUnit() * logRange)) + 7) & ~7
+            let lifetime = 1 + Int(-meanLargeLifetime * log(rng.nextOpenUnit()))
+            try context.operation {
+                _ = try live.add(m, table: table, size: size, death: op + lifetime, touchStride: 4096)
+                for _ in 0..<smallPerOp {
+                    let small = 16 + rng.next(below: 31) * 8
+                    let smallLife = 1 + Int(-Self.smallLifetime * log(rng.nextOpenUnit()))
+                    _ = try live.add(m, table: table, size: small, death: op + smallLife)
                 }
-                let end = op + min(generation, operations - op)
-                while op < end {
-                    let size = (Int(Double(Self.minimumLargeBytes) * exp(rng.nextUnit() * logRange)) + 7) & ~7
-                    let lifetime = 1 + Int(-meanLargeLifetime * log(rng.nextOpenUnit()))
-                    try context.operation {
-                        _ = try live.add(m, table: table, size: size, death: op + lifetime, touchStride: 4096)
-                        for _ in 0..<smallPerOp {
-                            let small = 16 + rng.next(below: 31) * 8
-                            let smallLife = 1 + Int(-Self.smallLifetime * log(rng.nextOpenUnit()))
-                            _ = try live.add(m, table: table, size: small, death: op + smallLife)
-                        }
-                        let drop = context.beginDrop(on: m)
-                        let freed = try live.expire(m, table: table, now: op)
-                        if freed > 0 { context.endDrop(drop, "expired buffers") }
-                    }
-                    largeBytes += size
-                    peakLive = max(peakLive, live.liveBytes)
-                    op += 1
-                    context.sampleMemory(liveBytes: live.liveBytes)
-                }
-                if op < operations {
-                    staging = context.pauseLog.measureStall("generation copy-out") { live.copyOut(m, table: table) }
-                    m.popRoots(to: mark)
-                    stall = context.beginDrop(on: m)
-                } else {
-                    context.sampleMemory(liveBytes: live.liveBytes, force: true)
-                    stall = context.beginDrop(on: m)
-                    try live.expireAll(m, table: table)
-                    m.popRoots(to: mark)
-                    if !m.freesOnlyAtScopeEnd { m.free(table) }
-                }
+                let drop = context.beginDrop(on: m)
+                let freed = try live.expire(m, table: table, now: op)
+                if freed > 0 { context.endDrop(drop, "expired buffers") }
             }
-            context.endDrop(stall, op < operations ? "generation" : "live set")
-        } while op < operations
-        context.sampleMemory(liveBytes: 0, force: true)
-
-        var notes: [String] = []
-        if m.freesOnlyAtScopeEnd {
-            notes.append("arena workaround: generations of \(rebuildInterval) operations in their own scopes; live objects copied out and reallocated at each generation end (\(live.bytesCopied) bytes copied)")
+            largeBytes += size
+            peakLive = max(peakLive, live.liveBytes)
+            context.sampleMemory(liveBytes: live.liveBytes)
         }
         return WorkloadOutcome(
             checksum: live.checksum,
             metrics: ["operations": Double(operations), "largeBytesAllocated": Double(largeBytes),
                       "peakLiveBytes": Double(peakLive), "rejected": Double(live.rejected), "bookkeepingBytes": Double(live.bookkeepingBytes),
                       "bytesCopied": Double(live.bytesCopied)],
-            notes: notes)
+            notes: live.generationNotes(m.reclamation, rebuildInterval: rebuildInterval))
     }
 }

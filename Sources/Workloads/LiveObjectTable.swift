@@ -11,7 +11,7 @@ import HeapLabCore
 /// collector: the table is rooted, so everything in it survives collections, and an emptied slot is all it
 /// takes for an object to become garbage.
 ///
-/// The arena (`freesOnlyAtScopeEnd`) can not free a single object, and random lifetimes do not nest. Its
+/// The arena (`Reclamation.region`) can not free a single object, and random lifetimes do not nest. Its
 /// workaround is `copyOut` / `rebuild`: the workload runs in generation scopes; at the end of each, every
 /// live object's bytes are copied to a Swift staging buffer, the scope ends (freeing everything, dead or
 /// alive, at once), and the table is rebuilt in the next scope with the same slots, ids and death times.
@@ -75,7 +75,7 @@ struct LiveObjectTable {
         }
         guard let slot32 = freeSlots.popLast() else {
             rejected += 1
-            if !m.freesOnlyAtScopeEnd { m.free(object) }
+            if m.reclamation.freesBeforeScopeEnd { m.free(object) }
             return false
         }
         let slot = Int(slot32)
@@ -103,7 +103,7 @@ struct LiveObjectTable {
             }
             checksum &+= id
             m.store(table, slot: slot, nil)
-            if !m.freesOnlyAtScopeEnd { m.free(object) }
+            if m.reclamation.freesBeforeScopeEnd { m.free(object) }
             sizes[slot] = 0
             freeSlots.append(Int32(slot))
             liveBytes -= size
@@ -120,13 +120,14 @@ struct LiveObjectTable {
     }
 
     /// Copies every live object's bytes out (arena generations), in slot order.
+    /// - Throws: `AllocationError` when the staging buffer can not be allocated.
     @inlinable
-    mutating func copyOut<M: MemoryManager>(_ m: M, table: M.Ref) -> [UInt64] {
-        var words: [UInt64] = []
-        words.reserveCapacity(liveBytes / 8)
+    mutating func copyOut<M: MemoryManager>(_ m: M, table: M.Ref) throws(AllocationError) -> StagingWords {
+        let words = StagingWords()
+        try words.reserve(liveBytes / 8)
         for slot in 0..<capacity where sizes[slot] != 0 {
             let object = m.load(table, slot: slot)!
-            for w in 0..<(Int(sizes[slot]) / 8) { words.append(m.loadPayload(object, byteOffset: w * 8, as: UInt64.self)) }
+            for w in 0..<(Int(sizes[slot]) / 8) { try words.append(m.loadPayload(object, byteOffset: w * 8, as: UInt64.self)) }
         }
         bytesCopied += words.count * 8
         return words
@@ -134,7 +135,7 @@ struct LiveObjectTable {
 
     /// Reallocates every live object from `words` (what `copyOut` returned) into a fresh table.
     @inlinable
-    mutating func rebuild<M: MemoryManager>(_ m: M, table: M.Ref, from words: [UInt64]) throws {
+    mutating func rebuild<M: MemoryManager>(_ m: M, table: M.Ref, from words: StagingWords) throws {
         var offset = 0
         for slot in 0..<capacity where sizes[slot] != 0 {
             let size = Int(sizes[slot])
@@ -144,6 +145,64 @@ struct LiveObjectTable {
             m.store(table, slot: slot, object)
         }
         bytesCopied += offset * 8
+    }
+}
+
+extension LiveObjectTable {
+    /// Runs operations `0 ..< operations`, each one `operation(&self, table, op)`, with the table rooted in a
+    /// scope, then drops the live set (logged as the "live set" stall where drops cost something).
+    ///
+    /// Under `Reclamation.region` (the arena) random lifetimes do not nest, so the operations run in
+    /// generations of `rebuildInterval`, each in a scope of its own: at a generation's end the live objects are
+    /// copied out, the scope ends (its bulk free logged as the "generation" stall), and they are reallocated in
+    /// the next scope; the copy-out and the rebuild stop the program as a collector's pause would, so they are
+    /// logged as stalls too. Every other manager runs all operations in one generation.
+    @inlinable
+    mutating func runInGenerations<M: MemoryManager>(
+        on m: M, context: RunContext, operations: Int, rebuildInterval: Int,
+        _ operation: (inout LiveObjectTable, M.Ref, Int) throws -> Void
+    ) throws {
+        var op = 0
+        var staging: StagingWords? = nil
+        let generation = m.reclamation == .region ? rebuildInterval : Int.max
+        repeat {
+            var stall = StallToken(start: 0)
+            try m.withScope {
+                let mark = m.rootDepth
+                let table = try makeTable(m)
+                m.pushRoot(table)
+                if let words = staging {
+                    try context.pauseLog.measureStall("generation rebuild") { try rebuild(m, table: table, from: words) }
+                }
+                let end = op + min(generation, operations - op)
+                while op < end {
+                    try operation(&self, table, op)
+                    op += 1
+                }
+                if op < operations {
+                    staging = try context.pauseLog.measureStall("generation copy-out") { () throws(AllocationError) in
+                        try copyOut(m, table: table)
+                    }
+                    m.popRoots(to: mark)
+                    stall = context.beginDrop(on: m)  // ends when the scope has freed the generation
+                } else {
+                    context.sampleMemory(liveBytes: liveBytes, force: true)
+                    stall = context.beginDrop(on: m)
+                    try expireAll(m, table: table)
+                    m.popRoots(to: mark)
+                    if m.reclamation.freesBeforeScopeEnd { m.free(table) }
+                }
+            }
+            context.endDrop(stall, op < operations ? "generation" : "live set")
+        } while op < operations
+        context.sampleMemory(liveBytes: 0, force: true)
+    }
+
+    /// The outcome note that names the arena's workaround, or none for other managers.
+    @inlinable
+    func generationNotes(_ reclamation: Reclamation, rebuildInterval: Int) -> [String] {
+        guard reclamation == .region else { return [] }
+        return ["arena workaround: generations of \(rebuildInterval) operations in their own scopes; live objects copied out and reallocated at each generation end (\(bytesCopied) bytes copied)"]
     }
 }
 

@@ -25,7 +25,7 @@ import HeapLabCore
 /// hand-written Swift LRU: eviction unlinks both ways, and teardown breaks every link before the final drop,
 /// which is what keeps ARC from leaking the list), and found by a collector.
 ///
-/// The arena (`freesOnlyAtScopeEnd`): each request's garbage lives in the request's scope, but the cache does
+/// The arena (`Reclamation.region`): each request's garbage lives in the request's scope, but the cache does
 /// not nest in any request, and evicted entries and replaced values can not be freed one by one. The
 /// workaround, as a Rust programmer would write it with a bump arena: the cache lives in a *generation* scope;
 /// every `rebuildInterval` requests the surviving entries are copied out to a staging buffer (plain Swift
@@ -94,12 +94,14 @@ public struct Server: Workload {
     @inlinable
     func bucket(_ key: UInt64) -> Int { bucketBits == 0 ? 0 : Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bucketBits)) }
 
-    /// The cache's contents outside the managed heap, between two generations (arena only).
+    /// The cache's contents outside the managed heap, between two generations (arena only): each entry's key
+    /// and value length (bytes), and the values' words one after the other. In malloc'd buffers, so that a
+    /// refused allocation is the run's `outOfMemory` (see `StagingWords`).
     @usableFromInline
     struct Staging {
-        @usableFromInline var keys: [UInt64] = []
-        @usableFromInline var lengths: [Int] = []
-        @usableFromInline var words: [UInt64] = []
+        @usableFromInline let keys = StagingWords()
+        @usableFromInline let lengths = StagingWords()
+        @usableFromInline let words = StagingWords()
         @usableFromInline init() {}
     }
 
@@ -121,7 +123,7 @@ public struct Server: Workload {
         var tally = Tally()
         var staging: Staging? = nil
         var served = 0
-        let generation = m.freesOnlyAtScopeEnd ? rebuildInterval : Int.max
+        let generation = m.reclamation == .region ? rebuildInterval : Int.max
         repeat {
             var stall = StallToken(start: 0)
             try m.withScope {
@@ -141,7 +143,9 @@ public struct Server: Workload {
                 }
                 try verify(m, root, tally: tally)
                 if served < requests {
-                    staging = context.pauseLog.measureStall("generation copy-out") { copyOut(m, root, tally: &tally) }
+                    staging = try context.pauseLog.measureStall("generation copy-out") { () throws(AllocationError) in
+                        try copyOut(m, root, tally: &tally)
+                    }
                     tally.rebuilds += 1
                     m.popRoots(to: mark)
                     stall = context.beginDrop(on: m)  // ends when the scope has freed the generation
@@ -156,11 +160,13 @@ public struct Server: Workload {
         context.sampleMemory(liveBytes: 0, force: true)
 
         var notes: [String] = []
-        if m.freesOnlyAtScopeEnd {
+        switch m.reclamation {
+        case .region:
             notes.append("arena workaround: the cache lives in a generation scope; every \(rebuildInterval) requests the survivors are copied to a staging buffer, the scope ends, and the cache is rebuilt in a new scope (\(tally.rebuilds) rebuilds)")
-        }
-        if m.reclaimsByReferenceCounting {
+        case .referenceCounting:
             notes.append("reference counting: LRU links are strong; eviction unlinks both ways and teardown breaks every link before the drop")
+        case .tracing, .explicitFree:
+            break
         }
         return WorkloadOutcome(
             checksum: tally.checksum,
@@ -185,8 +191,8 @@ public struct Server: Workload {
         tally.liveBytes = Self.rootShape.bytes + (1 << bucketBits) * 8
         if let staging {
             var offset = 0
-            for (i, key) in staging.keys.enumerated() {
-                let length = staging.lengths[i]
+            for i in 0..<staging.keys.count {
+                let key = staging.keys[i], length = Int(staging.lengths[i])
                 try insert(m, root, key: key, tally: &tally) { value in
                     for w in 0..<(length / 8) { m.storePayload(value, byteOffset: w * 8, staging.words[offset + w]) }
                 }
@@ -288,7 +294,7 @@ public struct Server: Workload {
         tally.liveBytes -= Self.entryShape.bytes + m.shape(of: value).payloadBytes
         tally.count -= 1
         tally.evictions += 1
-        if !m.freesOnlyAtScopeEnd {
+        if m.reclamation.freesBeforeScopeEnd {
             m.free(value)
             m.free(victim)
         }
@@ -334,10 +340,10 @@ public struct Server: Workload {
                     digest = (digest ^ x) &* 0x100_0000_01B3
                 }
                 tally.checksum &+= digest
-                if !m.freesOnlyAtScopeEnd { m.free(response) }
+                if m.reclamation.freesBeforeScopeEnd { m.free(response) }
             }
             m.popRoots(to: mark)
-            if !m.freesOnlyAtScopeEnd { m.dropTree(request) }
+            if m.reclamation.freesBeforeScopeEnd { m.dropTree(request) }
             return entry != nil
         }
 
@@ -353,7 +359,7 @@ public struct Server: Workload {
                 fill(m, value, key: key, version: version)
                 let old = m.load(entry, slot: Self.entryValue)!
                 m.store(entry, slot: Self.entryValue, value)
-                if !m.freesOnlyAtScopeEnd { m.free(old) }
+                if m.reclamation.freesBeforeScopeEnd { m.free(old) }
                 unlink(m, root, entry)
                 linkFront(m, root, entry)
                 m.popRoots(to: mark)
@@ -396,18 +402,19 @@ public struct Server: Workload {
     }
 
     /// Copies every entry out, least recently used first (arena generations).
+    /// - Throws: `AllocationError` when the staging buffers can not be allocated.
     @inlinable
-    func copyOut<M: MemoryManager>(_ m: M, _ root: M.Ref, tally: inout Tally) -> Staging {
-        var staging = Staging()
-        staging.keys.reserveCapacity(tally.count)
-        staging.lengths.reserveCapacity(tally.count)
+    func copyOut<M: MemoryManager>(_ m: M, _ root: M.Ref, tally: inout Tally) throws(AllocationError) -> Staging {
+        let staging = Staging()
+        try staging.keys.reserve(tally.count)
+        try staging.lengths.reserve(tally.count)
         var cursor = m.load(root, slot: Self.rootTail)
         while let entry = cursor {
-            staging.keys.append(m.loadPayload(entry, byteOffset: 0, as: UInt64.self))
+            try staging.keys.append(m.loadPayload(entry, byteOffset: 0, as: UInt64.self))
             let value = m.load(entry, slot: Self.entryValue)!
             let size = m.shape(of: value).payloadBytes
-            staging.lengths.append(size)
-            for w in 0..<(size / 8) { staging.words.append(m.loadPayload(value, byteOffset: w * 8, as: UInt64.self)) }
+            try staging.lengths.append(UInt64(size))
+            for w in 0..<(size / 8) { try staging.words.append(m.loadPayload(value, byteOffset: w * 8, as: UInt64.self)) }
             tally.bytesCopied += size
             cursor = m.load(entry, slot: Self.entryPrev)
         }
@@ -417,11 +424,11 @@ public struct Server: Workload {
     /// Drops the whole cache at the end of the run, the way each model drops a structure that is not a tree.
     @inlinable
     func teardown<M: MemoryManager>(_ m: M, _ root: M.Ref) {
-        guard m.dropsStall, !m.freesOnlyAtScopeEnd else { return }  // collector: unrooted; arena: scope end
+        guard m.reclamation.dropsStall else { return }  // collector: unrooted; arena: the scope end frees it
         var cursor = m.load(root, slot: Self.rootHead)
         m.store(root, slot: Self.rootHead, nil)
         m.store(root, slot: Self.rootTail, nil)
-        if m.reclaimsByReferenceCounting {
+        if m.reclamation == .referenceCounting {
             // Break the LRU cycles; what remains (root, buckets, chains, values) is a tree.
             while let entry = cursor {
                 cursor = m.load(entry, slot: Self.entryNext)

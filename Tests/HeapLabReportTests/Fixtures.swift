@@ -1,5 +1,6 @@
 import Foundation
 import HeapLabCore
+import HeapLabReport
 
 /// Made-up but plausible runs for tests of the report's formats and layout: several managers, collector pauses
 /// with phases, stalls, memory samples, latency ladders. Deterministic (a fixed-seed generator), so a failing

@@ -1,5 +1,6 @@
 import Foundation
 import HeapLabCore
+import HeapLabReport
 import XCTest
 
 final class JSONRoundTripTests: XCTestCase {

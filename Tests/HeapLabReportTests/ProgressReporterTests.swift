@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 @testable import HeapLabReport
+import Synchronization
 import XCTest
 
 final class ProgressReporterTests: XCTestCase {
@@ -83,16 +84,43 @@ final class ProgressReporterTests: XCTestCase {
         XCTAssertTrue(output.hasSuffix("\u{1B}[2K"), "close clears the status line")
     }
 
-    func testRedrawsTheLineWhileARunGoesOn() throws {
+    /// A redraw shows the run's line as the clock says; nothing permanent is written before the run ends.
+    func testRedrawShowsTheRunningLineFromTheClock() throws {
         let (leader, follower) = try pseudoTerminal()
         defer { close(leader); close(follower) }
-        let reporter = ProgressReporter(total: 3, fileDescriptor: follower)
+        let now = Mutex<UInt64>(0)
+        // The timer's first tick is an hour away: only the redraws called here write.
+        let reporter = ProgressReporter(total: 3, fileDescriptor: follower, clock: { now.withLock { $0 } },
+                                        redrawInterval: .seconds(3600))
         reporter.start(1, "gcbench on malloc")
-        Thread.sleep(forTimeInterval: 1.4)
+        now.withLock { $0 = 2_000_000_000 }
+        reporter.redraw()
+        now.withLock { $0 = 3_000_000_000 }
+        reporter.redraw()
         reporter.close()
         let output = drain(leader)
-        XCTAssertGreaterThanOrEqual(output.components(separatedBy: "[1/3] gcbench on malloc · elapsed").count - 1, 2,
-                                    "the timer redraws the line every second: \(output)")
+        XCTAssertTrue(output.contains("[1/3] gcbench on malloc · elapsed 2 s · estimating time left after the first run"), output)
+        XCTAssertTrue(output.contains("[1/3] gcbench on malloc · elapsed 3 s"), output)
+        XCTAssertFalse(output.contains("\n"), "no permanent line before the run finishes")
+    }
+
+    /// The timer redraws by itself. Its interval is short here and the wait for two redraws is long: a slow
+    /// or busy machine only makes the test take longer.
+    func testTimerRedrawsTheLineWhileARunGoesOn() throws {
+        let (leader, follower) = try pseudoTerminal()
+        defer { close(leader); close(follower) }
+        let reporter = ProgressReporter(total: 3, fileDescriptor: follower, redrawInterval: .milliseconds(10))
+        reporter.start(1, "gcbench on malloc")
+        var output = ""
+        let deadline = Date().addingTimeInterval(120)
+        // `start` draws once; two more are the timer's.
+        while output.components(separatedBy: "[1/3] gcbench on malloc · elapsed").count - 1 < 3 && Date() < deadline {
+            usleep(10_000)
+            output += drain(leader)
+        }
+        reporter.close()
+        XCTAssertGreaterThanOrEqual(output.components(separatedBy: "[1/3] gcbench on malloc · elapsed").count - 1, 3,
+                                    "the timer redraws the line: \(output)")
         XCTAssertFalse(output.contains("\n"), "no permanent line before the run finishes")
     }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import HeapLabCore
+import HeapLabReport
 import SystemHeaps
 import Workloads
 
@@ -45,7 +46,7 @@ enum RealRuns {
                          machine: .current(), date: ISO8601DateFormatter().string(from: Date()), status: .ok,
                          wallNanoseconds: wall, cpuNanoseconds: cpu, startNanoseconds: context.startNanoseconds,
                          residentMemory: ResidentMemory.read(), managerStatistics: manager.statistics(),
-                         latency: context.latency.summary(), pauses: pauses,
+                         latency: LatencySummary(context.latency), pauses: pauses,
                          unloggedStallCount: context.pauseLog.unloggedStallCount,
                          unloggedStallNanoseconds: context.pauseLog.unloggedStallNanoseconds,
                          memorySamples: context.memorySamples, outcome: outcome)

@@ -81,6 +81,6 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(d["sweep"], "lazy")
         XCTAssertEqual(try GCConfiguration(options: d, environment: [:]), c)
         XCTAssertEqual(heap.name, "gc")
-        XCTAssertFalse(heap.dropsStall)
+        XCTAssertEqual(heap.reclamation, .tracing)
     }
 }

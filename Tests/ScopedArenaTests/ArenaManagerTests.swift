@@ -72,8 +72,9 @@ final class ArenaManagerTests: XCTestCase {
         let log = PauseLog()
         let m = ArenaManager(pauseLog: log)
         XCTAssertEqual(m.name, "arena")
-        XCTAssertFalse(m.dropsStall, "drops are free; the scope end is the stall, logged by the arena")
-        XCTAssertTrue(m.freesOnlyAtScopeEnd)
+        XCTAssertEqual(m.reclamation, .region)
+        XCTAssertFalse(m.reclamation.dropsStall, "drops are free; the scope end is the stall, logged by the arena")
+        XCTAssertFalse(m.reclamation.freesBeforeScopeEnd)
         let kept = try m.allocate(ObjectShape(referenceSlots: 0, payloadBytes: 8))
         try m.withScope {
             for _ in 0..<1000 { _ = try m.allocate(ObjectShape(referenceSlots: 2, payloadBytes: 8)) }

@@ -111,6 +111,17 @@ final class ArenaTests: XCTestCase {
         arena.checkInvariants()
     }
 
+    /// Chunk sizes that are not whole pages (any size from 4 KiB is accepted) map whole pages: the arena's
+    /// invariants (checked here) require it, and a debug build asserted on the mapping before.
+    func testChunkSizesThatAreNotWholePagesMapWholePages() throws {
+        let arena = try Arena(configuration: ArenaConfiguration(options: ["chunk-size": "5000", "max-chunk-size": "30001"]))
+        for _ in 0..<20 { _ = try arena.allocate(byteCount: 3000, alignment: 8) }
+        let s = arena.statistics()
+        XCTAssertGreaterThan(s.chunkCount, 1)
+        XCTAssertEqual(s.heapBytes % 4096, 0, "\(s.heapBytes) bytes of chunks")
+        arena.checkInvariants()
+    }
+
     func testLargeRequestGetsItsOwnChunkAndLeavesTheCurrentChunkInUse() throws {
         let arena = Arena(configuration: ArenaConfiguration(initialChunkBytes: 65536))
         let a = try arena.allocate(byteCount: 32, alignment: 8)

@@ -39,34 +39,27 @@ final class LifetimeTierTests: XCTestCase {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }.map(URL.init(fileURLWithPath:))
     }
 
-    /// Where SwiftPM put this build's modules (next to the test binary), and the module map of the one C module
-    /// HeapLabCore's dependencies need (`_NumericsShims`, from swift-numerics via hdrhistogram-swift).
-    func findModuleSearchPaths() -> (modules: URL, numericsModuleMap: URL?)? {
+    /// Where SwiftPM put this build's modules (next to the test binary). ScopedArenaLifetimes imports only
+    /// ScopedArena and HeapLabCore, which need no C module, so the directory is all the compiler needs.
+    func findModuleDirectory() -> URL? {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var directory = binary.deletingLastPathComponent()
-        let modules = directory.appendingPathComponent("Modules")
+        let modules = binary.deletingLastPathComponent().appendingPathComponent("Modules")
         guard FileManager.default.fileExists(atPath: modules.appendingPathComponent("ScopedArenaLifetimes.swiftmodule").path) else {
             return nil
         }
-        for _ in 0..<4 {
-            let map = directory.appendingPathComponent("checkouts/swift-numerics/Sources/_NumericsShims/include/module.modulemap")
-            if FileManager.default.fileExists(atPath: map.path) { return (modules, map) }
-            directory = directory.deletingLastPathComponent()
-        }
-        return (modules, nil)
+        return modules
     }
 
     /// Compiles `snippet` to SIL (the lifetime checks run in SIL, after type checking) and returns the exit
     /// status and diagnostics.
-    func compile(_ snippet: LifetimeSnippet, swiftc: URL, modules: URL, numericsModuleMap: URL?) throws -> (Int32, String) {
+    func compile(_ snippet: LifetimeSnippet, swiftc: URL, modules: URL) throws -> (Int32, String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scoped-arena-snippets-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("snippet.swift")
         try ("import ScopedArena\nimport ScopedArenaLifetimes\n\n" + snippet.source + "\n").write(to: file, atomically: true, encoding: .utf8)
-        var arguments = ["-emit-sil", "-o", "/dev/null", "-enable-experimental-feature", "Lifetimes",
+        let arguments = ["-emit-sil", "-o", "/dev/null", "-enable-experimental-feature", "Lifetimes",
                          "-I", modules.path, file.path]
-        if let numericsModuleMap { arguments += ["-Xcc", "-fmodule-map-file=\(numericsModuleMap.path)"] }
         let process = Process()
         process.executableURL = swiftc
         process.arguments = arguments
@@ -81,10 +74,9 @@ final class LifetimeTierTests: XCTestCase {
 
     func testCompilerRejectsReferencesThatOutliveTheirArena() throws {
         let swiftc = try XCTUnwrap(findSwiftc(), "swiftc not found on PATH or in /opt/swift/usr/bin")
-        let paths = try XCTUnwrap(findModuleSearchPaths(), "ScopedArenaLifetimes.swiftmodule not found next to \(CommandLine.arguments[0])")
+        let modules = try XCTUnwrap(findModuleDirectory(), "ScopedArenaLifetimes.swiftmodule not found next to \(CommandLine.arguments[0])")
         for snippet in lifetimeSnippets {
-            let (status, diagnostics) = try compile(snippet, swiftc: swiftc, modules: paths.modules,
-                                                    numericsModuleMap: paths.numericsModuleMap)
+            let (status, diagnostics) = try compile(snippet, swiftc: swiftc, modules: modules)
             if let expected = snippet.expectedError {
                 XCTAssertNotEqual(status, 0, "'\(snippet.name)' must not compile")
                 let errorLines = diagnostics.split(separator: "\n").filter { $0.contains("error:") }

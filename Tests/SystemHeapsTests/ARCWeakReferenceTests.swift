@@ -45,7 +45,7 @@ final class ARCWeakReferenceTests: XCTestCase {
             arc.storeWeak(b, slot: 0, a)
         }
         XCTAssertEqual(ARCLiveObjects.count, before + 2, "a weak back reference breaks the cycle")
-        XCTAssertTrue(arc.reclaimsByReferenceCounting)
+        XCTAssertEqual(arc.reclamation, .referenceCounting)
     }
 
     func testDefaultStoreWeakIsAPlainStoreElsewhere() throws {

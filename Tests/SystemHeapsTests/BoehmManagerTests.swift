@@ -38,7 +38,7 @@ final class BoehmManagerTests: XCTestCase {
         XCTAssertLessThan(gc.statistics().heapBytes ?? .max, 100 << 20)
 
         var count = 0, expected: UInt64 = 999
-        var cursor: MallocRef? = head
+        var cursor: ObjectRef? = head
         while let node = cursor {
             XCTAssertEqual(gc.loadPayload(node, byteOffset: 0, as: UInt64.self), expected)
             expected &-= 1
@@ -62,7 +62,7 @@ final class BoehmManagerTests: XCTestCase {
             XCTAssertEqual(gc.rootDepth, base + 5_000)
         }
         XCTAssertEqual(gc.rootDepth, base)
-        XCTAssertFalse(gc.dropsStall)
+        XCTAssertEqual(gc.reclamation, .tracing)
     }
 
     func testSlotlessObjectsAreZeroed() throws {

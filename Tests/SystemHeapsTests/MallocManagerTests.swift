@@ -50,9 +50,10 @@ final class MallocManagerTests: XCTestCase {
         m.pushRoot(a)
         XCTAssertEqual(m.rootDepth, 0, "malloc keeps no roots")
         m.popRoots(to: 0)
-        XCTAssertEqual(m.withScope { 42 }, 42)
-        XCTAssertTrue(m.dropsStall)
-        XCTAssertFalse(m.freesOnlyAtScopeEnd)
+        try ManagerContractChecks.scopeFreesNothing(m)
+        XCTAssertEqual(m.reclamation, .explicitFree)
+        XCTAssertTrue(m.reclamation.dropsStall)
+        XCTAssertTrue(m.reclamation.freesBeforeScopeEnd)
         XCTAssertEqual(m.name, "malloc")
         m.free(a)
     }

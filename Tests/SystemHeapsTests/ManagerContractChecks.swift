@@ -67,4 +67,33 @@ enum ManagerContractChecks {
         }
         return head
     }
+
+    /// A scope of a manager that frees explicitly (malloc, jemalloc, mimalloc): `withScope` runs its body once,
+    /// returns the body's value or rethrows its error, and frees nothing at its end: what was allocated inside
+    /// stays counted as live (and readable) until it is freed.
+    static func scopeFreesNothing<M: MemoryManager>(_ m: M, file: StaticString = #filePath, line: UInt = #line) throws {
+        let baseline = m.statistics().liveBytes
+        var runs = 0
+        let shape = ObjectShape(referenceSlots: 0, payloadBytes: 16)
+        let (object, liveInside) = try m.withScope {
+            runs += 1
+            let object = try m.allocate(shape)
+            m.storePayload(object, byteOffset: 8, UInt64(0xFEED_FACE))
+            return (object, m.statistics().liveBytes)
+        }
+        XCTAssertEqual(runs, 1, "the body runs once", file: file, line: line)
+        XCTAssertNotEqual(liveInside, baseline, "the allocation inside the scope is counted", file: file, line: line)
+        XCTAssertEqual(m.statistics().liveBytes, liveInside, "the scope's end freed something", file: file, line: line)
+        XCTAssertEqual(m.loadPayload(object, byteOffset: 8, as: UInt64.self), 0xFEED_FACE, file: file, line: line)
+        m.free(object)
+        XCTAssertEqual(m.statistics().liveBytes, baseline, file: file, line: line)
+        XCTAssertThrowsError(try m.withScope { () throws(ScopeBodyError) -> Int in runs += 1; throw ScopeBodyError(value: 7) },
+                             file: file, line: line) { error in
+            XCTAssertEqual(error as? ScopeBodyError, ScopeBodyError(value: 7), "the body's error comes out of the scope", file: file, line: line)
+        }
+        XCTAssertEqual(runs, 2, file: file, line: line)
+    }
 }
+
+/// The error `scopeFreesNothing` throws out of a scope's body.
+struct ScopeBodyError: Error, Equatable { var value: Int }

@@ -16,7 +16,7 @@ final class CheckingCollector: MemoryManager {
     struct Ref: Hashable { let address: UnsafeMutableRawPointer }
 
     let name = "checking-collector"
-    var dropsStall: Bool { false }
+    var reclamation: Reclamation { .tracing }
 
     let minimumInterval: Int
     var objects: Set<UnsafeMutableRawPointer> = []

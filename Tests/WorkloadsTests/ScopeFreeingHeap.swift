@@ -5,15 +5,14 @@ import HeapLabCore
 import SystemHeaps
 
 /// A stand-in for the arena in tests: memory comes back only when the scope it was allocated in ends
-/// (`freesOnlyAtScopeEnd`), and it is overwritten with 0xDB bytes before it is freed, so a workload that
+/// (`Reclamation.region`), and it is overwritten with 0xDB bytes before it is freed, so a workload that
 /// uses a reference after its scope ended fails its own check (or a precondition) instead of reading stale
 /// but intact data. `free` and `dropTree` do nothing, as in the arena.
 final class ScopeFreeingHeap: MemoryManager {
     struct Ref: Hashable { let address: UnsafeMutableRawPointer }
 
     let name = "scope-freeing"
-    var dropsStall: Bool { true }
-    var freesOnlyAtScopeEnd: Bool { true }
+    var reclamation: Reclamation { .region }
 
     /// Blocks allocated in each open scope; the first entry is outside every scope (freed at deinit).
     var scopes: [[UnsafeMutableRawPointer]] = [[]]

@@ -1,0 +1,177 @@
+import HeapLabCore
+import MarkSweepGC
+import ScopedArena
+import SystemHeaps
+
+/// The memory managers HeapLab ships with, and the one place where a built-in manager's name meets its concrete
+/// type. Adding one takes a descriptor below and a line in `descriptors` and `withManager`; `RegistryTests`
+/// checks that every entry can be built.
+public enum BuiltinManagers: ManagerList {
+    /// In the order tables and `heaplab list` show them; malloc first, as the baseline of the `×malloc` column.
+    public static var entries: [ManagerEntry] {
+        [MallocDescriptor.entry, ARCDescriptor.entry, GCDescriptor.entry, IncrementalGCDescriptor.entry,
+         ArenaDescriptor.entry, JemallocDescriptor.entry, MimallocDescriptor.entry, BoehmDescriptor.entry]
+    }
+
+    /// The baseline of the ratio column.
+    public static let baseline = "malloc"
+
+    /// Fairness: each case calls `visitor.visit` with a concrete manager type, so the whole (workload, manager)
+    /// pair runs as specialized code. Never replace this switch by a dictionary of existentials: `Workload.run`
+    /// would then run as unspecialized generic code and every manager would look slow.
+    @inlinable
+    public static func withManager<V: ManagerVisitor>(named name: String, options: [String: String], _ visitor: V) throws -> V.Result? {
+        switch name {
+        case MallocDescriptor.name: return try visit(MallocDescriptor.self, options, visitor)
+        case ARCDescriptor.name: return try visit(ARCDescriptor.self, options, visitor)
+        case GCDescriptor.name: return try visit(GCDescriptor.self, options, visitor)
+        case IncrementalGCDescriptor.name: return try visit(IncrementalGCDescriptor.self, options, visitor)
+        case ArenaDescriptor.name: return try visit(ArenaDescriptor.self, options, visitor)
+        case JemallocDescriptor.name: return try visit(JemallocDescriptor.self, options, visitor)
+        case MimallocDescriptor.name: return try visit(MimallocDescriptor.self, options, visitor)
+        case BoehmDescriptor.name: return try visit(BoehmDescriptor.self, options, visitor)
+        default: return nil
+        }
+    }
+
+    @inlinable
+    static func visit<D: ManagerDescriptor, V: ManagerVisitor>(_ descriptor: D.Type, _ options: [String: String], _ visitor: V) throws -> V.Result {
+        try visitor.visit { log in try D.make(options: options, pauseLog: log) }
+    }
+}
+
+/// Turns a comparator's loader failure into an error the run reports.
+@usableFromInline
+func loadComparator<T>(_ loader: () throws(ComparatorUnavailable) -> T) throws(RunnerError) -> T {
+    do { return try loader() } catch { throw RunnerError(error.description) }
+}
+
+extension ManagerAvailability {
+    /// The runner's view of an optional comparator: one that loads only in a child started with the static-TLS
+    /// tunable (jemalloc) counts as available, since every child is started that way.
+    init(_ comparator: ComparatorAvailability) {
+        switch comparator {
+        case .available, .needsStaticTLS: self = .available
+        case let .notInstalled(package): self = .notInstalled(package: package)
+        case let .unusable(reason): self = .unusable(reason: reason)
+        }
+    }
+}
+
+/// glibc malloc and free.
+public enum MallocDescriptor: ManagerDescriptor {
+    public static let name = "malloc"
+    public static var entry: ManagerEntry {
+        ManagerEntry(name: name, summary: "glibc malloc/free; dead structures are walked and freed object by object",
+                     nativeReference: "c-malloc")
+    }
+    @inlinable public static func make(options: [String: String], pauseLog: PauseLog) -> MallocManager { MallocManager() }
+}
+
+/// Swift ARC.
+public enum ARCDescriptor: ManagerDescriptor {
+    public static let name = "arc"
+    public static var entry: ManagerEntry {
+        ManagerEntry(name: name, summary: "Swift ARC: final class instances with strong references; the last release frees",
+                     nativeReference: "c-malloc")
+    }
+    @inlinable public static func make(options: [String: String], pauseLog: PauseLog) -> ARCManager { ARCManager() }
+}
+
+/// HeapLab's collector, stop-the-world.
+public enum GCDescriptor: ManagerDescriptor {
+    public static let name = "gc"
+    public static var entry: ManagerEntry {
+        ManagerEntry(name: name, summary: "HeapLab's precise stop-the-world mark-sweep collector (MarkSweepGC, Docs/Internals.md)",
+                     options: gcOptions, nativeReference: "c-malloc",
+                     checkValues: { options throws(ParameterError) in _ = try GCConfiguration(options: options) })
+    }
+    @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> GCHeap {
+        GCHeap(configuration: try GCConfiguration(options: options), pauseLog: pauseLog)
+    }
+
+    /// The collector's `--set` keys (GCConfiguration.init(options:) parses them).
+    public static let gcOptions = [
+        ManagerOption(name: "gogc", help: "collect when the heap grows this many percent over the live bytes; off disables the pacer (default 100, or HEAPLAB_GOGC)"),
+        ManagerOption(name: "heap-limit", help: "hard heap limit, bytes with optional KiB/MiB/GiB, or off (default off, or HEAPLAB_MEMLIMIT)"),
+        ManagerOption(name: "min-heap", help: "heap goal never below this, bytes (default 4MiB)"),
+        ManagerOption(name: "sweep", help: "eager (in the pause) or lazy (by the allocator) (default eager)"),
+        ManagerOption(name: "verify", help: "run the heap verifier after every cycle: on/off (default off)"),
+        ManagerOption(name: "poison", help: "poison freed cells and check them on reuse: on/off (default on in debug builds)"),
+        ManagerOption(name: "trace", help: "one gctrace line per cycle on stderr: on/off (default off, or HEAPLAB_GCTRACE=1)"),
+        ManagerOption(name: "mode", help: "stop-the-world or incremental (default stop-the-world; the manager gc-incremental sets incremental)"),
+        ManagerOption(name: "slice-budget-us", help: "incremental: the longest mark slice, microseconds, or off (default 500)"),
+        ManagerOption(name: "slice-budget-bytes", help: "incremental: the most mark work per slice, bytes with optional KiB/MiB/GiB, or off (default off)"),
+        ManagerOption(name: "checkmark", help: "after each incremental mark, re-mark stop-the-world and check nothing reachable was missed: on/off (default off)"),
+        ManagerOption(name: "mark-trigger", help: "incremental: start marking at this fraction of the way from the last live size to the goal (default 0.5)"),
+        ManagerOption(name: "pause-cpu", help: "record each pause's thread CPU time beside its duration (two system calls per pause): on/off (default on)"),
+    ]
+}
+
+/// The same collector marking incrementally (`mode=incremental`, which also makes it sweep lazily).
+public enum IncrementalGCDescriptor: ManagerDescriptor {
+    public static let name = "gc-incremental"
+    public static var entry: ManagerEntry {
+        ManagerEntry(name: name,
+                     summary: "the same collector marking incrementally: short slices paced by allocation, a snapshot-at-the-beginning write barrier, lazy sweeping (Docs/Internals.md)",
+                     options: GCDescriptor.gcOptions.filter { $0.name != "mode" && $0.name != "sweep" }, nativeReference: "c-malloc",
+                     checkValues: { options throws(ParameterError) in _ = try GCConfiguration(options: incremental(options)) })
+    }
+    @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> GCHeap {
+        GCHeap(configuration: try GCConfiguration(options: incremental(options)), pauseLog: pauseLog)
+    }
+    @inlinable static func incremental(_ options: [String: String]) -> [String: String] {
+        options.merging(["mode": "incremental"]) { _, mode in mode }
+    }
+}
+
+/// HeapLab's arena.
+public enum ArenaDescriptor: ManagerDescriptor {
+    public static let name = "arena"
+    public static var entry: ManagerEntry {
+        ManagerEntry(name: name,
+                     summary: "HeapLab's ownership-scoped bump arena: each scope's memory is freed at once at its end (ScopedArena, Docs/Arena.md)",
+                     options: ArenaConfiguration.optionHelp.map { ManagerOption(name: $0.key, help: $0.help) },
+                     nativeReference: "c-arena",
+                     checkValues: { options throws(ParameterError) in _ = try ArenaConfiguration(options: options) })
+    }
+    @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> ArenaManager {
+        ArenaManager(configuration: try ArenaConfiguration(options: options), pauseLog: pauseLog)
+    }
+}
+
+/// jemalloc through dlopen.
+public enum JemallocDescriptor: ManagerDescriptor {
+    public static let name = "jemalloc"
+    public static var entry: ManagerEntry {
+        ManagerEntry(name: name, summary: "jemalloc (mallocx/sdallocx through dlopen), same object layout and frees as malloc",
+                     availability: { ManagerAvailability(JemallocAllocator.availability()) }, nativeReference: "c-jemalloc")
+    }
+    @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> JemallocManager {
+        JemallocManager(allocator: try loadComparator(JemallocAllocator.load))
+    }
+}
+
+/// mimalloc through dlopen.
+public enum MimallocDescriptor: ManagerDescriptor {
+    public static let name = "mimalloc"
+    public static var entry: ManagerEntry {
+        ManagerEntry(name: name, summary: "mimalloc (mi_zalloc/mi_free through dlopen), same object layout and frees as malloc",
+                     availability: { ManagerAvailability(MimallocAllocator.availability()) }, nativeReference: "c-mimalloc")
+    }
+    @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> MimallocManager {
+        MimallocManager(allocator: try loadComparator(MimallocAllocator.load))
+    }
+}
+
+/// Boehm GC through dlopen.
+public enum BoehmDescriptor: ManagerDescriptor {
+    public static let name = "boehm"
+    public static var entry: ManagerEntry {
+        ManagerEntry(name: name, summary: "Boehm-Demers-Weiser conservative collector (libgc through dlopen); its collections are logged as pauses",
+                     availability: { ManagerAvailability(BoehmManager.availability()) }, nativeReference: "c-boehm")
+    }
+    @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> BoehmManager {
+        try loadComparator { () throws(ComparatorUnavailable) in try BoehmManager(pauseLog: pauseLog) }
+    }
+}

@@ -1,0 +1,72 @@
+/// An optional allocator's C entry points as plain function pointers, for C code that calls them the way a C
+/// program calls malloc and free (the native reference programs, NativeReference's `hl_native_allocator`).
+///
+/// The library stays loaded for the life of the process (`DynamicLibrary` never closes), so the pointers stay
+/// valid. Blocks from one allocator must go back to the same allocator's `free`.
+public struct CAllocatorFunctions: @unchecked Sendable {
+    /// `void *malloc(size_t bytes)`: `bytes` bytes aligned to at least 16, not cleared; nil when refused.
+    public typealias Allocate = @convention(c) (Int) -> UnsafeMutableRawPointer?
+    /// `void free(void *p)`.
+    public typealias Free = @convention(c) (UnsafeMutableRawPointer?) -> Void
+
+    /// The allocator's malloc.
+    public let malloc: Allocate
+    /// The allocator's free; nil for a collector (nothing is freed by hand).
+    public let free: Free?
+    /// Memory that holds no pointers, which a collector never scans (`GC_malloc_atomic`); nil when the
+    /// allocator makes no such distinction.
+    public let mallocAtomic: Allocate?
+
+    public init(malloc: Allocate, free: Free?, mallocAtomic: Allocate?) {
+        self.malloc = malloc
+        self.free = free
+        self.mallocAtomic = mallocAtomic
+    }
+}
+
+extension JemallocAllocator {
+    static let cFunctionsLoaded: Result<CAllocatorFunctions, ComparatorUnavailable> = Result { () throws(ComparatorUnavailable) in
+        _ = try load()  // the same library, loadable in this process (the static-TLS tunable)
+        let library = try DynamicLibrary.open("libjemalloc.so.2")
+        // A lookup in the library's own handle finds jemalloc's malloc and free, not glibc's.
+        return CAllocatorFunctions(malloc: try library.function("malloc", as: CAllocatorFunctions.Allocate.self),
+                                   free: try library.function("free", as: CAllocatorFunctions.Free.self),
+                                   mallocAtomic: nil)
+    }
+
+    /// jemalloc's `malloc` and `free` (not `mallocx`/`sdallocx`, which `JemallocManager` calls: a C program calls
+    /// these two).
+    /// - Throws: `ComparatorUnavailable` when jemalloc can not be loaded in this process (see `availability()`).
+    public static func cFunctions() throws(ComparatorUnavailable) -> CAllocatorFunctions { try cFunctionsLoaded.get() }
+}
+
+extension MimallocAllocator {
+    static let cFunctionsLoaded: Result<CAllocatorFunctions, ComparatorUnavailable> = Result { () throws(ComparatorUnavailable) in
+        _ = try load()
+        let library = try DynamicLibrary.open("libmimalloc.so.2")
+        return CAllocatorFunctions(malloc: try library.function("mi_malloc", as: CAllocatorFunctions.Allocate.self),
+                                   free: try library.function("mi_free", as: CAllocatorFunctions.Free.self),
+                                   mallocAtomic: nil)
+    }
+
+    /// mimalloc's `mi_malloc` and `mi_free` (`MimallocManager` calls `mi_zalloc`, which clears).
+    /// - Throws: `ComparatorUnavailable` when mimalloc can not be loaded (see `availability()`).
+    public static func cFunctions() throws(ComparatorUnavailable) -> CAllocatorFunctions { try cFunctionsLoaded.get() }
+}
+
+extension BoehmManager {
+    /// Boehm GC's `GC_malloc` (scanned, cleared) and `GC_malloc_atomic` (never scanned, not cleared), with the
+    /// collector initialized as for a `BoehmManager`. No `free`: the collector reclaims what is unreachable from
+    /// the registered threads' stacks and registers, static data and its own heap.
+    ///
+    /// Use them on the thread that first loaded Boehm (the one `GC_init` registered), as `BoehmManager` is used;
+    /// only registered threads' stacks are roots.
+    /// - Throws: `ComparatorUnavailable` when libgc.so.1 is missing, or when this thread is not registered.
+    public static func cFunctions() throws(ComparatorUnavailable) -> CAllocatorFunctions {
+        let gc = try BoehmLibrary.load()
+        guard gc.threadIsRegistered() != 0 else {
+            throw ComparatorUnavailable(soname: "libgc.so.1", dlerror: "this thread is not registered with Boehm GC; use it from the thread that first loaded it")
+        }
+        return CAllocatorFunctions(malloc: gc.malloc, free: nil, mallocAtomic: gc.mallocAtomic)
+    }
+}
