@@ -81,7 +81,7 @@ let package = Package(
         // Workloads and SystemHeaps only to make real runs to report on (tests may import several modules).
         .testTarget(name: "HeapLabReportTests", dependencies: ["HeapLabReport", "HeapLabCore", "Workloads", "SystemHeaps"]),
         .testTarget(name: "HeapLabKitTests", dependencies: ["HeapLabKit", "HeapLabCore", "HeapLabReport", "Workloads", "MarkSweepGC", "heaplab"]),
-        .testTarget(name: "MarkSweepGCTests", dependencies: ["MarkSweepGC", "HeapLabCore", "Workloads", "SystemHeaps"]),
+        .testTarget(name: "MarkSweepGCTests", dependencies: ["MarkSweepGC", "HeapLabCore", "Workloads", "SystemHeaps", "HeapLabTestSupport"]),
         .testTarget(
             name: "ScopedArenaTests",
             dependencies: ["ScopedArena", "ScopedArenaLifetimes", "HeapLabCore", "Workloads", "SystemHeaps"]

@@ -95,12 +95,6 @@ struct Block: Hashable {
     @inlinable @inline(__always)
     var firstCell: UnsafeMutableRawPointer { base + Block.firstCellOffset }
 
-    @inlinable @inline(__always)
-    func cell(_ index: Int) -> UnsafeMutableRawPointer {
-        assert(index >= 0 && index < header.pointee.cellCount, "Block: cell index \(index) out of range")
-        return firstCell + index &* header.pointee.cellBytes
-    }
-
     /// Whether `address` is the start of a cell of this block (debug checks and the verifier).
     func isCellStart(_ address: UnsafeRawPointer) -> Bool {
         let offset = address - UnsafeRawPointer(firstCell)

@@ -10,8 +10,8 @@
 struct BlockSpace {
     /// Base addresses of every region, in mapping order.
     @usableFromInline var regions: [UnsafeMutableRawPointer] = []
-    /// The same, as integers, for membership tests (debug reference checks, the verifier).
-    @usableFromInline var regionBases: Set<UInt> = []
+    /// The same, for membership tests (the marker, debug reference checks, the verifier).
+    @usableFromInline var regionMap = RegionMap()
     @usableFromInline var residentPool: [Block] = []
     @usableFromInline var releasedPool: [Block] = []
     /// Blocks owned by size classes.
@@ -39,7 +39,7 @@ struct BlockSpace {
             return nil
         }
         regions.append(region)
-        regionBases.insert(UInt(bitPattern: region))
+        regionMap.insert(regionAt: region)
         // Highest address first into the pool, so blocks are handed out in address order.
         for i in stride(from: HeapLayout.blocksPerRegion - 1, through: 1, by: -1) {
             releasedPool.append(Block(base: region + i * HeapLayout.blockBytes))
@@ -70,16 +70,14 @@ struct BlockSpace {
     }
 
     /// Whether `address` lies in a region of this space.
-    @usableFromInline
-    func contains(_ address: UnsafeRawPointer) -> Bool {
-        regionBases.contains(UInt(bitPattern: address) & ~UInt(HeapLayout.regionBytes - 1))
-    }
+    @inlinable @inline(__always)
+    func contains(_ address: UnsafeRawPointer) -> Bool { regionMap.contains(address) }
 
-    /// Unmaps every region (the heap's deinit).
+    /// Unmaps every region and frees the region map (the heap's deinit): the space must not be used afterwards.
     mutating func unmapAll() {
         for r in regions { SystemMemory.unmap(r, bytes: HeapLayout.regionBytes) }
         regions.removeAll()
-        regionBases.removeAll()
+        regionMap.deallocate()
         residentPool.removeAll()
         releasedPool.removeAll()
         blocksInUse = 0

@@ -15,23 +15,17 @@ extension GCHeap {
     ///   `finishIncrementalMarking` calls it at that point; tests call it there too.
     func checkmarkProblems() -> [String] {
         var problems: [String] = []
-        var visited = Set<UInt>()
-        var stack: [(object: UnsafeMutableRawPointer, path: String)] = []
-        for i in 0..<roots.count { if let r = roots.entries[i] { stack.append((r, "root \(i)")) } }
-        for (i, r) in globalRoots.slots.enumerated() { if let r { stack.append((r, "global root \(i)")) } }
-        while let (object, path) = stack.popLast() {
-            guard visited.insert(UInt(bitPattern: object)).inserted else { continue }
+        traverseFromRoots { object, edge in
+            if let problem = referenceProblem(GCRef(object)) {
+                // Not an object of this heap (or not live by the block's state): no mark to check, nothing to
+                // follow. The verifier reports these too.
+                problems.append("\(describe(edge)) holds \(problem)")
+                return false
+            }
             if !isMarkedObject(object) {
-                problems.append("\(GCRef(object)) is reachable (\(path)) but unmarked")
-                if problems.count >= 100 { break }
+                problems.append("\(describeObject(object)) is reachable (\(describe(edge))) but unmarked")
             }
-            let slots = ObjectHeader(bits: object.load(as: UInt64.self)).referenceSlots
-            for s in 0..<slots {
-                // Invariant: s < referenceSlots, so the word at 8 + 8*s is a slot of the object.
-                if let child = object.load(fromByteOffset: 8 + s * 8, as: UnsafeMutableRawPointer?.self) {
-                    stack.append((child, "slot \(s) of \(GCRef(object))"))
-                }
-            }
+            return problems.count < 100
         }
         return problems
     }

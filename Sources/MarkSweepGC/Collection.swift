@@ -24,6 +24,24 @@ struct MarkCounts {
     var bytes = 0
 }
 
+/// Times a pause's phases: each `end(name)` records the time since the previous one (or the start).
+struct PhaseTimer {
+    private(set) var phases: [PhaseTime] = []
+    /// When the phase under way began.
+    var lapStart: UInt64
+
+    init(start: UInt64) {
+        lapStart = start
+        phases.reserveCapacity(4)
+    }
+
+    mutating func end(_ name: String) {
+        let now = MonotonicClock.now()
+        phases.append(PhaseTime(name, nanoseconds: now &- lapStart))
+        lapStart = now
+    }
+}
+
 // MARK: - The collection cycle
 //
 // One stop-the-world cycle, top to bottom (Docs/Internals.md explains each step and why):
@@ -41,8 +59,8 @@ struct MarkCounts {
 //   6. report            one PauseEvent to the pause log; a trace line if asked; the verifier if asked.
 //
 // Everything in 1-5 is the pause; the report step is outside it. No allocation happens during a cycle, and
-// the mutator does not run: no barrier is needed. An incremental collector would split step 4 into slices
-// between which the mutator runs, with a barrier in `GCHeap.store`.
+// the mutator does not run: no barrier is needed. Incremental mode (IncrementalMarking.swift) splits step 4
+// into slices between which the mutator runs, with a barrier in `GCHeap.store` (WriteBarrier.swift).
 
 extension GCHeap {
     /// Runs a full collection now, in the configured sweep mode. Afterwards `liveObjectCount` and
@@ -73,35 +91,28 @@ extension GCHeap {
         let cpuStart = pauseCPUStart()
         let inUseBefore = inUseBytes
         let objectsBefore = liveObjectCount
-        var lapStart = start
-        var phases: [PhaseTime] = []
-        phases.reserveCapacity(4)
-        func endPhase(_ name: String) {
-            let now = MonotonicClock.now()
-            phases.append(PhaseTime(name, nanoseconds: now &- lapStart))
-            lapStart = now
-        }
+        var timer = PhaseTimer(start: start)
 
         if configuration.sweepMode == .lazy {
             finishSweeping()
-            endPhase("finish-sweep")
+            timer.end("finish-sweep")
         }
         retireAllocationBlocks()
         var counts = MarkCounts()
         markRoots(&counts)
-        endPhase("roots")
+        timer.end("roots")
         markHeap(&counts)
-        endPhase("mark")
+        timer.end("mark")
         let largeFreed = sweepAfterMark()
         finishCycle(liveBytes: counts.bytes, liveObjects: counts.objects)
         releaseUnneededMemory()
         // Incremental mode sweeps the blocks this cycle left unswept in a paced pass before its next cycle.
         if configuration.collectionMode == .incremental { beginFinishingSweep() }
-        endPhase("sweep")
-        let end = lapStart
+        timer.end("sweep")
+        let end = timer.lapStart
 
         let event = PauseEvent(kind: .collection, cycle: stats.cycles + 1, startNanoseconds: start,
-                               durationNanoseconds: end &- start, phases: phases, heapBytesBefore: inUseBefore,
+                               durationNanoseconds: end &- start, phases: timer.phases, heapBytesBefore: inUseBefore,
                                heapBytesAfter: inUseBytes, objectsMarked: counts.objects, bytesMarked: counts.bytes,
                                cellsFreed: objectsBefore - counts.objects, cpuNanoseconds: pauseCPUTime(since: cpuStart))
         recordCycle(event, largeObjectsFreed: largeFreed, reason: reason)
@@ -185,10 +196,7 @@ extension GCHeap {
         }
         if configuration.verifyAfterEveryCycle {
             let problems = verify()
-            if !problems.isEmpty {
-                preconditionFailure("gc: heap verification failed after cycle \(event.cycle):\n"
-                                    + problems.prefix(20).joined(separator: "\n"))
-            }
+            if !problems.isEmpty { reportCheckFailure(HeapCheckFailure(check: .verifier, cycle: event.cycle, problems: problems)) }
         }
     }
 }

@@ -66,8 +66,13 @@ public struct GCConfiguration: Equatable, Sendable {
     public var markTriggerFraction: Double
     /// Whether every collection, mark slice and finishing-sweep slice also records the thread CPU time it took
     /// (`PauseEvent.cpuNanoseconds`), which tells the collector's own work from time the OS ran another
-    /// process in the middle of a pause. Two `ThreadCPUClock` readings per event: about 0.6 µs. Default on.
+    /// process in the middle of a pause. Two `ThreadCPUClock` readings per event, each a system call (its cost:
+    /// Docs/Experiments.md, "pause on-CPU"). Default on.
     public var measurePauseCPUTime: Bool
+    /// What a failed verifier or checkmark run by the heap itself does: stop the process (`.trap`, the default)
+    /// or keep the report for `GCHeap.takeCheckFailures()` (`.record`, for tests). Programmatic only: the
+    /// runner has no option for it.
+    public var checkFailureMode: CheckFailureMode
 
     /// Whether this build is a debug build (the defaults of `poisonFreedCells` and `checkReferences`).
     public static var isDebugBuild: Bool {
@@ -85,7 +90,7 @@ public struct GCConfiguration: Equatable, Sendable {
                 markStackMaximumEntries: Int = 1 << 32, lazySweepLogThresholdNanoseconds: UInt64 = 100_000,
                 collectionMode: CollectionMode = .stopTheWorld, sliceBudgetNanoseconds: UInt64? = 500_000,
                 sliceBudgetBytes: Int? = nil, checkmark: Bool = false, markTriggerFraction: Double = 0.5,
-                measurePauseCPUTime: Bool = true) {
+                measurePauseCPUTime: Bool = true, checkFailureMode: CheckFailureMode = .trap) {
         precondition(gogc.map { $0 >= 0 } ?? true, "GCConfiguration: gogc must not be negative (use nil for off)")
         precondition(minimumHeapBytes >= 0, "GCConfiguration: minimumHeapBytes must not be negative")
         precondition(heapLimitBytes.map { $0 > 0 } ?? true, "GCConfiguration: heapLimitBytes must be positive")
@@ -111,6 +116,7 @@ public struct GCConfiguration: Equatable, Sendable {
         self.checkmark = checkmark
         self.markTriggerFraction = markTriggerFraction
         self.measurePauseCPUTime = measurePauseCPUTime
+        self.checkFailureMode = checkFailureMode
     }
 
     /// The option keys `init(options:environment:)` accepts.

@@ -30,7 +30,11 @@ import HeapLabCore
 /// - A slot index or payload range out of bounds: precondition failure (all builds), naming the bounds.
 /// - A root index out of range, `popRoots(to:)` above the depth, an unknown global root: precondition failure.
 /// - A reference that is not a heap object, or whose object was reclaimed: precondition failure when
-///   `checkReferences` is on (debug builds by default); undefined in release builds.
+///   `checkReferences` is on (debug builds by default). Without it, the next collection stops (`fatalError`,
+///   all builds) when the marker meets such a reference in a root or a slot and it lies outside the heap
+///   (another heap's object, a non-heap address, a block back in the pool); one inside a live block (between
+///   cells, a freed cell) is undefined behaviour in release builds.
+/// - Precondition messages are printed in debug builds only (Swift drops them at -O); the marker's is always.
 /// - A write into a reclaimed object: caught when its cell is next allocated, when `poisonFreedCells` is on
 ///   (debug builds by default).
 /// - Out of memory: a thrown `AllocationError` (`.outOfMemory` at the heap limit after a full collection,
@@ -93,6 +97,8 @@ public final class GCHeap: MemoryManager {
     @exclusivity(unchecked) @usableFromInline var collecting = false
     /// Incremental marking's state (IncrementalMarking.swift); the write barrier reads `incremental.marking`.
     @exclusivity(unchecked) @usableFromInline var incremental = IncrementalState()
+    /// Failed checks kept for `takeCheckFailures()` (`CheckFailureMode.record`).
+    var recordedCheckFailures: [HeapCheckFailure] = []
     /// When the heap was made (`MonotonicClock`), for the trace's time stamps.
     let createdNanoseconds: UInt64
 
@@ -228,36 +234,47 @@ public final class GCHeap: MemoryManager {
         } else if pacer.shouldCollect(inUseBytes: inUseBytes) && !collecting {
             collect(reason: .pacer)
         }
-        var collectedForLimit = false
-        while true {
-            if let b = nextAllocationBlock(sizeClass: c) {
-                install(b, sizeClass: c)
-                return
-            }
-            let cellBytes = cellBytesOfClass[c]
-            if let limit = configuration.heapLimitBytes, footprintBytes + HeapLayout.blockBytes > limit {
-                if !collectedForLimit {
-                    collectForLimit()
-                    collectedForLimit = true
-                    continue
-                }
-                stats.outOfMemoryErrors += 1
-                throw .outOfMemory(requestedBytes: cellBytes, liveBytes: inUseBytes, limitBytes: limit)
-            }
-            guard let b = blockSpace.takeBlock() else {
-                if !collectedForLimit {
-                    collectForLimit()
-                    collectedForLimit = true
-                    continue
-                }
-                stats.outOfMemoryErrors += 1
-                throw .systemOutOfMemory(requestedBytes: HeapLayout.regionBytes)
-            }
+        let b = try acquireMemory(limitBytes: HeapLayout.blockBytes, requestedBytes: cellBytesOfClass[c],
+                                  systemBytes: HeapLayout.regionBytes,
+                                  reuse: { nextAllocationBlock(sizeClass: c) }) { () -> Block? in
+            guard let b = blockSpace.takeBlock() else { return nil }
             b.format(sizeClass: c, sweepEpoch: sweepEpoch, poison: poisonFreedCells)
             b.header.pointee.indexInClass = classBlocks[c].count
             classBlocks[c].append(b)
-            install(b, sizeClass: c)
-            return
+            return b
+        }
+        install(b, sizeClass: c)
+    }
+
+    /// Memory for the slow path, with the heap limit's one retry: `reuse` is tried first (memory the heap
+    /// holds already), then `map` (new memory from the system), unless `limitBytes` more would pass the heap
+    /// limit. When the limit is in the way or the system refuses, one full collection (`collectForLimit`)
+    /// and a second try from `reuse`; then the error.
+    ///
+    /// - Throws: `.outOfMemory(requestedBytes:liveBytes:limitBytes:)` at the limit, or
+    ///   `.systemOutOfMemory(requestedBytes: systemBytes)`; `stats.outOfMemoryErrors` counts both.
+    func acquireMemory<T>(limitBytes: Int, requestedBytes: Int, systemBytes: Int, reuse: () -> T? = { nil },
+                          map: () -> T?) throws(AllocationError) -> T {
+        var collectedForLimit = false
+        while true {
+            if let memory = reuse() { return memory }
+            if let limit = configuration.heapLimitBytes, footprintBytes + limitBytes > limit {
+                if !collectedForLimit {
+                    collectForLimit()
+                    collectedForLimit = true
+                    continue
+                }
+                stats.outOfMemoryErrors += 1
+                throw .outOfMemory(requestedBytes: requestedBytes, liveBytes: inUseBytes, limitBytes: limit)
+            }
+            if let memory = map() { return memory }
+            if !collectedForLimit {
+                collectForLimit()
+                collectedForLimit = true
+                continue
+            }
+            stats.outOfMemoryErrors += 1
+            throw .systemOutOfMemory(requestedBytes: systemBytes)
         }
     }
 
@@ -308,35 +325,17 @@ public final class GCHeap: MemoryManager {
             collect(reason: .pacer)
         }
         let mapping = LargeObjectSpace.mappingBytes(forObjectBytes: objectBytes)
-        var collectedForLimit = false
-        while true {
-            if let limit = configuration.heapLimitBytes, footprintBytes + mapping > limit {
-                if !collectedForLimit {
-                    collectForLimit()
-                    collectedForLimit = true
-                    continue
-                }
-                stats.outOfMemoryErrors += 1
-                throw .outOfMemory(requestedBytes: mapping, liveBytes: inUseBytes, limitBytes: limit)
-            }
-            guard let object = largeObjects.allocate(objectBytes: objectBytes, sweepEpoch: sweepEpoch) else {
-                if !collectedForLimit {
-                    collectForLimit()
-                    collectedForLimit = true
-                    continue
-                }
-                stats.outOfMemoryErrors += 1
-                throw .systemOutOfMemory(requestedBytes: mapping)
-            }
-            // A fresh mapping is zero: slots nil, payload zero, as promised.
-            object.storeBytes(of: ObjectHeader(shape).bits, as: UInt64.self)
-            // Allocation during incremental marking is black.
-            if incremental.marking { LargeObjectSpace.descriptor(ofObject: object).pointee.marked = 1 }
-            allocations += 1
-            bytesRequested += shape.bytes
-            inUseBytes += objectBytes
-            return GCRef(object)
+        let object = try acquireMemory(limitBytes: mapping, requestedBytes: mapping, systemBytes: mapping) {
+            largeObjects.allocate(objectBytes: objectBytes, sweepEpoch: sweepEpoch)
         }
+        // A fresh mapping is zero: slots nil, payload zero, as promised.
+        object.storeBytes(of: ObjectHeader(shape).bits, as: UInt64.self)
+        // Allocation during incremental marking is black.
+        if incremental.marking { LargeObjectSpace.descriptor(ofObject: object).pointee.marked = 1 }
+        allocations += 1
+        bytesRequested += shape.bytes
+        inUseBytes += objectBytes
+        return GCRef(object)
     }
 
     /// Bytes of memory the heap holds for objects: blocks owned by size classes plus large-object mappings.

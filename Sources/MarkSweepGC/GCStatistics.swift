@@ -13,16 +13,8 @@ struct GCStatistics {
     /// Time spent sweeping outside pauses, on the allocation slow path (lazy mode).
     var lazySweepNanoseconds: UInt64 = 0
     var lazySweptBlocks = 0
-    var markStackOverflowRecoveries = 0
     /// Collections forced by the heap limit.
     var limitCollections = 0
     var outOfMemoryErrors = 0
 
-    /// Bytes marked per second of mark phase, over all cycles (0 before any marking).
-    var markRateBytesPerSecond: Double {
-        totalMarkNanoseconds == 0 ? 0 : Double(bytesMarkedTotal) / (Double(totalMarkNanoseconds) / 1e9)
-    }
-    var markRateObjectsPerSecond: Double {
-        totalMarkNanoseconds == 0 ? 0 : Double(objectsMarkedTotal) / (Double(totalMarkNanoseconds) / 1e9)
-    }
 }

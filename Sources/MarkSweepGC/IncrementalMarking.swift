@@ -171,110 +171,6 @@ extension GCHeap {
         return live + Int(Double(goal - live) * configuration.markTriggerFraction)
     }
 
-    /// Step 1 begins, as a cycle ends (its pause calls this once every block is unswept): the pass starts at
-    /// the first class, paced to look at every block before the heap in use reaches the next trigger.
-    func beginFinishingSweep() {
-        incremental.phase = .sweeping
-        incremental.sweepClass = 0
-        incremental.sweepIndex = 0
-        incremental.sweepKept = 0
-        incremental.sweepExamined = 0
-        incremental.sweepStartInUse = inUseBytes
-        let trigger = incrementalTriggerBytes
-        incremental.sweepRunwayBytes = trigger == Int.max ? Int.max : max(trigger - inUseBytes, 64 << 10)
-        incremental.sweepBlocksTotal = classBlocks.reduce(0) { $0 + $1.count } + largeObjects.count
-    }
-
-    /// Step 1: sweeps the blocks the last cycle left for the lazy sweeper, looking at no more than `maxBlocks`
-    /// blocks and for at most one slice budget, and tidies each class's allocation queue as it goes (empty
-    /// blocks back to the pool, full blocks out of the queue), so that the start pause finds nothing left to do
-    /// for any block. Returns true when every class is done. Unpaced (the trigger has come), it is recorded as
-    /// a `.sweep` event when it swept something; `paced` (proportional sweeping before the trigger), it is
-    /// accounted as lazy sweeping (`recordLazySweep`, logged only when long).
-    func sweepSlice(maxBlocks: Int = Int.max, paced: Bool = false) -> Bool {
-        let start = MonotonicClock.now()
-        let cpuStart = paced ? 0 : pauseCPUStart()
-        let deadline = configuration.sliceBudgetNanoseconds.map { start &+ $0 } ?? UInt64.max
-        var swept = 0, largeSwept = 0
-        var examined = 0
-        // Large objects first: the dead ones hold the most memory per object swept.
-        if largeObjects.unswept != nil {
-            let large = largeObjects.sweepUnswept(sweepEpoch: sweepEpoch, maxObjects: maxBlocks, until: deadline)
-            examined += large.swept
-            largeSwept = large.swept
-        }
-        classes: while incremental.sweepClass < SizeClasses.count && largeObjects.unswept == nil && examined < maxBlocks {
-            let c = incremental.sweepClass
-            while incremental.sweepIndex < allocationQueue[c].count {
-                let b = allocationQueue[c][incremental.sweepIndex]
-                incremental.sweepIndex += 1
-                if needsSweep(b) {
-                    sweep(b)
-                    swept += 1
-                }
-                if b.header.pointee.liveCount == 0 && b != allocationBlocks[c] {
-                    removeFromClass(b, sizeClass: c)
-                    blockSpace.returnBlock(b)
-                } else if b.header.pointee.freeCount > 0 {
-                    // Invariant: sweepKept < sweepIndex, so this overwrites a position already looked at.
-                    allocationQueue[c][incremental.sweepKept] = b
-                    incremental.sweepKept += 1
-                }
-                examined += 1
-                if examined >= maxBlocks || (examined & 7 == 0 && MonotonicClock.now() >= deadline) {
-                    break classes
-                }
-            }
-            finishSweepClass()
-        }
-        incremental.sweepExamined += examined
-        let done = incremental.sweepClass >= SizeClasses.count && largeObjects.unswept == nil
-        if paced {
-            if swept + largeSwept > 0 { recordLazySweep(start: start, blocks: swept, largeObjects: largeSwept) }
-        } else if swept + largeSwept > 0 {
-            let end = MonotonicClock.now()
-            let duration = end &- start
-            stats.lazySweepNanoseconds &+= duration
-            stats.lazySweptBlocks += swept
-            recordSlice(PauseEvent(kind: .sweep, cycle: stats.cycles + 1, startNanoseconds: start,
-                                   durationNanoseconds: duration, phases: [PhaseTime("sweep", nanoseconds: duration)],
-                                   heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
-                                   label: "finish sweep of \(GCHeap.sweptDescription(blocks: swept, largeObjects: largeSwept)) before marking",
-                                   cpuNanoseconds: pauseCPUTime(since: cpuStart)))
-        }
-        return done
-    }
-
-    /// Ends step 1's pass over the current class: the stale positions between the kept blocks and the blocks
-    /// not looked at yet are removed, and the pass moves to the next class. Called by `sweepSlice` when it has
-    /// looked at every block of the class, by the allocator when it is about to take the last block not looked
-    /// at (`settleFinishingSweep(sizeClass:)`), and when the cycle is abandoned or swept to the end.
-    func finishSweepClass() {
-        let c = incremental.sweepClass
-        allocationQueue[c].removeSubrange(incremental.sweepKept..<incremental.sweepIndex)
-        incremental.sweepClass += 1
-        incremental.sweepIndex = 0
-        incremental.sweepKept = 0
-    }
-
-    /// Keeps the allocator and step 1 apart: before the allocator pops a block of class `c`, a class step 1
-    /// is partway through and has no block left to look at is finished, so the stale positions at the end of
-    /// its queue are gone before the allocator could pop one. O(1) when nothing is pending.
-    @inline(__always)
-    func settleFinishingSweep(sizeClass c: Int) {
-        if incremental.phase == .sweeping && c == incremental.sweepClass
-            && allocationQueue[c].count == incremental.sweepIndex && incremental.sweepIndex > 0 {
-            finishSweepClass()
-        }
-    }
-
-    /// Stops step 1 where it is, leaving every queue consistent (no stale positions): before a stop-the-world
-    /// collection abandons the cycle, and before `finishSweeping` sweeps the rest in one go.
-    func settleFinishingSweepForStop() {
-        guard incremental.phase == .sweeping, incremental.sweepClass < SizeClasses.count else { return }
-        finishSweepClass()
-    }
-
     /// Step 2, the start pause: every block is swept already (step 1), so every mark bit is clear; the
     /// allocation blocks are retired and queued again (so the next block installed for each class is allocated
     /// black), the roots are marked grey, and the barrier is switched on. No step here visits every block: the
@@ -357,13 +253,7 @@ extension GCHeap {
         let start = MonotonicClock.now()
         var cpuStart = pauseCPUStart()
         let inUseBefore = inUseBytes
-        var lapStart = start
-        var phases: [PhaseTime] = []
-        func endPhase(_ name: String) {
-            let now = MonotonicClock.now()
-            phases.append(PhaseTime(name, nanoseconds: now &- lapStart))
-            lapStart = now
-        }
+        var timer = PhaseTimer(start: start)
         // First the allocation blocks: retired, the mark bits of their free cells cleared. Nothing allocates
         // until the pause ends, and a mark-stack overflow recovery below rescans every *marked* cell, which
         // must then all hold objects.
@@ -374,18 +264,17 @@ extension GCHeap {
         // costs one pass over the shadow stack and makes the final pause robust to a root written behind the
         // heap's back. It finds nothing new in a correct program, and the checkmark would say so if it did.
         markRoots(&incremental.counts)
-        endPhase("roots")
+        timer.end("roots")
         markHeap(&incremental.counts)
         incremental.marking = false
-        endPhase("mark")
+        timer.end("mark")
         if configuration.checkmark {
             let cpuBeforeCheckmark = pauseCPUStart()
             let problems = checkmarkProblems()
             if !problems.isEmpty {
-                preconditionFailure("gc: checkmark: incremental marking left reachable objects unmarked in cycle \(stats.cycles + 1):\n"
-                                    + problems.prefix(20).joined(separator: "\n"))
+                reportCheckFailure(HeapCheckFailure(check: .checkmark, cycle: stats.cycles + 1, problems: problems))
             }
-            lapStart = MonotonicClock.now()  // the checkmark is not part of the pause
+            timer.lapStart = MonotonicClock.now()  // the checkmark is not part of the pause
             cpuStart &+= pauseCPUStart() &- cpuBeforeCheckmark
         }
         let allocatedBytes = inUseBytes - incremental.inUseAtStart
@@ -399,14 +288,14 @@ extension GCHeap {
         incremental.lastTracedBytes = incremental.counts.bytes
         incremental.lastTracedCycle = stats.cycles + 1
         releaseUnneededMemory()
-        endPhase("sweep")
-        let duration = phases.reduce(0) { $0 &+ $1.nanoseconds }
+        timer.end("sweep")
+        let duration = timer.phases.reduce(0) { $0 &+ $1.nanoseconds }
         beginFinishingSweep()  // every block is unswept now: the next pass starts, paced to the next trigger
         incremental.cycles += 1
         incremental.finalPauseNanoseconds &+= duration
         incremental.maxFinalPauseNanoseconds = max(incremental.maxFinalPauseNanoseconds, duration)
         let event = PauseEvent(kind: .finalMark, cycle: stats.cycles + 1, startNanoseconds: start,
-                               durationNanoseconds: duration, phases: phases, heapBytesBefore: inUseBefore,
+                               durationNanoseconds: duration, phases: timer.phases, heapBytesBefore: inUseBefore,
                                heapBytesAfter: inUseBytes, objectsMarked: liveObjects, bytesMarked: liveBytes,
                                cellsFreed: incremental.objectsAtStart - incremental.counts.objects,
                                label: "\(incremental.cycleSlices) slices, \(GCTrace.fixed(Double(incremental.cycleSliceNanoseconds) / 1e6, 3)) ms",
@@ -455,23 +344,6 @@ extension GCHeap {
         stats.maxPauseNanoseconds = max(stats.maxPauseNanoseconds, duration)
         pauseLog.record(event)
     }
-
-    /// Incremental mode bounds the allocator's lazy sweeping too: a slow path that has swept
-    /// `allocatorSweepBlockBudget` blocks, or for a slice budget, without finding a block with free cells stops,
-    /// and the allocator takes a fresh block instead; the blocks it left are swept by the sweep pass or later
-    /// slow paths. The block budget matters after a cycle: the end of each queue (where the allocator takes
-    /// from) holds the blocks allocated black during marking, full, and sweeping a run of a thousand of them
-    /// to find no free cell took 0.5 ms per slow path on binary-trees. Go's mcentral gives up after 100 spans
-    /// the same way. Stop-the-world mode sweeps until it finds one, as before.
-    func lazySweepSliceSpent(since start: UInt64, blocks: Int) -> Bool {
-        guard configuration.collectionMode == .incremental else { return false }
-        if blocks >= GCHeap.allocatorSweepBlockBudget { return true }
-        guard let budget = configuration.sliceBudgetNanoseconds else { return false }
-        return MonotonicClock.now() &- start >= budget
-    }
-
-    /// Blocks the allocator sweeps, at most, looking for free cells in one slow path (incremental mode).
-    static let allocatorSweepBlockBudget = 32
 
     // MARK: black allocation
 

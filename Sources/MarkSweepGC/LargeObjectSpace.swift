@@ -31,8 +31,8 @@ struct LargeObjectHeader {
 /// Stop-the-world mode sweeps the list inside the pause (`sweep`). Incremental mode keeps the final pause
 /// short: the whole list becomes `unswept` in one step (`beginLazySweep`), and the sweep pass takes objects
 /// off it a few at a time (`sweepUnswept`): a marked one goes back on the list, an unmarked one is unmapped.
-/// Walking thousands of descriptors, one mapping each, and unmapping the dead ones had cost 1.2-1.8 ms of
-/// `fragmentation`'s final pauses and 14-22 ms of `large-objects`'.
+/// Walking thousands of descriptors, one mapping each, and unmapping the dead ones inside the final pause
+/// had made it long (figures: Docs/Internals.md, "Incremental marking", "Limits").
 @usableFromInline
 struct LargeObjectSpace {
     /// Offset of the object header from the start of its mapping.
@@ -80,8 +80,7 @@ struct LargeObjectSpace {
         return base + Self.objectOffset
     }
 
-    /// Unlinks and unmaps the large object whose mapping starts at `base`.
-    /// Unlinks the object at `base` from `head`'s list and unmaps it.
+    /// Unlinks the object whose mapping starts at `base` from `head`'s list and unmaps it.
     mutating func free(base: UnsafeMutableRawPointer) {
         let d = base.assumingMemoryBound(to: LargeObjectHeader.self).pointee
         if let p = d.previous { p.assumingMemoryBound(to: LargeObjectHeader.self).pointee.next = d.next } else { head = d.next }

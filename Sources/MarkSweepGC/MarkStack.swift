@@ -8,7 +8,7 @@ import Glibc
 /// The stack grows by doubling (malloc'd memory, outside the heap and its limit). Growth can fail: the system
 /// refuses memory, or the stack reached `maximumEntries` (tests set it small to exercise this). Then the push
 /// is dropped and `overflowed` set: the object stays marked but unscanned, and the marker recovers by rescanning
-/// the heap for marked objects with unmarked children (see `GCHeap.recoverFromMarkStackOverflow`).
+/// the heap for marked objects with unmarked children (`GCHeap.markHeap`, which calls `rescanMarkedObjects`).
 @usableFromInline
 struct MarkStack {
     @usableFromInline var entries: UnsafeMutablePointer<UnsafeMutableRawPointer>
@@ -24,6 +24,10 @@ struct MarkStack {
     /// until its last chunk is scanned (as Go splits large objects into "oblets"), so one huge array costs
     /// many short steps instead of one long one. Never large: one entry per such object being scanned.
     @usableFromInline var partialScans: [PartialScan] = []
+    /// The region (address >> `RegionMap.regionShift`) of the last reference the marker found in one of the
+    /// heap's regions, or `UInt.max`: a reference in the same region needs no region-map lookup. Valid for the
+    /// heap's whole life, because regions are never unmapped while it lives (BlockSpace).
+    @usableFromInline var lastRegion = UInt.max
 
     init(initialCapacity: Int = 4096, maximumEntries: Int) {
         capacity = min(initialCapacity, max(1, maximumEntries))

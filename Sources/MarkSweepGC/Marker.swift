@@ -31,7 +31,6 @@ extension GCHeap {
         drain(&stack, &counts)
         while stack.overflowed {
             stack.overflowed = false
-            stats.markStackOverflowRecoveries += 1
             rescanMarkedObjects(&stack, &counts)
         }
     }
@@ -40,22 +39,46 @@ extension GCHeap {
     ///
     /// The object's block is found by masking its address; the first word there says whether it is a small
     /// block (mark bit in the side bitmap) or a large object's descriptor (mark flag in the descriptor).
+    ///
+    /// Every build first checks that `object` is in the heap, because marking writes where the reference
+    /// points: a reference into one of this heap's regions must be in a block owned by a size class (not a
+    /// pool block); any other reference must be a large object of this heap. Anything else stops with
+    /// `referenceOutsideHeap`'s message. The region test is a compare with the region of the last reference,
+    /// else a byte-map lookup (`RegionMap`); the block test reuses the kind load the mark needs anyway; only a
+    /// reference outside the regions pays a hash lookup, and large objects are few. (Its cost on the mark
+    /// loop: Docs/Internals.md, "Marking".) Not caught here: a reference into a live
+    /// block that is not a cell start (between cells, or into the block's header and bitmap), or to a cell
+    /// freed and not yet reused; the debug `checkReferences` catches all three. Telling a cell start apart
+    /// takes a division per reference, which is why release builds leave it out.
     @inline(__always)
     func markObject(_ object: UnsafeMutableRawPointer, _ stack: inout MarkStack, _ counts: inout MarkCounts) {
         if checkReferences, let problem = referenceProblem(GCRef(object)) {
             preconditionFailure("gc: marking found a reference that is not a live object: \(problem)")
         }
         let base = HeapLayout.blockBase(of: object)
-        if base.load(as: UInt32.self) == HeapLayout.smallBlockKind {
+        // The region test: the region the last reference was found in (`MarkStack.lastRegion`, usually the
+        // same: objects are allocated near the objects that point at them), else the region map.
+        let region = UInt(bitPattern: object) &>> RegionMap.regionShift
+        var inRegion = true
+        if _slowPath(region != stack.lastRegion) {
+            inRegion = blockSpace.contains(object)
+            if inRegion { stack.lastRegion = region }
+        }
+        if _fastPath(inRegion) {
+            // Invariant: `base` is a block of a mapped region, so its first word can be read.
+            guard _fastPath(base.load(as: UInt32.self) == HeapLayout.smallBlockKind) else {
+                referenceOutsideHeap(object)
+            }
             let block = Block(base: base)
-            // Invariant: `object` is the start of a cell of `block` (references only ever point at headers).
+            // Invariant: `object` is in a block owned by a size class (checked above); that it is a cell start
+            // is the program's promise (references only ever point at headers), checked in debug builds.
             guard block.testAndSetMark(object) else { return }
             counts.objects &+= 1
             counts.bytes &+= block.header.pointee.cellBytes
         } else {
-            assert(base.load(as: UInt32.self) == HeapLayout.largeObjectKind, "gc: \(object) is neither in a block nor a large object")
-            // Invariant: a reference that is not in a small block is a large object, whose descriptor (bound
-            // to LargeObjectHeader when it was mapped) starts at the block-aligned base; asserted above.
+            guard _fastPath(largeObjects.contains(object: object)) else { referenceOutsideHeap(object) }
+            // Invariant: a large object of this heap: its descriptor (bound to LargeObjectHeader when it was
+            // mapped) starts at the block-aligned base.
             let d = base.assumingMemoryBound(to: LargeObjectHeader.self)
             guard d.pointee.marked == 0 else { return }
             d.pointee.marked = 1
@@ -65,6 +88,13 @@ extension GCHeap {
         // Pushed without reading its header: that read is a likely cache miss, and `drain` prefetches the
         // object before it scans it.
         stack.push(object)
+    }
+
+    /// Stops marking at a reference that is not in this heap, naming it and why. A `fatalError`, not a
+    /// precondition: release builds print its message too (Swift drops precondition messages at -O).
+    @inline(never)
+    func referenceOutsideHeap(_ object: UnsafeMutableRawPointer) -> Never {
+        fatalError("gc: marking found a reference outside the heap: \(referenceProblem(GCRef(object)) ?? "\(GCRef(object))") (a root or slot holding a stale, foreign or corrupted reference)")
     }
 
     /// Scans the slots of `object`, marking its children.
@@ -96,9 +126,9 @@ extension GCHeap {
         }
     }
 
-    /// Objects with more reference slots than this are scanned this many slots at a time (16 KiB of slots:
-    /// about 10-40 µs), so that a mark slice can stop inside a huge array. Without it one slice scanned a
-    /// 1-million-entry table whole: 11 ms on `server`, 28 ms on `fragmentation`.
+    /// Objects with more reference slots than this are scanned this many slots at a time (16 KiB of slots),
+    /// so that a mark slice can stop inside a huge array instead of scanning a million-entry table whole
+    /// (what that cost: Docs/Internals.md, "Marking").
     static let scanChunkSlots = 2048
 
     /// Scans the next chunk of the most recent partial scan. Returns false when there is none.
@@ -116,10 +146,10 @@ extension GCHeap {
         return true
     }
 
-    /// Objects between the mark stack and the scanner, each prefetched as it enters. Measured on a depth-21
-    /// live tree (`heaplab-timing tree 4`, the three builds interleaved twice): 8 entries 2.4-2.5 GB/s, 16
-    /// entries 2.9-4.0 GB/s, 32 entries 3.0-4.4 GB/s. At 8, a third of the loop's samples waited on the object
-    /// header load: the prefetch came too late for this machine's memory latency.
+    /// Objects between the mark stack and the scanner, each prefetched as it enters. The distance must cover
+    /// the memory latency: with too few entries the prefetch comes too late and the scan waits on the object
+    /// header load. 32 was the best of 8, 16 and 32 on a live tree (figures and command: Docs/Internals.md,
+    /// "Marking").
     static let prefetchDistance = 32
 
     /// Drains the mark stack completely (stop-the-world marking).

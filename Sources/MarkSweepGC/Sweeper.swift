@@ -33,13 +33,7 @@ extension GCHeap {
                 var i = classBlocks[c].count - 1
                 while i >= 0 {
                     let b = classBlocks[c][i]
-                    sweep(b)
-                    if b.header.pointee.liveCount == 0 {
-                        removeFromClass(b, sizeClass: c)
-                        blockSpace.returnBlock(b)
-                    } else if b.header.pointee.freeCount > 0 {
-                        allocationQueue[c].append(b)
-                    }
+                    if sweepAndSort(b, sizeClass: c) { allocationQueue[c].append(b) }
                     i -= 1
                 }
             }
@@ -92,6 +86,21 @@ extension GCHeap {
         h.pointee.sweptEpoch = sweepEpoch
     }
 
+    /// Sweeps `b` if it needs it, then sorts it: an empty block (not the allocation block) leaves its class
+    /// for the pool. Returns true when `b` stays and has free cells: it belongs in the allocation queue.
+    /// The one place every sweeper -- eager, `finishSweeping`, the incremental sweep pass -- decides a block's
+    /// fate.
+    @inline(__always)
+    func sweepAndSort(_ b: Block, sizeClass c: Int) -> Bool {
+        if needsSweep(b) { sweep(b) }
+        if b.header.pointee.liveCount == 0 && b != allocationBlocks[c] {
+            removeFromClass(b, sizeClass: c)
+            blockSpace.returnBlock(b)
+            return false
+        }
+        return b.header.pointee.freeCount > 0
+    }
+
     /// Whether `b` has been marked by a cycle since it was last swept: its mark bits, not its free list, say
     /// which cells are live. O(1): one byte of the block header against the heap's epoch.
     @inline(__always)
@@ -134,15 +143,7 @@ extension GCHeap {
         _ = largeObjects.sweepUnswept(sweepEpoch: sweepEpoch, maxObjects: Int.max, until: UInt64.max)
         for c in 0..<SizeClasses.count {
             var kept: [Block] = []
-            for b in allocationQueue[c] {
-                if needsSweep(b) { sweep(b) }
-                if b.header.pointee.liveCount == 0 && b != allocationBlocks[c] {
-                    removeFromClass(b, sizeClass: c)
-                    blockSpace.returnBlock(b)
-                } else if b.header.pointee.freeCount > 0 {
-                    kept.append(b)
-                }
-            }
+            for b in allocationQueue[c] where sweepAndSort(b, sizeClass: c) { kept.append(b) }
             allocationQueue[c] = kept
         }
         // Every block is swept: an incremental pass under way has nothing left to do.
@@ -172,4 +173,127 @@ extension GCHeap {
         let b = "\(blocks) block\(blocks == 1 ? "" : "s")"
         return largeObjects == 0 ? b : b + " and \(largeObjects) large object\(largeObjects == 1 ? "" : "s")"
     }
+}
+
+// MARK: - The incremental sweep pass
+//
+// Incremental mode's step 1 (IncrementalMarking.swift has the whole cycle): after a cycle's final pause every
+// block is unswept; a pass over the large objects and every class's allocation queue sweeps them, paced by
+// allocation, before the next cycle's marking reuses the mark bits. Its state is `IncrementalState`'s
+// `sweep...` fields.
+extension GCHeap {
+    /// Step 1 begins, as a cycle ends (its pause calls this once every block is unswept): the pass starts at
+    /// the first class, paced to look at every block before the heap in use reaches the next trigger.
+    func beginFinishingSweep() {
+        incremental.phase = .sweeping
+        incremental.sweepClass = 0
+        incremental.sweepIndex = 0
+        incremental.sweepKept = 0
+        incremental.sweepExamined = 0
+        incremental.sweepStartInUse = inUseBytes
+        let trigger = incrementalTriggerBytes
+        incremental.sweepRunwayBytes = trigger == Int.max ? Int.max : max(trigger - inUseBytes, 64 << 10)
+        incremental.sweepBlocksTotal = classBlocks.reduce(0) { $0 + $1.count } + largeObjects.count
+    }
+
+    /// Step 1: sweeps the blocks the last cycle left for the lazy sweeper, looking at no more than `maxBlocks`
+    /// blocks and for at most one slice budget, and tidies each class's allocation queue as it goes (empty
+    /// blocks back to the pool, full blocks out of the queue), so that the start pause finds nothing left to do
+    /// for any block. Returns true when every class is done. Unpaced (the trigger has come), it is recorded as
+    /// a `.sweep` event when it swept something; `paced` (proportional sweeping before the trigger), it is
+    /// accounted as lazy sweeping (`recordLazySweep`, logged only when long).
+    func sweepSlice(maxBlocks: Int = Int.max, paced: Bool = false) -> Bool {
+        let start = MonotonicClock.now()
+        let cpuStart = paced ? 0 : pauseCPUStart()
+        let deadline = configuration.sliceBudgetNanoseconds.map { start &+ $0 } ?? UInt64.max
+        var swept = 0, largeSwept = 0
+        var examined = 0
+        // Large objects first: the dead ones hold the most memory per object swept.
+        if largeObjects.unswept != nil {
+            let large = largeObjects.sweepUnswept(sweepEpoch: sweepEpoch, maxObjects: maxBlocks, until: deadline)
+            examined += large.swept
+            largeSwept = large.swept
+        }
+        classes: while incremental.sweepClass < SizeClasses.count && largeObjects.unswept == nil && examined < maxBlocks {
+            let c = incremental.sweepClass
+            while incremental.sweepIndex < allocationQueue[c].count {
+                let b = allocationQueue[c][incremental.sweepIndex]
+                incremental.sweepIndex += 1
+                if needsSweep(b) { swept += 1 }
+                if sweepAndSort(b, sizeClass: c) {
+                    // Invariant: sweepKept < sweepIndex, so this overwrites a position already looked at.
+                    allocationQueue[c][incremental.sweepKept] = b
+                    incremental.sweepKept += 1
+                }
+                examined += 1
+                if examined >= maxBlocks || (examined & 7 == 0 && MonotonicClock.now() >= deadline) {
+                    break classes
+                }
+            }
+            finishSweepClass()
+        }
+        incremental.sweepExamined += examined
+        let done = incremental.sweepClass >= SizeClasses.count && largeObjects.unswept == nil
+        if paced {
+            if swept + largeSwept > 0 { recordLazySweep(start: start, blocks: swept, largeObjects: largeSwept) }
+        } else if swept + largeSwept > 0 {
+            let end = MonotonicClock.now()
+            let duration = end &- start
+            stats.lazySweepNanoseconds &+= duration
+            stats.lazySweptBlocks += swept
+            recordSlice(PauseEvent(kind: .sweep, cycle: stats.cycles + 1, startNanoseconds: start,
+                                   durationNanoseconds: duration, phases: [PhaseTime("sweep", nanoseconds: duration)],
+                                   heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
+                                   label: "finish sweep of \(GCHeap.sweptDescription(blocks: swept, largeObjects: largeSwept)) before marking",
+                                   cpuNanoseconds: pauseCPUTime(since: cpuStart)))
+        }
+        return done
+    }
+
+    /// Ends step 1's pass over the current class: the stale positions between the kept blocks and the blocks
+    /// not looked at yet are removed, and the pass moves to the next class. Called by `sweepSlice` when it has
+    /// looked at every block of the class, by the allocator when it is about to take the last block not looked
+    /// at (`settleFinishingSweep(sizeClass:)`), and when the cycle is abandoned or swept to the end.
+    func finishSweepClass() {
+        let c = incremental.sweepClass
+        allocationQueue[c].removeSubrange(incremental.sweepKept..<incremental.sweepIndex)
+        incremental.sweepClass += 1
+        incremental.sweepIndex = 0
+        incremental.sweepKept = 0
+    }
+
+    /// Keeps the allocator and step 1 apart: before the allocator pops a block of class `c`, a class step 1
+    /// is partway through and has no block left to look at is finished, so the stale positions at the end of
+    /// its queue are gone before the allocator could pop one. O(1) when nothing is pending.
+    @inline(__always)
+    func settleFinishingSweep(sizeClass c: Int) {
+        if incremental.phase == .sweeping && c == incremental.sweepClass
+            && allocationQueue[c].count == incremental.sweepIndex && incremental.sweepIndex > 0 {
+            finishSweepClass()
+        }
+    }
+
+    /// Stops step 1 where it is, leaving every queue consistent (no stale positions): before a stop-the-world
+    /// collection abandons the cycle, and before `finishSweeping` sweeps the rest in one go.
+    func settleFinishingSweepForStop() {
+        guard incremental.phase == .sweeping, incremental.sweepClass < SizeClasses.count else { return }
+        finishSweepClass()
+    }
+
+    /// Incremental mode bounds the allocator's lazy sweeping too: a slow path that has swept
+    /// `allocatorSweepBlockBudget` blocks, or for a slice budget, without finding a block with free cells stops,
+    /// and the allocator takes a fresh block instead; the blocks it left are swept by the sweep pass or later
+    /// slow paths. The block budget matters after a cycle: the end of each queue (where the allocator takes
+    /// from) holds the blocks allocated black during marking, full, and one slow path could sweep a run of a
+    /// thousand of them to find no free cell (what that cost: Docs/Internals.md, "Incremental marking", step 1).
+    /// Go's mcentral gives up after 100 spans the same way. Stop-the-world mode sweeps until it finds one.
+    func lazySweepSliceSpent(since start: UInt64, blocks: Int) -> Bool {
+        guard configuration.collectionMode == .incremental else { return false }
+        if blocks >= GCHeap.allocatorSweepBlockBudget { return true }
+        guard let budget = configuration.sliceBudgetNanoseconds else { return false }
+        return MonotonicClock.now() &- start >= budget
+    }
+
+    /// Blocks the allocator sweeps, at most, looking for free cells in one slow path (incremental mode).
+    static let allocatorSweepBlockBudget = 32
 }

@@ -64,8 +64,8 @@ extension GCHeap {
                         // whatever an earlier life left in them (poison, when poisoning).
                         for index in (from - b.firstCell) / cellBytes..<h.cellCount {
                             free.insert(index)
-                            if poisonFreedCells, let word = Poison.firstDamagedWord(b.cell(index), cellBytes: cellBytes) {
-                                fail("\(name): free cell \(index) lost its poison at word \(word) (written after it was freed)")
+                            if poisonFreedCells, let word = Poison.firstDamagedWord(b.firstCell + index * cellBytes, cellBytes: cellBytes) {
+                                fail("\(name): free cell \(index) at \(b.firstCell + index * cellBytes) lost its poison at word \(word) (written after it was freed)")
                             }
                         }
                     }
@@ -82,10 +82,10 @@ extension GCHeap {
                         break
                     }
                     if ObjectHeader(bits: cell.load(as: UInt64.self)).isObject {
-                        fail("\(name): free cell \(index) holds an object header")
+                        fail("\(name): free cell \(index), \(describeObject(cell)), holds an object header")
                     }
                     if poisonFreedCells, let word = Poison.firstDamagedWord(cell, cellBytes: cellBytes) {
-                        fail("\(name): free cell \(index) lost its poison at word \(word) (written after it was freed)")
+                        fail("\(name): free cell \(index) at \(cell) lost its poison at word \(word) (written after it was freed)")
                     }
                     cursor = cell.load(as: UnsafeMutableRawPointer?.self)
                 }
@@ -98,21 +98,21 @@ extension GCHeap {
                     let cell = b.firstCell + index * cellBytes
                     let marked = b.isMarked(cell)
                     if free.contains(index) {
-                        if marked { fail("\(name): free cell \(index) is marked") }
+                        if marked { fail("\(name): free cell \(index) at \(cell) is marked") }
                         continue
                     }
                     let header = ObjectHeader(bits: cell.load(as: UInt64.self))
                     if !header.isObject {
                         // Not on a free list and not an object: only possible for cells an unswept block
                         // will relink; anywhere else it is a lost cell.
-                        fail("\(name): cell \(index) is neither on the free list nor an object (0x\(String(header.bits, radix: 16)))")
+                        fail("\(name): cell \(index) at \(cell) is neither on the free list nor an object (0x\(String(header.bits, radix: 16)))")
                         continue
                     }
                     if header.objectBytes > cellBytes || (c > 0 && header.objectBytes <= cellBytesOfClass[c - 1]) {
-                        fail("\(name): cell \(index) holds a \(header.objectBytes)-byte object, wrong class")
+                        fail("\(name): cell \(index), \(describeObject(cell)), is a \(header.objectBytes)-byte object: wrong class")
                         continue
                     }
-                    if !unswept && marked { fail("\(name): mark bit of cell \(index) set between cycles") }
+                    if !unswept && marked { fail("\(name): mark bit of cell \(index), \(describeObject(cell)), set between cycles") }
                     let live = !unswept || marked
                     if live {
                         inUse += cellBytes
@@ -163,22 +163,10 @@ extension GCHeap {
         if inUse != inUseBytes { fail("heap in use is \(inUseBytes) bytes, but live cells and large objects add up to \(inUse)") }
 
         // Reachability, by a traversal of our own.
-        var visited = Set<UInt>()
-        var stack: [UnsafeMutableRawPointer] = []
-        for i in 0..<roots.count { if let r = roots.entries[i] { stack.append(r) } }
-        for case let r? in globalRoots.slots { stack.append(r) }
-        while let object = stack.popLast() {
-            guard visited.insert(UInt(bitPattern: object)).inserted else { continue }
-            if let problem = referenceProblem(GCRef(object)) {
-                fail("reachable from the roots: \(problem)")
-                continue
-            }
-            let header = ObjectHeader(bits: object.load(as: UInt64.self))
-            for s in 0..<header.referenceSlots {
-                if let child = object.load(fromByteOffset: 8 + s * 8, as: UnsafeMutableRawPointer?.self) {
-                    stack.append(child)
-                }
-            }
+        traverseFromRoots { object, edge in
+            guard let problem = referenceProblem(GCRef(object)) else { return true }
+            fail("reachable from the roots (\(describe(edge))): \(problem)")
+            return false  // not an object: its memory is not followed
         }
         return problems
     }
@@ -188,8 +176,62 @@ extension GCHeap {
         for s in 0..<header.referenceSlots {
             guard let child = object.load(fromByteOffset: 8 + s * 8, as: UnsafeMutableRawPointer?.self) else { continue }
             if let problem = referenceProblem(GCRef(child)) {
-                fail("slot \(s) of live object \(object): \(problem)")
+                fail("slot \(s) of live object \(describeObject(object)): \(problem)")
             }
         }
+    }
+
+    /// Where a traversal found a reference: a root (shadow stack or global) or a slot of an object.
+    enum Edge {
+        case root(Int)
+        case globalRoot(Int)
+        case slot(Int, of: UnsafeMutableRawPointer)
+    }
+
+    /// Visits every object reachable from the roots once, depth first, with its own visited set (never the mark
+    /// bits), telling `visit` the edge it came by. `visit` returns whether to follow the object's slots: false
+    /// for a reference that is not a live object (its memory must not be read as one), or to stop following
+    /// anything once a report is long enough. The verifier and the checkmark share it.
+    func traverseFromRoots(_ visit: (UnsafeMutableRawPointer, Edge) -> Bool) {
+        var visited = Set<UInt>()
+        var stack: [(object: UnsafeMutableRawPointer, edge: Edge)] = []
+        for i in 0..<roots.count { if let r = roots.entries[i] { stack.append((r, .root(i))) } }
+        for (i, r) in globalRoots.slots.enumerated() { if let r { stack.append((r, .globalRoot(i))) } }
+        while let (object, edge) = stack.popLast() {
+            guard visited.insert(UInt(bitPattern: object)).inserted else { continue }
+            guard visit(object, edge) else { continue }
+            // Invariant: `visit` accepted `object` as a live object, so its header is valid and its slots lie
+            // inside it.
+            let slots = ObjectHeader(bits: object.load(as: UInt64.self)).referenceSlots
+            for s in 0..<slots {
+                if let child = object.load(fromByteOffset: 8 + s * 8, as: UnsafeMutableRawPointer?.self) {
+                    stack.append((child, .slot(s, of: object)))
+                }
+            }
+        }
+    }
+
+    /// "root 3", "global root 0", or "slot 1 of GCRef(0x...) (2 slots, 8 payload bytes)".
+    func describe(_ edge: Edge) -> String {
+        switch edge {
+        case let .root(i): return "root \(i)"
+        case let .globalRoot(i): return "global root \(i)"
+        case let .slot(s, of: parent): return "slot \(s) of \(describeObject(parent))"
+        }
+    }
+
+    /// The object at `object`, for a report: its address and shape, or why it has no shape (outside the heap,
+    /// or no object header there). Reads memory only inside the heap.
+    func describeObject(_ object: UnsafeMutableRawPointer) -> String {
+        let address = UnsafeRawPointer(object)
+        guard blockSpace.contains(address) || largeObjects.contains(object: address) else {
+            return "\(GCRef(object)) (outside the heap)"
+        }
+        // Invariant: inside a region or at a large object's header, so the word is mapped.
+        let header = ObjectHeader(bits: object.load(as: UInt64.self))
+        guard header.isObject else {
+            return "\(GCRef(object)) (no object header: 0x\(String(header.bits, radix: 16)))"
+        }
+        return "\(GCRef(object)) (\(header.referenceSlots) slots, \(header.payloadBytes) payload bytes)"
     }
 }

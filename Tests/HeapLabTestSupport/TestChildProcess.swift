@@ -12,6 +12,20 @@ public enum ChildProcess {
     public static let requireJemalloc = "HEAPLAB_REQUIRE_JEMALLOC"
 
     public static func runTest(_ filter: String, environment extra: [String: String]) throws -> (status: Int32, output: String) {
+        try run(filter, environment: extra, standardOutputToo: true)
+    }
+
+    /// Runs test `filter` of this test binary in a child process with `extra` added to its environment, for a
+    /// test that must stop the child at a trap; returns the child's exit status and standard error (standard
+    /// output is discarded). Crash backtraces are off: the backtracer inherits standard error and can outlive
+    /// the child (under ASan it hung), which would keep the pipe open; the trap's message is all a test reads.
+    public static func runTrap(_ filter: String, environment extra: [String: String]) throws -> (status: Int32, stderr: String) {
+        try run(filter, environment: extra.merging(["SWIFT_BACKTRACE": "enable=no"]) { a, _ in a }, standardOutputToo: false)
+    }
+
+    /// Runs the child: standard error (and standard output too, or else discarded) through one pipe.
+    private static func run(_ filter: String, environment extra: [String: String],
+                            standardOutputToo: Bool) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = [filter]
@@ -22,8 +36,8 @@ public enum ChildProcess {
         environment["ASAN_OPTIONS"] = (environment["ASAN_OPTIONS"].map { $0 + ":" } ?? "") + "detect_leaks=0"
         process.environment = environment
         let pipe = Pipe()
-        process.standardOutput = pipe
         process.standardError = pipe
+        process.standardOutput = standardOutputToo ? pipe : FileHandle.nullDevice
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
