@@ -222,24 +222,24 @@ public struct ObjectRef: Hashable {
     public init(_ address: UnsafeMutableRawPointer) { bits = UInt64(UInt(bitPattern: address)) }
 
     /// The start of the object's block.
-    @inlinable public var address: UnsafeMutableRawPointer {
+    @inlinable @inline(__always) public var address: UnsafeMutableRawPointer {
         // Invariant: bits were made from a nonzero address, so the masked value is not null.
         UnsafeMutableRawPointer(bitPattern: UInt(bits & ObjectRef.addressMask))!
     }
 
     /// Whether the shape is in the reference (no header in the block).
-    @inlinable public var isTagged: Bool { bits >> 60 != 0 }
+    @inlinable @inline(__always) public var isTagged: Bool { bits >> 60 != 0 }
 
     /// Where the slots start: the block itself when tagged, after the header when headed.
-    @inlinable public var slots: UnsafeMutableRawPointer { isTagged ? address : address + ObjectLayout.headerBytes }
+    @inlinable @inline(__always) public var slots: UnsafeMutableRawPointer { isTagged ? address : address + ObjectLayout.headerBytes }
 
     /// Reference slots of the object, from the tag or the header.
-    @inlinable public var slotCount: Int {
+    @inlinable @inline(__always) public var slotCount: Int {
         isTagged ? Int(truncatingIfNeeded: bits >> 60) &- 1 : ObjectLayout.slotCount(address)
     }
 
     /// Payload bytes of the object, from the tag or the header.
-    @inlinable public var payloadBytes: Int {
+    @inlinable @inline(__always) public var payloadBytes: Int {
         isTagged ? Int(truncatingIfNeeded: (bits >> 48) & 0xFFF) : ObjectLayout.payloadBytes(address)
     }
 
@@ -247,5 +247,7 @@ public struct ObjectRef: Hashable {
     @inlinable public var shape: ObjectShape { ObjectShape(referenceSlots: slotCount, payloadBytes: payloadBytes) }
 
     /// Bytes of the object's block in its form (without any padding its manager added).
-    @inlinable public var blockBytes: Int { ObjectLayout.blockBytes(shape, tagged: isTagged) }
+    @inlinable @inline(__always) public var blockBytes: Int {
+        isTagged ? slotCount &* 8 &+ payloadBytes : ObjectLayout.blockBytes(address)
+    }
 }

@@ -144,7 +144,7 @@ public enum ArenaDescriptor: ManagerDescriptor {
 public enum JemallocDescriptor: ManagerDescriptor {
     public static let name = "jemalloc"
     public static var entry: ManagerEntry {
-        ManagerEntry(name: name, summary: "jemalloc (mallocx/sdallocx through dlopen), same object layout and frees as malloc",
+        ManagerEntry(name: name, summary: "jemalloc (its malloc/free through dlopen), same object layout and frees as malloc",
                      availability: { ManagerAvailability(JemallocAllocator.availability()) }, nativeReference: "c-jemalloc")
     }
     @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> JemallocManager {
@@ -156,7 +156,7 @@ public enum JemallocDescriptor: ManagerDescriptor {
 public enum MimallocDescriptor: ManagerDescriptor {
     public static let name = "mimalloc"
     public static var entry: ManagerEntry {
-        ManagerEntry(name: name, summary: "mimalloc (mi_zalloc/mi_free through dlopen), same object layout and frees as malloc",
+        ManagerEntry(name: name, summary: "mimalloc (mi_malloc/mi_free through dlopen), same object layout and frees as malloc",
                      availability: { ManagerAvailability(MimallocAllocator.availability()) }, nativeReference: "c-mimalloc")
     }
     @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> MimallocManager {

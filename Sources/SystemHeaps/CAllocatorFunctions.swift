@@ -3,6 +3,7 @@
 ///
 /// The library stays loaded for the life of the process (`DynamicLibrary` never closes), so the pointers stay
 /// valid. Blocks from one allocator must go back to the same allocator's `free`.
+@frozen
 public struct CAllocatorFunctions: @unchecked Sendable {
     /// `void *malloc(size_t bytes)`: `bytes` bytes aligned to at least 16, not cleared; nil when refused.
     public typealias Allocate = @convention(c) (Int) -> UnsafeMutableRawPointer?
@@ -25,33 +26,15 @@ public struct CAllocatorFunctions: @unchecked Sendable {
 }
 
 extension JemallocAllocator {
-    static let cFunctionsLoaded: Result<CAllocatorFunctions, ComparatorUnavailable> = Result { () throws(ComparatorUnavailable) in
-        _ = try load()  // the same library, loadable in this process (the static-TLS tunable)
-        let library = try DynamicLibrary.open("libjemalloc.so.2")
-        // A lookup in the library's own handle finds jemalloc's malloc and free, not glibc's.
-        return CAllocatorFunctions(malloc: try library.function("malloc", as: CAllocatorFunctions.Allocate.self),
-                                   free: try library.function("free", as: CAllocatorFunctions.Free.self),
-                                   mallocAtomic: nil)
-    }
-
-    /// jemalloc's `malloc` and `free` (not `mallocx`/`sdallocx`, which `JemallocManager` calls: a C program calls
-    /// these two).
+    /// jemalloc's `malloc` and `free`, the functions `JemallocManager` calls.
     /// - Throws: `ComparatorUnavailable` when jemalloc can not be loaded in this process (see `availability()`).
-    public static func cFunctions() throws(ComparatorUnavailable) -> CAllocatorFunctions { try cFunctionsLoaded.get() }
+    public static func cFunctions() throws(ComparatorUnavailable) -> CAllocatorFunctions { try load().functions }
 }
 
 extension MimallocAllocator {
-    static let cFunctionsLoaded: Result<CAllocatorFunctions, ComparatorUnavailable> = Result { () throws(ComparatorUnavailable) in
-        _ = try load()
-        let library = try DynamicLibrary.open("libmimalloc.so.2")
-        return CAllocatorFunctions(malloc: try library.function("mi_malloc", as: CAllocatorFunctions.Allocate.self),
-                                   free: try library.function("mi_free", as: CAllocatorFunctions.Free.self),
-                                   mallocAtomic: nil)
-    }
-
-    /// mimalloc's `mi_malloc` and `mi_free` (`MimallocManager` calls `mi_zalloc`, which clears).
+    /// mimalloc's `mi_malloc` and `mi_free`, the functions `MimallocManager` calls.
     /// - Throws: `ComparatorUnavailable` when mimalloc can not be loaded (see `availability()`).
-    public static func cFunctions() throws(ComparatorUnavailable) -> CAllocatorFunctions { try cFunctionsLoaded.get() }
+    public static func cFunctions() throws(ComparatorUnavailable) -> CAllocatorFunctions { try load().functions }
 }
 
 extension BoehmManager {

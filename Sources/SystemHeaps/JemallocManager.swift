@@ -1,5 +1,6 @@
-/// jemalloc, loaded with dlopen from libjemalloc.so.2 and called through function pointers, beside glibc
-/// malloc in the same process: `mallocx(size, MALLOCX_ZERO)` and sized `sdallocx`.
+/// jemalloc, loaded with dlopen from libjemalloc.so.2 and called through function pointers beside glibc malloc
+/// in the same process: its `malloc` and `free`, looked up in the library's own handle, the two a C program
+/// calls (and the ones the native reference `c-jemalloc` calls, so `×C` compares like with like).
 ///
 /// dlopen fails with "cannot allocate memory in static TLS block" unless the process started with
 /// `GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096` (`staticTLSTunable`); `availability()` then says so.
@@ -9,26 +10,19 @@ public struct JemallocAllocator: RawAllocator {
     /// The Debian package that installs libjemalloc.so.2.
     public static let package = "libjemalloc2"
 
-    public typealias Mallocx = @convention(c) (Int, Int32) -> UnsafeMutableRawPointer?
-    public typealias Sdallocx = @convention(c) (UnsafeMutableRawPointer?, Int, Int32) -> Void
-
-    /// jemalloc's MALLOCX_ZERO flag (a macro in jemalloc.h, which does not import into Swift).
-    public static let mallocxZero: Int32 = 0x40
-
-    @usableFromInline let mallocx: Mallocx
-    @usableFromInline let sdallocx: Sdallocx
+    @usableFromInline let functions: CAllocatorFunctions
 
     /// The library, loaded once per process (nil with the reason when it can not be).
     static let loaded: Result<JemallocAllocator, ComparatorUnavailable> = Result { () throws(ComparatorUnavailable) in
         let library = try DynamicLibrary.open("libjemalloc.so.2")
-        return JemallocAllocator(mallocx: try library.function("mallocx", as: Mallocx.self),
-                                 sdallocx: try library.function("sdallocx", as: Sdallocx.self))
+        // A lookup in the library's own handle finds jemalloc's malloc and free, not glibc's.
+        return JemallocAllocator(functions: CAllocatorFunctions(
+            malloc: try library.function("malloc", as: CAllocatorFunctions.Allocate.self),
+            free: try library.function("free", as: CAllocatorFunctions.Free.self),
+            mallocAtomic: nil))
     }
 
-    init(mallocx: Mallocx, sdallocx: Sdallocx) {
-        self.mallocx = mallocx
-        self.sdallocx = sdallocx
-    }
+    init(functions: CAllocatorFunctions) { self.functions = functions }
 
     /// The loaded allocator.
     /// - Throws: `ComparatorUnavailable` when libjemalloc.so.2 is missing or can not be loaded in this process.
@@ -43,10 +37,13 @@ public struct JemallocAllocator: RawAllocator {
     }
 
     @inlinable @inline(__always)
-    public func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? { mallocx(bytes, 0) }
+    public func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? { functions.malloc(bytes) }
 
     @inlinable @inline(__always)
-    public func deallocate(_ block: UnsafeMutableRawPointer, bytes: Int) { sdallocx(block, bytes, 0) }
+    public func deallocate(_ block: UnsafeMutableRawPointer, bytes: Int) {
+        // Invariant: `free` is non-nil for an allocator (only a collector's functions lack it).
+        functions.free.unsafelyUnwrapped(block)
+    }
 }
 
 /// jemalloc driven as a C programmer would drive malloc (see `ManualHeap`). Name: `jemalloc`.

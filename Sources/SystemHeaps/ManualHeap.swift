@@ -26,7 +26,7 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
         self.allocator = allocator
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ObjectRef {
         // Tagged (no header) when the shape fits a tag, as every node shape does: the block is what a C struct of
         // the same fields takes. The test folds away for a constant shape.
@@ -34,8 +34,9 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
         let bytes = ObjectLayout.blockBytes(shape, tagged: tagged)
         guard let p = allocator.allocate(bytes) else { throw .systemOutOfMemory(requestedBytes: bytes) }
         // Nil slots and zero payload, as the contract promises, written as a C program initializes a struct:
-        // straight-line stores for small objects. (calloc would clear it, but glibc's calloc skips the
-        // per-thread cache that malloc uses and costs far more than the stores: Docs/Internals.md.)
+        // straight-line stores. (For glibc, LLVM turns a malloc followed by zeroing stores into one calloc, as
+        // clang does for the native reference programs: both then pay glibc's calloc, which skips the thread
+        // cache that malloc uses.)
         ObjectLayout.initialize(p, shape: shape, blockBytes: bytes, tagged: tagged)
         allocations &+= 1
         bytesRequested &+= shape.bytes
@@ -43,25 +44,25 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
         return ObjectRef(address: p, shape: shape, tagged: tagged)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func shape(of object: ObjectRef) -> ObjectShape { object.shape }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func load(_ object: ObjectRef, slot: Int) -> ObjectRef? {
         ObjectLayout.load(object, slot: slot, manager: Allocator.managerName)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func store(_ object: ObjectRef, slot: Int, _ value: ObjectRef?) {
         ObjectLayout.store(object, slot: slot, value, manager: Allocator.managerName)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func loadPayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, as type: T.Type) -> T {
         ObjectLayout.loadPayload(object, byteOffset: byteOffset, as: T.self, manager: Allocator.managerName)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func storePayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, _ value: T) {
         ObjectLayout.storePayload(object, byteOffset: byteOffset, value, manager: Allocator.managerName)
     }
@@ -72,7 +73,7 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     @inlinable public func setRoot(_ index: Int, _ ref: ObjectRef?) {}
     @inlinable public func popRoots(to depth: Int) {}
 
-    @inlinable
+    @inlinable @inline(__always)
     func freeOne(_ object: ObjectRef) {
         let bytes = object.blockBytes
         liveBytes &-= bytes
@@ -115,7 +116,7 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
         }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func free(_ object: consuming ObjectRef) {
         freeOne(object)
     }

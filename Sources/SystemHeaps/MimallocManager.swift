@@ -1,27 +1,22 @@
 /// mimalloc, loaded with dlopen from libmimalloc.so.2 and called through function pointers beside glibc malloc:
-/// `mi_zalloc` and `mi_free`.
+/// `mi_malloc` and `mi_free`, the two a C program calls (and the ones the native reference `c-mimalloc` calls).
 @frozen
 public struct MimallocAllocator: RawAllocator {
     public static var managerName: StaticString { "mimalloc" }
     /// The Debian package that installs libmimalloc.so.2.
     public static let package = "libmimalloc2.0"
 
-    public typealias Zalloc = @convention(c) (Int) -> UnsafeMutableRawPointer?
-    public typealias Free = @convention(c) (UnsafeMutableRawPointer?) -> Void
-
-    @usableFromInline let zalloc: Zalloc
-    @usableFromInline let free: Free
+    @usableFromInline let functions: CAllocatorFunctions
 
     static let loaded: Result<MimallocAllocator, ComparatorUnavailable> = Result { () throws(ComparatorUnavailable) in
         let library = try DynamicLibrary.open("libmimalloc.so.2")
-        return MimallocAllocator(zalloc: try library.function("mi_zalloc", as: Zalloc.self),
-                                 free: try library.function("mi_free", as: Free.self))
+        return MimallocAllocator(functions: CAllocatorFunctions(
+            malloc: try library.function("mi_malloc", as: CAllocatorFunctions.Allocate.self),
+            free: try library.function("mi_free", as: CAllocatorFunctions.Free.self),
+            mallocAtomic: nil))
     }
 
-    init(zalloc: Zalloc, free: Free) {
-        self.zalloc = zalloc
-        self.free = free
-    }
+    init(functions: CAllocatorFunctions) { self.functions = functions }
 
     /// The loaded allocator.
     /// - Throws: `ComparatorUnavailable` when libmimalloc.so.2 is missing or can not be loaded.
@@ -36,10 +31,13 @@ public struct MimallocAllocator: RawAllocator {
     }
 
     @inlinable @inline(__always)
-    public func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? { zalloc(bytes) }
+    public func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? { functions.malloc(bytes) }
 
     @inlinable @inline(__always)
-    public func deallocate(_ block: UnsafeMutableRawPointer, bytes: Int) { free(block) }
+    public func deallocate(_ block: UnsafeMutableRawPointer, bytes: Int) {
+        // Invariant: `free` is non-nil for an allocator (only a collector's functions lack it).
+        functions.free.unsafelyUnwrapped(block)
+    }
 }
 
 /// mimalloc driven as a C programmer would drive malloc (see `ManualHeap`). Name: `mimalloc`.
