@@ -95,31 +95,31 @@ public final class ArenaManager: MemoryManager {
                "arena: object at \(p) is not in memory the arena holds (used after its scope ended?)")
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func shape(of object: ObjectRef) -> ObjectShape {
         checkLive(object.address)
         return object.shape
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func load(_ object: ObjectRef, slot: Int) -> ObjectRef? {
         checkLive(object.address)
         return ObjectLayout.load(object, slot: slot, manager: "arena")
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func store(_ object: ObjectRef, slot: Int, _ value: ObjectRef?) {
         checkLive(object.address)
         ObjectLayout.store(object, slot: slot, value, manager: "arena")
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func loadPayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, as type: T.Type) -> T {
         checkLive(object.address)
         return ObjectLayout.loadPayload(object, byteOffset: byteOffset, as: T.self, manager: "arena")
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func storePayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, _ value: T) {
         checkLive(object.address)
         ObjectLayout.storePayload(object, byteOffset: byteOffset, value, manager: "arena")

@@ -57,6 +57,10 @@ public final class BoehmManager: MemoryManager {
         // Invariant: the block holds rootCapacity words, cleared by Boehm.
         roots = block.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: rootCapacity)
         recorder = BoehmEventRecorder(pauseLog: pauseLog, gc: gc)
+        // Unowned: the manager owns the recorder. Only the newest manager's recorder receives Boehm's events,
+        // so an older manager still alive beside it keeps its popped entries until it is the newest again (a
+        // possible false retention, never a lost root: entries below the depth are never cleared).
+        recorder.beforeCollection = { [unowned self] in self.clearPoppedRoots() }
         BoehmEventRecorder.current = recorder
         gc.setOnCollectionEvent(boehmCollectionEvent)
     }
@@ -74,7 +78,7 @@ public final class BoehmManager: MemoryManager {
         }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ObjectRef {
         let bytes = ObjectLayout.blockBytes(shape)
         let block: UnsafeMutableRawPointer?
@@ -92,32 +96,32 @@ public final class BoehmManager: MemoryManager {
         return ObjectRef(p)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func shape(of object: ObjectRef) -> ObjectShape { object.shape }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func load(_ object: ObjectRef, slot: Int) -> ObjectRef? {
         ObjectLayout.load(object, slot: slot, manager: "boehm")
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func store(_ object: ObjectRef, slot: Int, _ value: ObjectRef?) {
         ObjectLayout.store(object, slot: slot, value, manager: "boehm")
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func loadPayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, as type: T.Type) -> T {
         ObjectLayout.loadPayload(object, byteOffset: byteOffset, as: T.self, manager: "boehm")
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func storePayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, _ value: T) {
         ObjectLayout.storePayload(object, byteOffset: byteOffset, value, manager: "boehm")
     }
 
     @inlinable public var rootDepth: Int { depth }
 
-    @inlinable @discardableResult
+    @inlinable @inline(__always) @discardableResult
     public func pushRoot(_ ref: ObjectRef?) -> Int {
         if _slowPath(depth == rootCapacity) { growRoots() }
         // Invariant: depth < rootCapacity.
@@ -132,12 +136,21 @@ public final class BoehmManager: MemoryManager {
         roots[index] = ref?.address
     }
 
+    /// Pops to `newDepth`. The popped entries are not cleared here (a `memset` per pop, in every tree node a
+    /// workload builds bottom-up, measured as the largest cost Boehm's C programs do not pay): they are cleared
+    /// at the start of the next collection (`clearPoppedRoots`), before Boehm scans the block, so they never keep
+    /// a popped object alive.
     @inlinable
     public func popRoots(to newDepth: Int) {
         precondition(newDepth >= 0 && newDepth <= depth, "boehm: popRoots(to: \(newDepth)) with depth \(depth)")
-        // Cleared so that Boehm's conservative scan of the stack block does not keep popped objects alive.
-        (roots + newDepth).update(repeating: nil, count: depth &- newDepth)
         depth = newDepth
+    }
+
+    /// Clears every root-stack entry above the depth, so that Boehm's conservative scan of the block finds only
+    /// live roots. Runs inside Boehm's collection-start event (`BoehmEventRecorder.beforeCollection`).
+    func clearPoppedRoots() {
+        // Invariant: depth <= rootCapacity; the block holds rootCapacity words.
+        (roots + depth).update(repeating: nil, count: rootCapacity &- depth)
     }
 
     /// Doubles the root stack, in a new uncollectable block.
@@ -247,6 +260,9 @@ final class BoehmEventRecorder {
     var heapBefore = 0
     var phaseStart: UInt64 = 0
     var phases: [PhaseTime] = []
+    /// Called at the start of every collection, before Boehm marks (with its allocation lock held: it must not
+    /// allocate from Boehm). The manager clears its popped roots there.
+    var beforeCollection: (() -> Void)?
 
     init(pauseLog: PauseLog, gc: BoehmLibrary) {
         self.pauseLog = pauseLog
@@ -258,6 +274,7 @@ final class BoehmEventRecorder {
         let now = MonotonicClock.now()
         switch type {
         case 0:
+            beforeCollection?()
             start = now
             heapBefore = gc.getHeapSize() - gc.getFreeBytes()
             phases.removeAll(keepingCapacity: true)
