@@ -6,9 +6,15 @@ import HeapLabCore
 /// The Boehm-Demers-Weiser conservative garbage collector (libgc 8.2), loaded with dlopen from libgc.so.1:
 /// an existing collector to hold HeapLab's own against.
 ///
-/// Objects use `ObjectLayout` in its headed form only: Boehm finds pointers by scanning memory conservatively, and
-/// a tagged reference (shape bits above the address) would not look like a pointer into its heap, so slots
-/// hold plain addresses and the shape lives in an 8-byte header. Objects with reference slots come from
+/// Objects are blocks of slots then payload, as `ObjectLayout`'s are, but the shape travels in the *low* four bits
+/// of a `BoehmRef`: an index into this manager's table of up to 15 shapes. Boehm finds pointers by scanning
+/// memory conservatively, and it recognizes `address + 1 ... address + 15` as pointers into the object (Debian's
+/// libgc is built with all interior pointers recognized, checked at start), so a slot holding a tagged reference
+/// keeps its object alive; a tag in the high bits would not. No header, then: with an 8-byte header, GCBench's
+/// 24-byte node asked Boehm for 32 bytes, which Boehm rounds up to 48 (it adds one byte so that a pointer just
+/// past an object does not retain the next one), against the 32 a C program's node takes. Shapes beyond the 15th,
+/// the empty shape, and every shape when interior pointers are off, get an 8-byte header (index 0). Objects
+/// with reference slots come from
 /// `GC_malloc` (scanned, cleared), slot-less buffers from `GC_malloc_atomic` (never scanned, so payload bytes
 /// can not pin anything; cleared here, as the contract promises). `dropTree` and `free` do nothing: the
 /// collector finds garbage itself, as a Boehm user would rely on.
@@ -25,7 +31,7 @@ import HeapLabCore
 /// Threads: Boehm is process-wide. The thread that first loads it is registered with the collector and must be
 /// the one that uses every `BoehmManager` (the runner's main thread). The newest manager receives the events.
 public final class BoehmManager: MemoryManager {
-    public typealias Ref = ObjectRef
+    public typealias Ref = BoehmRef
 
     /// The Debian package that installs libgc.so.1.
     public static let package = "libgc1"
@@ -37,6 +43,16 @@ public final class BoehmManager: MemoryManager {
     /// The shadow stack, in a `GC_malloc_uncollectable` block of `rootCapacity` words (scanned by Boehm).
     @exclusivity(unchecked) @usableFromInline var roots: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     @exclusivity(unchecked) @usableFromInline var rootCapacity: Int
+    /// Shapes by index (1...15), each `slots | payloadBytes << 32`; entry 0 is unused (headed objects).
+    @usableFromInline let shapeTable: UnsafeMutablePointer<UInt64>
+    /// Entries of `shapeTable` in use, after entry 0.
+    @exclusivity(unchecked) @usableFromInline var shapeCount = 0
+    /// The last shape looked up and its index: the fast path of `shapeIndex`, one compare for the constant node
+    /// shape of a workload.
+    @exclusivity(unchecked) @usableFromInline var lastShape: UInt64 = .max
+    @exclusivity(unchecked) @usableFromInline var lastIndex: UInt = 0
+    /// Whether Boehm recognizes interior pointers, so low-bit tags are safe; otherwise every object is headed.
+    @usableFromInline let tagsShapes: Bool
     @exclusivity(unchecked) @usableFromInline var depth = 0
     @exclusivity(unchecked) @usableFromInline var allocations = 0
     @exclusivity(unchecked) @usableFromInline var bytesRequested = 0
@@ -56,6 +72,9 @@ public final class BoehmManager: MemoryManager {
         }
         // Invariant: the block holds rootCapacity words, cleared by Boehm.
         roots = block.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: rootCapacity)
+        shapeTable = .allocate(capacity: 16)
+        shapeTable.initialize(repeating: .max, count: 16)
+        tagsShapes = gc.allInteriorPointers() != 0
         recorder = BoehmEventRecorder(pauseLog: pauseLog, gc: gc)
         // Unowned: the manager owns the recorder. Only the newest manager's recorder receives Boehm's events,
         // so an older manager still alive beside it keeps its popped entries until it is the newest again (a
@@ -68,6 +87,7 @@ public final class BoehmManager: MemoryManager {
     deinit {
         if BoehmEventRecorder.current === recorder { BoehmEventRecorder.current = nil }
         gc.free(UnsafeMutableRawPointer(roots))
+        shapeTable.deallocate()
     }
 
     /// Whether Boehm GC can be used in this process, and if not, what to do.
@@ -78,9 +98,37 @@ public final class BoehmManager: MemoryManager {
         }
     }
 
+    /// The table index of `shape` (1...15), or 0 when it gets a header: the empty shape, a shape beyond the
+    /// table's 15, or every shape when tags are off.
     @inlinable @inline(__always)
-    public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ObjectRef {
-        let bytes = ObjectLayout.blockBytes(shape)
+    func shapeIndex(_ shape: ObjectShape) -> UInt {
+        let key = UInt64(truncatingIfNeeded: shape.referenceSlots) | UInt64(truncatingIfNeeded: shape.payloadBytes) << 32
+        if _fastPath(key == lastShape) { return lastIndex }
+        return lookUpShape(key, empty: shape.bytes == 0)
+    }
+
+    /// `shapeIndex`'s slow path: the table searched, the shape added when there is room.
+    @usableFromInline @inline(never)
+    func lookUpShape(_ key: UInt64, empty: Bool) -> UInt {
+        var index: UInt = 0
+        if tagsShapes && !empty {
+            if let found = (0..<shapeCount).first(where: { shapeTable[$0 + 1] == key }) {
+                index = UInt(found + 1)
+            } else if shapeCount < 15 {
+                shapeCount += 1
+                shapeTable[shapeCount] = key
+                index = UInt(shapeCount)
+            }
+        }
+        lastShape = key
+        lastIndex = index
+        return index
+    }
+
+    @inlinable @inline(__always)
+    public func allocate(_ shape: ObjectShape) throws(AllocationError) -> BoehmRef {
+        let index = shapeIndex(shape)
+        let bytes = index != 0 ? shape.bytes : ObjectLayout.blockBytes(shape)
         let block: UnsafeMutableRawPointer?
         if shape.referenceSlots == 0 {
             // Pointer-free: Boehm never scans it. GC_malloc_atomic does not clear, the contract wants zeros.
@@ -90,39 +138,69 @@ public final class BoehmManager: MemoryManager {
             block = gc.malloc(bytes)  // cleared by Boehm
         }
         guard let p = block else { throw .systemOutOfMemory(requestedBytes: bytes) }
-        ObjectLayout.initializeHeader(p, shape)
+        if index == 0 { ObjectLayout.initializeHeader(p, shape) }
         allocations &+= 1
         bytesRequested &+= shape.bytes
-        return ObjectRef(p)
+        // Invariant: Boehm's objects are 16-byte aligned (its granule), so the low four bits are free for the index.
+        assert(Int(bitPattern: p) & 15 == 0, "boehm: GC_malloc returned \(p), not 16-byte aligned")
+        return BoehmRef(bits: UInt(bitPattern: p) | index)
+    }
+
+    /// Slots, payload bytes and where the slots start, from the shape table or the object's header.
+    @inlinable @inline(__always)
+    func counts(_ object: BoehmRef) -> (slots: Int, payloadBytes: Int, base: UnsafeMutableRawPointer) {
+        let index = Int(object.bits & 15), p = object.address
+        if index != 0 {
+            // Invariant: index <= shapeCount, an entry this manager filled when it made the object.
+            let key = shapeTable[index]
+            return (Int(truncatingIfNeeded: key & 0xFFFF_FFFF), Int(truncatingIfNeeded: key >> 32), p)
+        }
+        return (ObjectLayout.slotCount(p), ObjectLayout.payloadBytes(p), p + ObjectLayout.headerBytes)
     }
 
     @inlinable @inline(__always)
-    public func shape(of object: ObjectRef) -> ObjectShape { object.shape }
-
-    @inlinable @inline(__always)
-    public func load(_ object: ObjectRef, slot: Int) -> ObjectRef? {
-        ObjectLayout.load(object, slot: slot, manager: "boehm")
+    public func shape(of object: BoehmRef) -> ObjectShape {
+        let c = counts(object)
+        return ObjectShape(referenceSlots: c.slots, payloadBytes: c.payloadBytes)
     }
 
     @inlinable @inline(__always)
-    public func store(_ object: ObjectRef, slot: Int, _ value: ObjectRef?) {
-        ObjectLayout.store(object, slot: slot, value, manager: "boehm")
+    public func load(_ object: BoehmRef, slot: Int) -> BoehmRef? {
+        let c = counts(object)
+        checkSlot(slot, count: c.slots, manager: "boehm")
+        // Invariant: slot < count, so the word at base + 8*slot lies inside the object.
+        let bits = c.base.load(fromByteOffset: slot &* 8, as: UInt.self)
+        return bits == 0 ? nil : BoehmRef(bits: bits)
     }
 
     @inlinable @inline(__always)
-    public func loadPayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, as type: T.Type) -> T {
-        ObjectLayout.loadPayload(object, byteOffset: byteOffset, as: T.self, manager: "boehm")
+    public func store(_ object: BoehmRef, slot: Int, _ value: BoehmRef?) {
+        let c = counts(object)
+        checkSlot(slot, count: c.slots, manager: "boehm")
+        // Invariant: slot < count. A tagged reference stored here is an interior pointer Boehm recognizes.
+        c.base.storeBytes(of: value?.bits ?? 0, toByteOffset: slot &* 8, as: UInt.self)
     }
 
     @inlinable @inline(__always)
-    public func storePayload<T: BitwiseCopyable>(_ object: ObjectRef, byteOffset: Int, _ value: T) {
-        ObjectLayout.storePayload(object, byteOffset: byteOffset, value, manager: "boehm")
+    public func loadPayload<T: BitwiseCopyable>(_ object: BoehmRef, byteOffset: Int, as type: T.Type) -> T {
+        let c = counts(object)
+        checkPayload(byteOffset, size: MemoryLayout<T>.size, payloadBytes: c.payloadBytes, manager: "boehm")
+        // Invariant: byteOffset + size <= payloadBytes, so the read stays inside the object.
+        return UnsafeRawPointer(c.base).loadUnaligned(fromByteOffset: c.slots &* 8 &+ byteOffset, as: T.self)
+    }
+
+    @inlinable @inline(__always)
+    public func storePayload<T: BitwiseCopyable>(_ object: BoehmRef, byteOffset: Int, _ value: T) {
+        let c = counts(object)
+        checkPayload(byteOffset, size: MemoryLayout<T>.size, payloadBytes: c.payloadBytes, manager: "boehm")
+        // Invariant: byteOffset + size <= payloadBytes, so the write stays inside the object.
+        c.base.storeBytes(of: value, toByteOffset: c.slots &* 8 &+ byteOffset, as: T.self)
     }
 
     @inlinable public var rootDepth: Int { depth }
 
     @inlinable @inline(__always) @discardableResult
-    public func pushRoot(_ ref: ObjectRef?) -> Int {
+    public func pushRoot(_ ref: BoehmRef?) -> Int {
         if _slowPath(depth == rootCapacity) { growRoots() }
         // Invariant: depth < rootCapacity.
         roots[depth] = ref?.address
@@ -131,7 +209,7 @@ public final class BoehmManager: MemoryManager {
     }
 
     @inlinable
-    public func setRoot(_ index: Int, _ ref: ObjectRef?) {
+    public func setRoot(_ index: Int, _ ref: BoehmRef?) {
         precondition(UInt(bitPattern: index) < UInt(bitPattern: depth), "boehm: root index \(index) out of range (depth \(depth))")
         roots[index] = ref?.address
     }
@@ -168,10 +246,10 @@ public final class BoehmManager: MemoryManager {
     }
 
     /// Nothing: the collector finds the structure once it is unreachable.
-    @inlinable public func dropTree(_ root: consuming ObjectRef) { _ = consume root }
+    @inlinable public func dropTree(_ root: consuming BoehmRef) { _ = consume root }
 
     /// Nothing: the collector finds the object once it is unreachable.
-    @inlinable public func free(_ object: consuming ObjectRef) { _ = consume object }
+    @inlinable public func free(_ object: consuming BoehmRef) { _ = consume object }
 
     /// Runs `body`; pops every root it pushed, even when it throws.
     @inlinable
@@ -217,6 +295,8 @@ struct BoehmLibrary: @unchecked Sendable {
     let threadIsRegistered: Int0
     let setOnCollectionEvent: SetEvent
     let initialize: Void0
+    /// `GC_get_all_interior_pointers`: nonzero when a pointer into an object's interior keeps it alive.
+    let allInteriorPointers: Int0
 
     static let loaded: Result<BoehmLibrary, ComparatorUnavailable> = Result { () throws(ComparatorUnavailable) in
         let lib = try DynamicLibrary.open("libgc.so.1")
@@ -232,7 +312,8 @@ struct BoehmLibrary: @unchecked Sendable {
             getGCNumber: try lib.function("GC_get_gc_no", as: Size0.self),
             threadIsRegistered: try lib.function("GC_thread_is_registered", as: Int0.self),
             setOnCollectionEvent: try lib.function("GC_set_on_collection_event", as: SetEvent.self),
-            initialize: try lib.function("GC_init", as: Void0.self))
+            initialize: try lib.function("GC_init", as: Void0.self),
+            allInteriorPointers: try lib.function("GC_get_all_interior_pointers", as: Int0.self))
         return library
     }
 
@@ -318,5 +399,19 @@ public final class BoehmCollectionLog {
 
     deinit {
         if BoehmEventRecorder.current === recorder { BoehmEventRecorder.current = nil }
+    }
+}
+
+/// A reference to an object of a `BoehmManager`: its address, with the object's shape index (1...15, or 0 for an
+/// object with a header) in the low four bits. Boehm sees it as a pointer into the object. Equality is identity.
+@frozen
+public struct BoehmRef: Hashable {
+    /// The address, and the shape index in the low four bits.
+    public let bits: UInt
+    @inlinable @inline(__always) public init(bits: UInt) { self.bits = bits }
+    /// The start of the object.
+    @inlinable @inline(__always) public var address: UnsafeMutableRawPointer {
+        // Invariant: bits were made from a nonzero 16-aligned address plus an index below 16.
+        UnsafeMutableRawPointer(bitPattern: bits & ~15)!
     }
 }

@@ -96,9 +96,13 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     @inlinable
     func freeTree(_ object: ObjectRef, depth: Int) {
         guard depth < Self.recursionLimit else { return freeDeepTree(object) }
-        for i in 0..<object.slotCount {
-            // Invariant: i < the slot count, so the slot lies inside the block.
-            if let child = ObjectLayout.rawSlot(object, i) { freeTree(child, depth: depth &+ 1) }
+        let slots = object.slots, count = object.slotCount
+        var i = 0
+        while i < count {
+            // Invariant: i < the slot count, so the 8 bytes at slots + 8*i lie inside the block.
+            let bits = slots.load(fromByteOffset: i &* 8, as: UInt64.self)
+            if bits != 0 { freeTree(ObjectRef(bits: bits), depth: depth &+ 1) }
+            i &+= 1
         }
         freeOne(object)
     }

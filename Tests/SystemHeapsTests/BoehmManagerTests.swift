@@ -38,7 +38,7 @@ final class BoehmManagerTests: XCTestCase {
         XCTAssertLessThan(gc.statistics().heapBytes ?? .max, 100 << 20)
 
         var count = 0, expected: UInt64 = 999
-        var cursor: ObjectRef? = head
+        var cursor: BoehmRef? = head
         while let node = cursor {
             XCTAssertEqual(gc.loadPayload(node, byteOffset: 0, as: UInt64.self), expected)
             expected &-= 1
@@ -72,5 +72,41 @@ final class BoehmManagerTests: XCTestCase {
             for offset in stride(from: 0, to: 256, by: 8) { XCTAssertEqual(gc.loadPayload(object, byteOffset: offset, as: UInt64.self), 0) }
             for offset in stride(from: 0, to: 256, by: 8) { gc.storePayload(object, byteOffset: offset, UInt64.max) }
         }
+    }
+
+    /// The first 15 shapes travel in the reference's low bits (no header), the rest have a header; objects of
+    /// both kinds, linked only through each other's slots, survive forced collections with their slots and
+    /// payloads intact.
+    func testTaggedAndHeadedObjectsSurviveCollections() throws {
+        let gc = try makeManager(PauseLog())
+        let base = gc.rootDepth
+        let shapes = (0..<24).map { ObjectShape(referenceSlots: 1 + $0 % 3, payloadBytes: 8 * (1 + $0)) }
+        var head: BoehmRef? = nil
+        gc.pushRoot(nil)
+        for round in 0..<200 {
+            for (i, shape) in shapes.enumerated() {
+                let object = try gc.allocate(shape)
+                XCTAssertEqual(gc.shape(of: object), shape)
+                XCTAssertEqual(object.bits & 15 != 0, i < 15, "shape \(i): tagged exactly when it is among the first 15")
+                gc.store(object, slot: 0, head)
+                gc.storePayload(object, byteOffset: shape.payloadBytes - 8, UInt64(round * 100 + i))
+                head = object
+                gc.setRoot(base, head)
+            }
+            if round % 50 == 49 { gc.collect() }
+        }
+        gc.collect()
+        var count = 0
+        var cursor = head
+        while let object = cursor {
+            let shape = gc.shape(of: object)
+            let i = shapes.firstIndex(of: shape)!
+            let round = 199 - count / shapes.count
+            XCTAssertEqual(gc.loadPayload(object, byteOffset: shape.payloadBytes - 8, as: UInt64.self), UInt64(round * 100 + i))
+            cursor = gc.load(object, slot: 0)
+            count += 1
+        }
+        XCTAssertEqual(count, 200 * shapes.count)
+        gc.popRoots(to: base)
     }
 }
