@@ -1,3 +1,5 @@
+import HeapLabCore
+
 /// The space of small-object blocks: regions mapped from the system, carved into 64 KiB blocks, and the pool
 /// of blocks that belong to no size class.
 ///
@@ -35,7 +37,7 @@ struct BlockSpace {
             blocksInUse += 1
             return b
         }
-        guard let region = SystemMemory.mapAligned(bytes: HeapLayout.regionBytes, alignment: HeapLayout.regionBytes) else {
+        guard let region = VirtualMemory.mapAligned(bytes: HeapLayout.regionBytes, alignment: HeapLayout.regionBytes, reserve: false) else {
             return nil
         }
         regions.append(region)
@@ -61,7 +63,7 @@ struct BlockSpace {
         let keep = max(0, keepBytes) / HeapLayout.blockBytes
         var released = 0
         while residentPool.count > keep, let b = residentPool.popLast() {
-            SystemMemory.release(b.base, bytes: HeapLayout.blockBytes)
+            VirtualMemory.release(b.base, bytes: HeapLayout.blockBytes)
             releasedPool.append(b)
             released += HeapLayout.blockBytes
         }
@@ -75,7 +77,7 @@ struct BlockSpace {
 
     /// Unmaps every region and frees the region map (the heap's deinit): the space must not be used afterwards.
     mutating func unmapAll() {
-        for r in regions { SystemMemory.unmap(r, bytes: HeapLayout.regionBytes) }
+        for r in regions { VirtualMemory.unmap(r, bytes: HeapLayout.regionBytes) }
         regions.removeAll()
         regionMap.deallocate()
         residentPool.removeAll()

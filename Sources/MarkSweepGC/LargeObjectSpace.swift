@@ -54,7 +54,7 @@ struct LargeObjectSpace {
 
     /// Bytes a mapping for an object of `objectBytes` takes.
     static func mappingBytes(forObjectBytes objectBytes: Int) -> Int {
-        let page = SystemMemory.pageBytes
+        let page = VirtualMemory.pageBytes
         return (objectOffset + objectBytes + page - 1) / page * page
     }
 
@@ -67,7 +67,7 @@ struct LargeObjectSpace {
     /// the system refuses memory.
     mutating func allocate(objectBytes: Int, sweepEpoch: UInt8) -> UnsafeMutableRawPointer? {
         let bytes = Self.mappingBytes(forObjectBytes: objectBytes)
-        guard let base = SystemMemory.mapAligned(bytes: bytes, alignment: HeapLayout.blockBytes) else { return nil }
+        guard let base = VirtualMemory.mapAligned(bytes: bytes, alignment: HeapLayout.blockBytes, reserve: false) else { return nil }
         let d = base.bindMemory(to: LargeObjectHeader.self, capacity: 1)
         d.initialize(to: LargeObjectHeader(kind: HeapLayout.largeObjectKind, marked: 0, next: head, previous: nil,
                                            mappedBytes: bytes, objectBytes: objectBytes, sweptEpoch: sweepEpoch))
@@ -95,7 +95,7 @@ struct LargeObjectSpace {
         mappedBytes -= d.mappedBytes
         objectBytes -= d.objectBytes
         bases.remove(UInt(bitPattern: base))
-        SystemMemory.unmap(base, bytes: d.mappedBytes)
+        VirtualMemory.unmap(base, bytes: d.mappedBytes)
     }
 
     /// Links the object at `base` (on no list) at the front of `head`'s list.

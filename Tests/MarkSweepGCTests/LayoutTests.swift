@@ -37,8 +37,8 @@ final class LayoutTests: XCTestCase {
     }
 
     func testBlockLayoutAndMarkBits() throws {
-        let region = try XCTUnwrap(SystemMemory.mapAligned(bytes: HeapLayout.blockBytes, alignment: HeapLayout.blockBytes))
-        defer { SystemMemory.unmap(region, bytes: HeapLayout.blockBytes) }
+        let region = try XCTUnwrap(VirtualMemory.mapAligned(bytes: HeapLayout.blockBytes, alignment: HeapLayout.blockBytes))
+        defer { VirtualMemory.unmap(region, bytes: HeapLayout.blockBytes) }
         XCTAssertEqual(UInt(bitPattern: region) % UInt(HeapLayout.blockBytes), 0, "aligned mapping")
         let block = Block(base: region)
         let c = SizeClasses.sizeClass(forBytes: 48)
