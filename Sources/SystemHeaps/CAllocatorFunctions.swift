@@ -25,18 +25,6 @@ public struct CAllocatorFunctions: @unchecked Sendable {
     }
 }
 
-extension JemallocAllocator {
-    /// jemalloc's `malloc` and `free`, the functions `JemallocManager` calls.
-    /// - Throws: `ComparatorUnavailable` when jemalloc can not be loaded in this process (see `availability()`).
-    public static func cFunctions() throws(ComparatorUnavailable) -> CAllocatorFunctions { try load().functions }
-}
-
-extension MimallocAllocator {
-    /// mimalloc's `mi_malloc` and `mi_free`, the functions `MimallocManager` calls.
-    /// - Throws: `ComparatorUnavailable` when mimalloc can not be loaded (see `availability()`).
-    public static func cFunctions() throws(ComparatorUnavailable) -> CAllocatorFunctions { try load().functions }
-}
-
 extension BoehmManager {
     /// Boehm GC's `GC_malloc` (scanned, cleared) and `GC_malloc_atomic` (never scanned, not cleared), with the
     /// collector initialized as for a `BoehmManager`. No `free`: the collector reclaims what is unreachable from
