@@ -96,7 +96,9 @@ def main():
     p("```")
     p()
     p("Columns: **wall** and **CPU** time of the measured run (median; min-max when repeated), **×malloc** wall "
-      "time and CPU time over malloc's on the same workload (CPU time is the steadier figure on a loaded machine), **peak RSS** the child's peak resident memory, **peak live** the "
+      "time and CPU time over malloc's on the same workload (CPU time is the steadier figure on a loaded machine), "
+      "**×C** the same over the manager's native reference (the workload in plain C over its allocator family: "
+      "`c-malloc` for malloc, arc and the collector; `ref` on the C programs' own rows), **peak RSS** the child's peak resident memory, **peak live** the "
       "most bytes the workload held at one time (its own count, where it reports one), **pauses** collector "
       "pauses (count / longest), **stalls** drop-point stalls (count including those under the 20 µs log "
       "threshold / longest logged), **p50 / p99 / p99.9 / max** latency of one operation, **MMU** minimum "
@@ -114,21 +116,25 @@ def main():
         p()
         p(f"Parameters: `{params}`.")
         p()
-        p("| manager | status | wall | CPU | ×malloc wall / CPU | peak RSS | peak live | pauses n / max | stalls n / max "
+        p("| manager | status | wall | CPU | ×malloc wall / CPU | ×C wall / CPU | peak RSS | peak live | pauses n / max | stalls n / max "
           "| p50 | p99 | p99.9 | max | MMU 10 ms | MMU 100 ms |")
-        p("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        p("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        not_applicable = []
         metric_rows = {}
         notes = []
         for m in managers:
             runs = [(r, c) for r, c in of_w if r["manager"] == m]
             if not runs:
                 continue
+            if all(r["status"] == "notApplicable" for r, _ in runs) and runs[0][0].get("isNativeReference"):
+                not_applicable.append(m)  # a C program for another workload: one line under the table
+                continue
             ok = [(r, c) for r, c in runs if r["status"] == "ok"]
             statuses = ordered(r["status"] for r, _ in runs)
             status = statuses[0] if len(statuses) == 1 else ", ".join(
                 f"{sum(1 for r, _ in runs if r['status'] == s)} {s}" for s in statuses)
             for i, (r, _) in enumerate(runs):
-                if r["status"] != "ok":
+                if r["status"] not in ("ok", "notApplicable"):
                     lines = [l for l in r.get("failure", "").splitlines() if l.strip()]
                     failures.append((w, m, i + 1, len(runs), r["status"], lines))
             for r, _ in runs:
@@ -137,7 +143,7 @@ def main():
                     if text not in notes:
                         notes.append(text)
             if not ok:
-                p(f"| {m} | **{status}** |" + " - |" * 13)
+                p(f"| {m} | **{status}** |" + " - |" * 14)
                 continue
 
             def col(name, conv=int):
@@ -147,6 +153,15 @@ def main():
             if len(walls) > 1:
                 wall += f" ({duration(min(walls))}-{duration(max(walls))})"
             ratio = f"{median(walls) / base:.2f} / {col('cpu_ns') / base_cpu:.2f}" if base and base_cpu else "-"
+            reference = ok[0][0].get("nativeReference")
+            ref_runs = [c for r, c in of_w if r["manager"] == reference and r["status"] == "ok"]
+            if ok[0][0].get("isNativeReference"):
+                ratio_c = "ref"
+            elif ref_runs:
+                ratio_c = (f"{median(walls) / median([int(c['wall_ns']) for c in ref_runs]):.2f} / "
+                           f"{col('cpu_ns') / median([int(c['cpu_ns']) for c in ref_runs]):.2f}")
+            else:
+                ratio_c = "-"
             live = median([max((s.get("liveBytes") or 0 for s in r.get("memorySamples", [])), default=0) or None
                            for r, _ in ok])
             pauses_n = col("collector_pauses")
@@ -155,7 +170,7 @@ def main():
             stall_max = col("stall_max_ns")
             stalls = "-" if not stalls_n else f"{stalls_n:.0f} / {duration(stall_max) if stall_max else '< 20 µs'}"
             mmu = lambda name: "-" if col(name, float) is None else f"{100 * col(name, float):.0f}%"
-            p(f"| {m} | {status} | {wall} | {duration(col('cpu_ns'))} | {ratio} | {mib(col('resident_peak_bytes'))} "
+            p(f"| {m} | {status} | {wall} | {duration(col('cpu_ns'))} | {ratio} | {ratio_c} | {mib(col('resident_peak_bytes'))} "
               f"| {mib(live)} | {pauses} | {stalls} | {duration(col('latency_p50_ns'))} | {duration(col('latency_p99_ns'))} "
               f"| {duration(col('latency_p999_ns'))} | {duration(col('latency_max_ns'))} | {mmu('mmu_10ms')} | {mmu('mmu_100ms')} |")
             for r, _ in ok[:1]:
@@ -174,6 +189,9 @@ def main():
                     x = v.get(m)
                     cells.append("-" if x is None else (f"{x:,.0f}" if float(x).is_integer() else f"{x:,.3g}"))
                 p(f"| {k} | " + " | ".join(cells) + " |")
+            p()
+        if not_applicable:
+            p(f"No native reference program for {w}: {', '.join(not_applicable)} not applicable.")
             p()
         if notes:
             p("Notes from the runs:")
