@@ -3,16 +3,17 @@ import Foundation
 import HeapLabCore
 import Workloads
 
-/// `heaplab`: with no subcommand, GCBench at full size on every installed memory manager, each run in its own
+/// `heaplab`: with no subcommand, GCBench at full size on every installed memory manager and C reference, each run in its own
 /// process, three runs each, as one table.
 struct HeapLabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "heaplab",
         abstract: "Compare memory managers (malloc, ARC, and more) on the same allocation-heavy workloads.",
         discussion: """
-            With no subcommand, runs GCBench at full size on every installed memory manager, 3 runs each, every \
-            run in its own child process, and prints one table (time, ratio to malloc, peak RSS, allocations, \
-            per-operation latency, collector pauses, drop-point stalls). The options below apply to that default \
+            With no subcommand, runs GCBench at full size on every installed memory manager and on the native \
+            references (GCBench in plain C per allocator family), 3 runs each, every run in its own child \
+            process, and prints one table (time, ratio to malloc, ratio to the manager's C reference, peak RSS, \
+            allocations, per-operation latency, collector pauses, drop-point stalls). The options below apply to that default \
             run; `heaplab help SUBCOMMAND` documents each subcommand. Exit status: 0 when every run was carried \
             out (a run that failed is a result, shown in the table); 64 for bad input, found before any child \
             starts; 1 when an output could not be written after the runs; 130 or 143 after SIGINT or SIGTERM \
