@@ -80,11 +80,14 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SystemHeaps", "HeapLabCore", "HeapLabTestSupport"]),
         // Workloads and SystemHeaps only to make real runs to report on (tests may import several modules).
         .testTarget(name: "HeapLabReportTests", dependencies: ["HeapLabReport", "HeapLabCore", "Workloads", "SystemHeaps"]),
-        .testTarget(name: "HeapLabKitTests", dependencies: ["HeapLabKit", "HeapLabCore", "HeapLabReport", "Workloads", "MarkSweepGC", "heaplab"]),
+        .testTarget(
+            name: "HeapLabKitTests",
+            dependencies: ["HeapLabKit", "HeapLabCore", "HeapLabReport", "Workloads", "MarkSweepGC", "heaplab", "HeapLabTestSupport"]
+        ),
         .testTarget(name: "MarkSweepGCTests", dependencies: ["MarkSweepGC", "HeapLabCore", "Workloads", "SystemHeaps", "HeapLabTestSupport"]),
         .testTarget(
             name: "ScopedArenaTests",
-            dependencies: ["ScopedArena", "ScopedArenaLifetimes", "HeapLabCore", "Workloads", "SystemHeaps"]
+            dependencies: ["ScopedArena", "ScopedArenaLifetimes", "HeapLabCore", "Workloads", "SystemHeaps", "HeapLabTestSupport"]
         ),
 
         // MARK: benchmarks (package-benchmark; `swift package benchmark`, see scripts/bench.sh)

@@ -88,8 +88,8 @@ struct ChildLauncher {
         let child = ChildProcess(executable: executable, arguments: argumentPrefix + spec.childArguments(output: reportPath),
                                  environment: Self.childEnvironment(), timeoutSeconds: timeoutSeconds, logPath: logPath)
         let result = child.run()
-        if forwardsOutput, let output = FileManager.default.contents(atPath: logPath), !output.isEmpty {
-            FileHandle.standardError.write(output)
+        if forwardsOutput, let output = try? InputFile.bytes(atPath: logPath), !output.isEmpty {
+            FileHandle.standardError.write(Data(output))
         }
 
         let cause: String
@@ -97,7 +97,7 @@ struct ChildLauncher {
         switch result.termination {
         case .exited(0):
             do {
-                let reports = try RunReport.decode(Data(contentsOf: URL(fileURLWithPath: reportPath)))
+                let reports = try RunReport.decode(Data(InputFile.bytes(atPath: reportPath)))
                 guard reports.count == 1, let report = reports.first else {
                     throw RunnerError("expected one report, found \(reports.count)")
                 }

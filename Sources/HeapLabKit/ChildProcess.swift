@@ -148,7 +148,7 @@ struct ChildProcess {
     /// of `bytes`, cut at line boundaries, with "..." between: a crash's message comes first and its stack
     /// trace last, and both matter. "" when unreadable.
     static func tail(of path: String, bytes: Int) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { return "" }
+        guard let data = try? InputFile.bytes(atPath: path) else { return "" }
         guard data.count > bytes else {
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }

@@ -63,8 +63,9 @@ struct ReportCommand: ParsableCommand {
     ///   RunReports (naming the report and the field), holds a value no run can produce, or holds no report.
     static func read(_ path: String) throws(RunnerError) -> [RunReport] {
         try checkReadable(path)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw RunnerError("cannot read \(path): \(OutputFile.reason(errno))", exitStatus: RunnerError.badInputStatus)
+        let data: Data
+        do { data = Data(try InputFile.bytes(atPath: path)) } catch {
+            throw RunnerError(error.message, exitStatus: RunnerError.badInputStatus)
         }
         let reports: [RunReport]
         do { reports = try RunReport.decode(data) } catch {

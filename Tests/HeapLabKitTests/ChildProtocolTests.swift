@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import HeapLabCore
+import HeapLabTestSupport
 @testable import HeapLabKit
 
 /// The child-process protocol: every way a child can end becomes a report, and the matrix goes on.
@@ -155,6 +156,7 @@ final class ChildProtocolTests: XCTestCase {
     }
 
     func testOutOfMemoryIsReportedNotACrashOfTheRunner() throws {
+        try AddressSanitizer.skipUnderMemoryLimit()
         let launcher = ChildLauncher(executable: try TestSupport.heaplabBinary(), timeoutSeconds: 120,
                                      workDirectory: try TestSupport.workDirectory(self))
         // An 800 MB array in a 256 MiB address space: malloc's calloc returns NULL, which the manager throws.

@@ -1,5 +1,6 @@
 import Foundation
 import HeapLabCore
+import HeapLabTestSupport
 import XCTest
 @testable import HeapLabKit
 
@@ -19,6 +20,7 @@ final class MemoryLimitTests: XCTestCase {
 
     /// The smallest limit the command line accepts is one under which every manager runs a small GCBench.
     func testEveryManagerRunsUnderTheSmallestAcceptedLimit() throws {
+        try AddressSanitizer.skipUnderMemoryLimit()
         let launcher = try launcher()
         for manager in TestSupport.memoryManagers {
             var spec = try TestSupport.registry.spec(
@@ -33,6 +35,7 @@ final class MemoryLimitTests: XCTestCase {
     /// 256 MiB of live buffers can not fit in a 160 MiB address space: every manager's run ends as
     /// `outOfMemory`, never as a crash or a `failed` run.
     func testRunsPastTheLimitEndAsOutOfMemoryOnEveryManager() throws {
+        try AddressSanitizer.skipUnderMemoryLimit()
         let launcher = try launcher()
         for manager in TestSupport.memoryManagers {
             var spec = try TestSupport.registry.spec(workload: "large-objects", manager: manager, parameters: ["liveMiB": 256],
@@ -74,6 +77,7 @@ final class MemoryLimitTests: XCTestCase {
     /// A refused thread stack is a thrown error with the system's reason, before the list is built: no crash
     /// releasing the list on the main thread's stack.
     func testARefusedDropThreadIsAFailedRunWithTheReason() throws {
+        try AddressSanitizer.skipUnderMemoryLimit()
         let launcher = try launcher()
         for manager in ["malloc", "arc"] {
             var spec = try TestSupport.registry.spec(workload: "deep-bigstack", manager: manager, parameters: ["stackMiB": 2048], testSize: true)

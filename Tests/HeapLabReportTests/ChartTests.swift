@@ -3,8 +3,12 @@ import HeapLabCore
 import XCTest
 
 final class ChartTests: XCTestCase {
-    let reports = Fixtures.matrix()
-    lazy var palette = ManagerPalette(reports: reports)
+    /// The fixtures, made once for every test: XCTest keeps each test's instance until the run ends, so a stored
+    /// property would hold a copy (about 12 MB) per test.
+    static let reports = Fixtures.matrix()
+    static let palette = ManagerPalette(reports: reports)
+    var reports: [RunReport] { Self.reports }
+    var palette: ManagerPalette { Self.palette }
     var managers: [String] { Fixtures.managers.map(\.name) }
 
     /// The chart's SVG, checked to be well-formed XML with an `svg` root in the SVG namespace.

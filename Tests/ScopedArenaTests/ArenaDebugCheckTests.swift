@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import HeapLabCore
+import HeapLabTestSupport
 import ScopedArena
 
 /// Debug checks: poisoned freed memory, and generations that catch a stale pointer.
@@ -100,22 +101,7 @@ final class ArenaDebugCheckTests: XCTestCase {
 
     /// Runs `testTrapChild` in a child process with `which` and returns (exit status, stderr).
     func runTrapChild(_ which: String) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["ScopedArenaTests.ArenaDebugCheckTests/testTrapChild"]
-        var environment = ProcessInfo.processInfo.environment
-        environment[Self.trapVariable] = which
-        // No crash backtrace: the backtracer inherits stderr and can outlive the child (under ASan it hung),
-        // which would keep the pipe open; the precondition message is all the test reads.
-        environment["SWIFT_BACKTRACE"] = "enable=no"
-        process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let data = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ChildProcess.runTrap("ScopedArenaTests.ArenaDebugCheckTests/testTrapChild", environment: [Self.trapVariable: which])
     }
 
     func testStalePointerTrapsWithAClearMessageInDebugBuilds() throws {
