@@ -3,9 +3,10 @@ import HeapLabTestSupport
 import ScopedArena
 import XCTest
 
-/// The arena's stress oracle (`ArenaOracle`), run in the configurations that reach different paths: small
-/// chunks that fill and grow constantly, a limit the runs press against, and the release settings (no
-/// poisoning, large chunks, huge pages for every chunk that qualifies).
+/// The arena's stress oracles (`ArenaOracle` for `Arena`, `ArenaManagerOracle` for `ArenaManager`), each run
+/// in the configurations that reach different paths: small chunks that fill and grow constantly, a limit the
+/// runs press against, and the release settings (no poisoning, large chunks, huge pages for every chunk that
+/// qualifies).
 ///
 /// Size: `operations` per run, 20,000 in a debug build (seconds), 200,000 in a release build (`scripts/stress.sh`),
 /// times `HEAPLAB_STRESS_SCALE`; seeds from `HEAPLAB_STRESS_SEED` (`StressEnvironment`). Every run prints a
@@ -16,6 +17,10 @@ final class ArenaOracleTests: XCTestCase {
 
     func runArena(_ name: String, seed: UInt64, _ configuration: ArenaConfiguration) {
         ArenaOracle(.init(name: name, configuration: configuration, fixedSeed: seed, operations: operations)).runAndCheck()
+    }
+
+    func runManager(_ name: String, seed: UInt64, _ configuration: ArenaConfiguration) {
+        ArenaManagerOracle(.init(name: name, configuration: configuration, fixedSeed: seed, operations: operations)).runAndCheck()
     }
 
     func testArenaWithSmallChunksAgainstTheModel() {
@@ -34,5 +39,15 @@ final class ArenaOracleTests: XCTestCase {
     /// 2 MiB or more.
     func testArenaWithReleaseSettingsAgainstTheModel() {
         runArena("release settings", seed: 3, ArenaConfiguration(poisonsFreedMemory: false, hugePages: .all))
+    }
+
+    func testArenaManagerWithSmallChunksAgainstTheModel() {
+        runManager("small chunks", seed: 4, ArenaConfiguration(initialChunkBytes: 4096, maximumChunkBytes: 64 << 10,
+                                                               maximumSpareBytes: 256 << 10, poisonsFreedMemory: true))
+    }
+
+    func testArenaManagerAtItsLimitAgainstTheModel() {
+        runManager("limit 1 MiB", seed: 5, ArenaConfiguration(initialChunkBytes: 4096, maximumChunkBytes: 128 << 10, limitBytes: 1 << 20,
+                                                              maximumSpareBytes: 256 << 10, poisonsFreedMemory: true))
     }
 }
