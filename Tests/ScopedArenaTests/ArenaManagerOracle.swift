@@ -393,7 +393,7 @@ final class ArenaManagerOracle {
         for id in live[scopeStarts[d]..<end] {
             let object = objects[id]!
             let p = object.ref.address
-            let subject = "object \(id) (\(object.shape), \(object.tagged ? "tagged" : "headed"), operation \(object.operation), depth \(d)) at \(p)"
+            var subject: String { "object \(id) (\(object.shape), \(object.tagged ? "tagged" : "headed"), operation \(object.operation), depth \(d)) at \(p)" }
             if !object.tagged {
                 let header = (p.load(as: UInt32.self), p.load(fromByteOffset: 4, as: UInt32.self))
                 if header != (UInt32(object.shape.referenceSlots), UInt32(object.shape.payloadBytes)) {
@@ -409,7 +409,7 @@ final class ArenaManagerOracle {
                 }
             }
             let payload = UnsafeRawPointer(slots + 8 * object.shape.referenceSlots)
-            let same = object.payload.withUnsafeBytes { memcmp(payload, $0.baseAddress!, object.shape.payloadBytes) == 0 }
+            let same = object.payload.isEmpty || object.payload.withUnsafeBytes { memcmp(payload, $0.baseAddress!, object.shape.payloadBytes) == 0 }
             if !same, let i = object.payload.indices.first(where: { payload.load(fromByteOffset: $0, as: UInt8.self) != object.payload[$0] }) {
                 return fail("\(context): payload byte \(i) of \(subject) is \(hex(payload.load(fromByteOffset: i, as: UInt8.self))), expected \(hex(object.payload[i]))")
             }

@@ -14,7 +14,7 @@ struct AlignedRecord {
 ///
 /// The model: per open scope, the raw blocks allocated in it (address, size, the `FillPattern` window written
 /// into it) and the typed allocations (address, size, the bytes they held when made, the ids of the tracked
-/// values in them, which of them register a destructor); every live address range (`LiveIntervals`); the
+/// values in them); every live address range (`LiveIntervals`); the
 /// requested bytes, cumulative and live, and a bound on the alignment padding; the limit (`ArenaBudget`).
 ///
 /// The operations, at random: raw allocations of 1 B to 200 KB at alignments 1 to 4096, zero-byte requests,
@@ -71,7 +71,7 @@ final class ArenaOracle {
     }
 
     struct TypedBlock {
-        var handle: Handle
+        let handle: Handle
         let address: UnsafeMutableRawPointer
         let byteCount: Int
         /// Ids of the tracked values in it, in index order (empty for trivial types).
@@ -95,7 +95,7 @@ final class ArenaOracle {
 
     struct ScopeExit: Error {}
 
-    enum Operation: CaseIterable {
+    enum Operation {
         case rawSmall, rawMedium, rawLarge, zeroBytes, invalidRequest
         case object, token, objectArray, tokenArray, recordArray, word, pairArray
         case rewriteRaw, readTyped
@@ -687,9 +687,10 @@ final class ArenaOracle {
 
     /// The typed allocation's bytes are as made, then its values read through the arena are the model's.
     func checkTyped(_ block: TypedBlock, depth: Int, _ arena: borrowing Arena, _ context: String) -> Bool {
-        let subject = "the \(block.byteCount) B typed allocation at \(block.address) (operation \(block.operation), depth \(depth))"
+        var subject: String { "the \(block.byteCount) B typed allocation at \(block.address) (operation \(block.operation), depth \(depth))" }
         let now = UnsafeRawBufferPointer(start: block.address, count: block.byteCount)
-        if let bad = now.indices.first(where: { now[$0] != block.bytes[$0] }) {
+        let same = block.byteCount == 0 || block.bytes.withUnsafeBytes { memcmp(block.address, $0.baseAddress!, block.byteCount) == 0 }
+        if !same, let bad = now.indices.first(where: { now[$0] != block.bytes[$0] }) {
             fail("\(context): byte \(bad) of \(subject) is \(hex(now[bad])), expected \(hex(block.bytes[bad]))")
             return false
         }

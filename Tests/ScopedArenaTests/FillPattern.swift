@@ -14,15 +14,11 @@ final class FillPattern {
 
     init(seed: UInt64, maximumBytes: Int) {
         self.maximumBytes = maximumBytes
-        bytes = .allocate(byteCount: maximumBytes + Self.offsets, alignment: 16)
+        // Whole words, so that the buffer fills a word at a time.
+        bytes = .allocate(byteCount: (maximumBytes + Self.offsets + 7) & ~7, alignment: 16)
         var rng = SplitMix64(seed: seed ^ 0x5EED_F111)
-        var i = 0
-        while i < bytes.count {
-            var word = rng.next()
-            withUnsafeBytes(of: &word) { w in
-                for j in 0..<min(8, bytes.count - i) { bytes[i + j] = w[j] }
-            }
-            i += 8
+        for i in stride(from: 0, to: bytes.count, by: 8) {
+            bytes.storeBytes(of: rng.next(), toByteOffset: i, as: UInt64.self)
         }
     }
 
