@@ -142,7 +142,6 @@ final class ArenaOracle {
     var destructorsChecked = 0
     var outOfMemoryErrors = 0
     var invalidRequests = 0
-    var scopesOpened = 0
     var scopesLeftByThrow = 0
     var deepest = 0
 
@@ -524,7 +523,6 @@ final class ArenaOracle {
 
     func openScope(_ arena: borrowing Arena, depth: Int) {
         current = "open a scope at depth \(depth + 1)"
-        scopesOpened += 1
         deepest = max(deepest, depth + 1)
         frames.append(Frame(liveBytesAtOpen: arena.statistics().liveBytes, liveRequestedAtOpen: liveRequestedBytes,
                             paddingBoundAtOpen: paddingBound))
