@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The collector's stress oracle at full size: StressTests and IncrementalStressTests (Tests/MarkSweepGCTests) in a
-# release build, where each of their eight runs does 125,000 operations (a debug `swift test` does 10,000): 10^6
-# operations checked against the model in all. Prints each run's summary line and the total.
+# The stress oracles at full size, in a release build:
+# - the collector's: StressTests and IncrementalStressTests (Tests/MarkSweepGCTests), eight runs of 125,000
+#   operations each (a debug `swift test` does 10,000): 10^6 operations;
+# - the arena's: ArenaOracleTests (Tests/ScopedArenaTests), five runs of 200,000 operations each (a debug
+#   `swift test` does 20,000): 10^6 operations.
+# Prints each run's summary line and the totals.
 #
 #   scripts/stress.sh                            the fixed seeds
-#   HEAPLAB_STRESS_SEED=random scripts/stress.sh new seeds (the one chosen is printed; pass it back to replay)
+#   HEAPLAB_STRESS_SEED=random scripts/stress.sh new seeds (the number chosen is printed, and every run's
+#                                                summary line names the value that replays it)
 #   HEAPLAB_STRESS_SEED=1234 scripts/stress.sh   replay
 #   HEAPLAB_STRESS_SCALE=4 scripts/stress.sh     four times the operations
 #
@@ -18,9 +22,13 @@ trap 'rm -f "$log"' EXIT
 start=$(date +%s)
 status=0
 swift test -c release --scratch-path .build-stress \
-    --filter 'MarkSweepGCTests\.(StressTests|IncrementalStressTests)/' "$@" 2>&1 | tee "$log" || status=$?
+    --filter 'MarkSweepGCTests\.(StressTests|IncrementalStressTests)/|ScopedArenaTests\.ArenaOracleTests/' "$@" 2>&1 \
+    | tee "$log" || status=$?
 echo
 grep '^stress: ' "$log" || true
-total=$(sed -n 's/^stress: .*: \([0-9]*\) operations, .*/\1/p' "$log" | awk '{ n += $1 } END { print n + 0 }')
-echo "stress: ${total} operations checked against the model in $(( $(date +%s) - start )) s (build included)"
+# The operation count of each summary line ("stress: <run>: N operations, ..."), summed.
+operations() { sed -n 's/^stress: .*: \([0-9]*\) operations, .*/\1/p' | awk '{ n += $1 } END { print n + 0 }'; }
+collector=$(grep '^stress: ' "$log" | grep -v '^stress: arena' | operations || true)
+arena=$(grep '^stress: arena' "$log" | operations || true)
+echo "stress: $((collector + arena)) operations checked against the models ($collector collector, $arena arena) in $(( $(date +%s) - start )) s (build included)"
 exit "$status"

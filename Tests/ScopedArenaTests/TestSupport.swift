@@ -15,10 +15,6 @@ func withEvery<T>(_ label: String, in values: some Sequence<T>, file: StaticStri
     }
 }
 
-/// Heavier sizes for the stress tests when SCOPED_ARENA_STRESS=1 (default: sizes that run in seconds in a
-/// debug build).
-let stressMultiplier = ProcessInfo.processInfo.environment["SCOPED_ARENA_STRESS"] == "1" ? 20 : 1
-
 /// Counts live instances, to prove that deinits ran (once each).
 final class LifetimeTracker {
     var live = 0
