@@ -32,7 +32,10 @@ let package = Package(
         .target(name: "HeapLabCore"),
 
         // MARK: memory managers, workloads, reports
-        .target(name: "SystemHeaps", dependencies: ["HeapLabCore"]),
+        // glibc, jemalloc, mimalloc, ARC and Boehm GC as managers, and their C helper (a malloc the optimizer
+        // can not fuse into calloc, CSystemHeaps.h).
+        .target(name: "CSystemHeaps"),
+        .target(name: "SystemHeaps", dependencies: ["HeapLabCore", "CSystemHeaps"]),
         .target(name: "Workloads", dependencies: ["HeapLabCore"]),
         .target(name: "HeapLabReport", dependencies: ["HeapLabCore"]),
         // The precise mark-sweep collector (Docs/Internals.md), and its C helper (a prefetch hint).

@@ -223,8 +223,9 @@ public struct ObjectRef: Hashable {
 
     /// The start of the object's block.
     @inlinable @inline(__always) public var address: UnsafeMutableRawPointer {
-        // Invariant: bits were made from a nonzero address, so the masked value is not null.
-        UnsafeMutableRawPointer(bitPattern: UInt(bits & ObjectRef.addressMask))!
+        // Invariant: bits were made from a nonzero address, so the masked value is not null (checked in debug
+        // builds by `unsafelyUnwrapped`; release builds trust the invariant instead of testing it per access).
+        UnsafeMutableRawPointer(bitPattern: UInt(bits & ObjectRef.addressMask)).unsafelyUnwrapped
     }
 
     /// Whether the shape is in the reference (no header in the block).

@@ -51,6 +51,7 @@ static int bt_verified(struct hl_run *r, int64_t count, int depth, uint64_t *che
     return 1;
 }
 
+HL_PROGRAMS_BEGIN   // malloc stays malloc, as gcc -O2 compiles the program (native_run.h)
 #define HL_FAMILY malloc
 #include "binary_trees_program.h"
 #undef HL_FAMILY
@@ -63,6 +64,7 @@ static int bt_verified(struct hl_run *r, int64_t count, int depth, uint64_t *che
 #define HL_FAMILY collector
 #include "binary_trees_program.h"
 #undef HL_FAMILY
+HL_PROGRAMS_END
 
 int hl_native_binary_trees(hl_native_family family, const hl_native_allocator *allocator,
                            const hl_binary_trees_parameters *parameters, const hl_native_hooks *hooks,

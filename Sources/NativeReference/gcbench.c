@@ -94,6 +94,7 @@ static int gcbench_check_array(struct hl_run *r, const double *array) {
     return 0;
 }
 
+HL_PROGRAMS_BEGIN   // malloc stays malloc, as gcc -O2 compiles the program (native_run.h)
 #define HL_FAMILY malloc
 #include "gcbench_program.h"
 #undef HL_FAMILY
@@ -106,6 +107,7 @@ static int gcbench_check_array(struct hl_run *r, const double *array) {
 #define HL_FAMILY collector
 #include "gcbench_program.h"
 #undef HL_FAMILY
+HL_PROGRAMS_END
 
 /// `value` in `low...high`, or the run fails with the Swift workload's ParameterError message.
 static int gcbench_in_range(struct hl_run *r, const char *name, int value, int low, int high) {

@@ -92,6 +92,20 @@ static inline void *hl_counted(struct hl_run *r, void *p, size_t bytes) {
     return p;
 }
 
+// MARK: compiled as gcc compiles them
+// clang turns a malloc followed by stores of zero to every field (a leaf node) into one calloc; gcc -O2 does not.
+// glibc 2.36's calloc skips the thread cache that malloc uses and takes the slower _int_malloc path, so a leaf
+// would cost more than the same C program built with gcc, and more than the `malloc` manager, whose malloc is
+// opaque to LLVM for the same reason (CSystemHeaps.h). The programs' functions (between HL_PROGRAMS_BEGIN and
+// HL_PROGRAMS_END) are compiled with calloc not a builtin, so they call malloc as written.
+#if defined(__clang__)
+#define HL_PROGRAMS_BEGIN _Pragma("clang attribute push (__attribute__((no_builtin(\"calloc\"))), apply_to = function)")
+#define HL_PROGRAMS_END _Pragma("clang attribute pop")
+#else
+#define HL_PROGRAMS_BEGIN
+#define HL_PROGRAMS_END
+#endif
+
 // MARK: the families' primitives
 // For family F: hl_allocate_F (an object that may hold pointers), hl_allocate_atomic_F (one that holds none),
 // hl_free_F (one object), HL_FREES_F (whether dead structures are freed object by object, and those drops are

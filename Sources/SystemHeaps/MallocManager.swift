@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystemHeaps
 
 /// glibc's allocator: `malloc` and `free`.
 @frozen
@@ -9,7 +10,7 @@ public struct GlibcAllocator: RawAllocator {
     @inlinable public init() {}
 
     @inlinable @inline(__always)
-    public func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? { malloc(bytes) }
+    public func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? { heaplab_malloc(bytes) }
 
     @inlinable @inline(__always)
     public func deallocate(_ block: UnsafeMutableRawPointer, bytes: Int) { Glibc.free(block) }

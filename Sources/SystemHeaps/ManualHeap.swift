@@ -15,8 +15,16 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     @usableFromInline let allocator: Allocator
     @exclusivity(unchecked) @usableFromInline var allocations = 0
     @exclusivity(unchecked) @usableFromInline var bytesRequested = 0
-    /// Bytes (header + slots + payload) allocated and not yet freed.
-    @exclusivity(unchecked) @usableFromInline var liveBytes = 0
+    /// Headed objects allocated (each takes `ObjectLayout.headerBytes` more than its shape's bytes); tagged
+    /// shapes, every node shape, never touch it, so a constant shape's allocation updates two counters, as
+    /// the C programs' do.
+    @exclusivity(unchecked) @usableFromInline var headedAllocations = 0
+    /// Bytes of blocks freed so far.
+    @exclusivity(unchecked) @usableFromInline var bytesFreed = 0
+    /// Bytes (header + slots + payload) allocated and not yet freed, derived from the counters above.
+    @inlinable var liveBytes: Int {
+        bytesRequested &+ headedAllocations &* ObjectLayout.headerBytes &- bytesFreed
+    }
     /// Reused work list for the deep part of a `dropTree` (below `recursionLimit` levels): never allocates in
     /// steady state.
     @exclusivity(unchecked) @usableFromInline var dropStack: [ObjectRef] = []
@@ -34,13 +42,13 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
         let bytes = ObjectLayout.blockBytes(shape, tagged: tagged)
         guard let p = allocator.allocate(bytes) else { throw .systemOutOfMemory(requestedBytes: bytes) }
         // Nil slots and zero payload, as the contract promises, written as a C program initializes a struct:
-        // straight-line stores. (For glibc, LLVM turns a malloc followed by zeroing stores into one calloc, as
-        // clang does for the native reference programs: both then pay glibc's calloc, which skips the thread
-        // cache that malloc uses.)
+        // straight-line stores, which the optimizer drops where the workload's own stores overwrite them.
+        // (GlibcAllocator's malloc is opaque to LLVM, which would otherwise fuse malloc and the zero stores into
+        // a calloc that skips glibc's thread cache: CSystemHeaps.h.)
         ObjectLayout.initialize(p, shape: shape, blockBytes: bytes, tagged: tagged)
         allocations &+= 1
         bytesRequested &+= shape.bytes
-        liveBytes &+= bytes
+        if !tagged { headedAllocations &+= 1 }
         return ObjectRef(address: p, shape: shape, tagged: tagged)
     }
 
@@ -76,7 +84,7 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     @inlinable @inline(__always)
     func freeOne(_ object: ObjectRef) {
         let bytes = object.blockBytes
-        liveBytes &-= bytes
+        bytesFreed &+= bytes
         assert(liveBytes >= 0, "\(Allocator.managerName): more bytes freed than allocated (double free?)")
         allocator.deallocate(object.address, bytes: bytes)
     }
@@ -86,38 +94,66 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     /// with an explicit stack instead, so a 10-million-node list can not overflow the thread's stack.
     @inlinable
     public func dropTree(_ root: consuming ObjectRef) {
-        freeTree(root, depth: 0)
+        // The bytes are summed through the recursion and counted once: a C free_tree keeps no count, and a
+        // read-modify-write of a counter per node (which the recursion keeps in memory) was a third of
+        // freeTree's instructions.
+        bytesFreed &+= freeTree(root, depth: 0)
+        assert(liveBytes >= 0, "\(Allocator.managerName): more bytes freed than allocated (double free?)")
     }
 
     /// Levels freed by recursion before a branch is handed to the explicit stack: at most a few hundred KiB of
     /// stack frames, within any thread's stack.
     @usableFromInline static var recursionLimit: Int { 4096 }
 
+    /// Frees `object` and everything under it; returns the bytes of the blocks freed.
     @inlinable
-    func freeTree(_ object: ObjectRef, depth: Int) {
+    func freeTree(_ object: ObjectRef, depth: Int) -> Int {
+        let slots = object.slots, count = object.slotCount, bytes = object.blockBytes
+        // Invariant: every load below is at 8*i for i < the slot count, inside the block.
+        if count == 2 {
+            // Two children, the shape of every tree node, handled without a loop as a C free_tree is (a generic
+            // loop kept its index and count in callee-saved registers through each recursion, and cost about
+            // twice the instructions per node); a leaf, half of every tree, is freed before the depth check
+            // and before anything is kept across a call.
+            let left = slots.load(as: UInt64.self), right = slots.load(fromByteOffset: 8, as: UInt64.self)
+            if left | right == 0 {
+                allocator.deallocate(object.address, bytes: bytes)
+                return bytes
+            }
+            guard depth < Self.recursionLimit else { return freeDeepTree(object) }
+            var freed = bytes
+            if left != 0 { freed &+= freeTree(ObjectRef(bits: left), depth: depth &+ 1) }
+            if right != 0 { freed &+= freeTree(ObjectRef(bits: right), depth: depth &+ 1) }
+            allocator.deallocate(object.address, bytes: bytes)
+            return freed
+        }
         guard depth < Self.recursionLimit else { return freeDeepTree(object) }
-        let slots = object.slots, count = object.slotCount
+        var freed = bytes
         var i = 0
         while i < count {
-            // Invariant: i < the slot count, so the 8 bytes at slots + 8*i lie inside the block.
             let bits = slots.load(fromByteOffset: i &* 8, as: UInt64.self)
-            if bits != 0 { freeTree(ObjectRef(bits: bits), depth: depth &+ 1) }
+            if bits != 0 { freed &+= freeTree(ObjectRef(bits: bits), depth: depth &+ 1) }
             i &+= 1
         }
-        freeOne(object)
+        allocator.deallocate(object.address, bytes: bytes)
+        return freed
     }
 
     /// The part of a tree below `recursionLimit` levels: depth-first with a reused explicit stack, one entry per
-    /// object waiting, never recursing.
+    /// object waiting, never recursing. Returns the bytes of the blocks freed.
     @usableFromInline @inline(never)
-    func freeDeepTree(_ root: ObjectRef) {
+    func freeDeepTree(_ root: ObjectRef) -> Int {
+        var freed = 0
         dropStack.append(root)
         while let object = dropStack.popLast() {
             for i in 0..<object.slotCount {
                 if let child = ObjectLayout.rawSlot(object, i) { dropStack.append(child) }
             }
-            freeOne(object)
+            let bytes = object.blockBytes
+            freed &+= bytes
+            allocator.deallocate(object.address, bytes: bytes)
         }
+        return freed
     }
 
     @inlinable @inline(__always)

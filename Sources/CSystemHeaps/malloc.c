@@ -1,0 +1,2 @@
+// CSystemHeaps is header-only (see include/CSystemHeaps.h); SwiftPM needs one source file per C target.
+#include "CSystemHeaps.h"
