@@ -14,15 +14,52 @@ public struct ResidentMemory: Codable, Equatable, Sendable {
         self.peakBytes = peakBytes
     }
 
-    /// Reads /proc/self/status. Returns zeros where the file is not available (not Linux).
+    /// Reads the current and peak resident set sizes (VmRSS and VmHWM in /proc/self/status). Returns zeros
+    /// where the file is not available (not Linux).
     public static func read() -> ResidentMemory {
-        guard let text = readSmallFile("/proc/self/status") else { return ResidentMemory(currentBytes: 0, peakBytes: 0) }
         var current = 0, peak = 0
-        for line in text.split(separator: "\n") {
-            if line.hasPrefix("VmRSS:") { current = kilobytes(line) * 1024 }
-            else if line.hasPrefix("VmHWM:") { peak = kilobytes(line) * 1024 }
+        withProcFile("/proc/self/status") { text in
+            // Lines "Name:\t<spaces><kB> kB"; only the two wanted are parsed, byte by byte (a String split of
+            // the whole file cost about 0.8 M instructions a call, inside the timed run).
+            var lineStart = 0
+            while lineStart < text.count {
+                var lineEnd = lineStart
+                while lineEnd < text.count && text[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+                let line = UnsafeBufferPointer(rebasing: text[lineStart..<lineEnd])
+                if line.starts(with: "VmRSS:".utf8) { current = firstNumber(line) * 1024 }
+                else if line.starts(with: "VmHWM:".utf8) { peak = firstNumber(line) * 1024 }
+                lineStart = lineEnd + 1
+            }
         }
         return ResidentMemory(currentBytes: current, peakBytes: peak)
+    }
+
+    /// The current resident set size, bytes, from /proc/self/statm (resident pages, its second field): what
+    /// a memory sample needs, read from a file the kernel writes with much less work than the status file.
+    /// Returns 0 where the file is not available.
+    public static func currentBytes() -> Int {
+        var pages = 0
+        withProcFile("/proc/self/statm") { text in
+            guard let space = text.firstIndex(of: UInt8(ascii: " ")) else { return }
+            pages = firstNumber(UnsafeBufferPointer(rebasing: text[(space + 1)...]))
+        }
+        return pages * pageSize
+    }
+
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// The first run of decimal digits in `bytes`, or 0.
+    private static func firstNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var value = 0, seen = false
+        for byte in bytes {
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                value = value &* 10 &+ Int(byte &- UInt8(ascii: "0"))
+                seen = true
+            } else if seen {
+                break
+            }
+        }
+        return value
     }
 
     /// Resets the kernel's peak (VmHWM) to the current RSS, so a peak measured after warm-up excludes it.
@@ -58,17 +95,20 @@ public struct MemorySample: Codable, Equatable, Sendable {
     }
 }
 
-/// Reads a small text file (under 64 KiB) such as one in /proc, or nil.
-func readSmallFile(_ path: String) -> String? {
+/// Calls `body` with the contents of a small file such as one in /proc (at most 16 KiB, in a buffer on the stack,
+/// so a memory sample allocates nothing); does nothing when the file can not be opened.
+func withProcFile(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
     let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { return nil }
+    guard fd >= 0 else { return }
     defer { close(fd) }
-    var bytes = [UInt8](repeating: 0, count: 65536)
-    var used = 0
-    while used < bytes.count {
-        let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + used, $0.count - used) }
-        if n <= 0 { break }
-        used += n
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16384) { buffer in
+        var used = 0
+        while used < buffer.count {
+            // Invariant: used < buffer.count, so the read stays inside the buffer.
+            let n = read(fd, buffer.baseAddress! + used, buffer.count - used)
+            if n <= 0 { break }
+            used += n
+        }
+        body(UnsafeBufferPointer(rebasing: buffer[..<used]))
     }
-    return String(decoding: bytes[0..<used], as: UTF8.self)
 }

@@ -169,7 +169,7 @@ public final class RunContext {
             return
         }
         memorySamples.append(MemorySample(elapsedNanoseconds: now &- startNanoseconds,
-                                          residentBytes: ResidentMemory.read().currentBytes,
+                                          residentBytes: ResidentMemory.currentBytes(),
                                           liveBytes: liveBytes, heapBytes: heapBytes))
     }
 }
