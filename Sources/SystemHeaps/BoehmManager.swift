@@ -127,7 +127,20 @@ public final class BoehmManager: MemoryManager {
 
     @inlinable @inline(__always)
     public func allocate(_ shape: ObjectShape) throws(AllocationError) -> BoehmRef {
+        // The common case inline: a shape in the table, with slots, and Boehm's allocation succeeding. Everything
+        // else is out of line, which keeps this small enough that the optimizer inlines it into every specialized
+        // workload (with the rare paths inline, GCBench's populate called it through its protocol witness).
         let index = shapeIndex(shape)
+        guard index != 0, shape.referenceSlots != 0, let p = gc.malloc(shape.bytes) else {
+            return try allocateUncommon(shape, index: index)
+        }
+        return made(p, shape, index: index)
+    }
+
+    /// `allocate` for a headed shape, a pointer-free shape, or when Boehm returned nothing (then tried again
+    /// once, so a failure is Boehm's answer for this request and not an artefact of the fast path).
+    @usableFromInline @inline(never)
+    func allocateUncommon(_ shape: ObjectShape, index: UInt) throws(AllocationError) -> BoehmRef {
         let bytes = index != 0 ? shape.bytes : ObjectLayout.blockBytes(shape)
         let block: UnsafeMutableRawPointer?
         if shape.referenceSlots == 0 {
@@ -139,6 +152,12 @@ public final class BoehmManager: MemoryManager {
         }
         guard let p = block else { throw .systemOutOfMemory(requestedBytes: bytes) }
         if index == 0 { ObjectLayout.initializeHeader(p, shape) }
+        return made(p, shape, index: index)
+    }
+
+    /// Counts a new object at `p` and makes its reference.
+    @inlinable @inline(__always)
+    func made(_ p: UnsafeMutableRawPointer, _ shape: ObjectShape, index: UInt) -> BoehmRef {
         allocations &+= 1
         bytesRequested &+= shape.bytes
         // Invariant: Boehm's objects are 16-byte aligned (its granule), so the low four bits are free for the index.
