@@ -1,4 +1,5 @@
 import HeapLabCore
+import HeapLabTestSupport
 @testable import MarkSweepGC
 import XCTest
 
@@ -551,25 +552,11 @@ enum StressSettings {
         #endif
     }
 
-    /// `HEAPLAB_STRESS_SEED`: unset, each run uses its own fixed seed; a number, every run's seed is that
-    /// number plus the run's fixed seed (so one number replays a whole suite); `random`, a random number,
-    /// printed.
-    static let seedOffset: UInt64 = {
-        guard let text = ProcessInfo.processInfo.environment["HEAPLAB_STRESS_SEED"] else { return 0 }
-        if text == "random" {
-            let n = UInt64.random(in: 1...UInt64(UInt32.max))
-            print("stress: HEAPLAB_STRESS_SEED=random chose \(n); replay with HEAPLAB_STRESS_SEED=\(n)")
-            return n
-        }
-        guard let n = UInt64(text) else {
-            print("stress: HEAPLAB_STRESS_SEED must be a number or 'random' (got '\(text)'); using the fixed seeds")
-            return 0
-        }
-        return n
-    }()
+    /// `HEAPLAB_STRESS_SEED` (`StressEnvironment`): what is added to every fixed seed.
+    static var seedOffset: UInt64 { StressEnvironment.seedOffset }
 
     /// The seed a run with fixed seed `fixed` uses.
-    static func seed(_ fixed: UInt64) -> UInt64 { seedOffset &+ fixed }
+    static func seed(_ fixed: UInt64) -> UInt64 { StressEnvironment.seed(fixed) }
 }
 
 extension StressMutator {

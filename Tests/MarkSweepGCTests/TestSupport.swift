@@ -1,4 +1,5 @@
 import HeapLabCore
+import HeapLabTestSupport
 @testable import MarkSweepGC
 import XCTest
 
@@ -15,11 +16,9 @@ func makeTestHeap(gogc: Int? = 100, minimumHeapBytes: Int = 256 << 10, heapLimit
     return (GCHeap(configuration: configuration, pauseLog: log), log)
 }
 
-/// `HEAPLAB_STRESS_SCALE` (an integer >= 1; default 1): multiplies the sizes of the stress tests.
-let stressScale: Int = {
-    guard let text = getenv("HEAPLAB_STRESS_SCALE").map({ String(cString: $0) }), let n = Int(text), n >= 1 else { return 1 }
-    return n
-}()
+/// `HEAPLAB_STRESS_SCALE` (an integer >= 1; default 1): multiplies the sizes of the stress tests
+/// (`StressEnvironment`, shared by every test target).
+var stressScale: Int { StressEnvironment.scale }
 
 /// Runs `body` once per sweep mode, printing the mode first so a failure in the log says which one broke.
 func forEachSweepMode(_ body: (SweepMode) throws -> Void) rethrows {
