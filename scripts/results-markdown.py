@@ -76,8 +76,9 @@ def main():
     p()
     p(f"Machine: {machine['cpuModel']}, {machine['cores']} cores, {machine['memoryBytes'] / 2**30:.1f} GiB, "
       f"Linux {machine['kernel']}, Swift {machine['swiftVersion']}, release build. "
-      "The machine was shared with other builds while the matrix ran, so times are noisy: compare managers "
-      "within one workload's table, not across runs.")
+      "The machine is a shared virtual machine, so times are noisy (the load averages below count the matrix "
+      "itself as about 1; more means other work ran beside it): compare managers within one workload's table, "
+      "not across runs.")
     load_before, load_after = read(os.path.join(out, "load-before.txt")), read(os.path.join(out, "load-after.txt"))
     if load_before:
         p(f"Load before: `{load_before}`; after: `{load_after}`.")
