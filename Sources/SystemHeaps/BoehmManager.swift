@@ -30,7 +30,7 @@ import HeapLabCore
 ///
 /// Threads: Boehm is process-wide, and it stops and scans only the threads it knows. The thread that first loads
 /// it is registered with the collector. A manager is one thread's context: it is used only by the thread that
-/// made it, which must be registered. For several threads, the first manager's thread calls
+/// made it, which must be registered (checked on its rare paths: a precondition failure names the operation). For several threads, the first manager's thread calls
 /// `allowThreadRegistration()`, then each other thread registers itself (`BoehmThreadRegistration`), makes a
 /// manager of its own with `init(pauseLog: nil)`, drops it, and unregisters (Docs/Threads.md). The newest manager
 /// made with a pause log receives the events of every collection, whichever thread started it: make and drop
@@ -129,6 +129,7 @@ public final class BoehmManager: MemoryManager {
     /// `shapeIndex`'s slow path: the table searched, the shape added when there is room.
     @usableFromInline @inline(never)
     func lookUpShape(_ key: UInt64, empty: Bool) -> UInt {
+        checkOwnerThread("allocate")
         var index: UInt = 0
         if tagsShapes && !empty {
             if let found = (0..<shapeCount).first(where: { shapeTable[$0 + 1] == key }) {
@@ -279,6 +280,7 @@ public final class BoehmManager: MemoryManager {
     /// Doubles the root stack, in a new uncollectable block.
     @usableFromInline
     func growRoots() {
+        checkOwnerThread("pushRoot")
         let newCapacity = rootCapacity * 2
         guard let block = gc.mallocUncollectable(newCapacity * 8) else {
             fatalError("boehm: GC_malloc_uncollectable refused \(newCapacity * 8) bytes for the root stack")
@@ -305,7 +307,20 @@ public final class BoehmManager: MemoryManager {
     }
 
     /// Forces a full collection (logged like any other).
-    public func collect() { gc.gcollect() }
+    /// - Precondition: called on the thread that made the manager.
+    public func collect() {
+        checkOwnerThread("collect()")
+        gc.gcollect()
+    }
+
+    /// Stops with a precondition message when the calling thread is not the one that made the manager. Checked
+    /// on the manager's rare paths only (a new shape, root-stack growth, `collect`, `allowThreadRegistration`):
+    /// the fast paths stay free of it, so a misuse is caught at the first of those, not at every operation.
+    @usableFromInline @inline(never)
+    func checkOwnerThread(_ operation: StaticString) {
+        precondition(pthread_equal(pthread_self(), ownerThread) != 0,
+                     "boehm: \(operation) called on another thread than the one that made this manager (each thread makes its own, after BoehmThreadRegistration)")
+    }
 
     /// Lets other threads register with Boehm (`BoehmThreadRegistration`), through `GC_allow_register_threads`.
     /// Call it on this manager's thread before starting them; later calls do nothing.
@@ -316,8 +331,7 @@ public final class BoehmManager: MemoryManager {
     /// - Throws: `BoehmThreadError.unsupported` when this libgc lacks the thread-registration functions.
     /// - Precondition: called on the thread that made the manager (a thread Boehm knows).
     public func allowThreadRegistration() throws(BoehmThreadError) {
-        precondition(pthread_equal(pthread_self(), ownerThread) != 0,
-                     "boehm: allowThreadRegistration() called on a thread other than the manager's")
+        checkOwnerThread("allowThreadRegistration()")
         guard let threads = gc.threads else { throw .unsupported(gc.threadsMissing) }
         BoehmThreadFunctions.allowRegistration(threads)
     }

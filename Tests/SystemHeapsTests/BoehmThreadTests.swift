@@ -172,6 +172,44 @@ final class BoehmThreadTests: XCTestCase {
     }
 }
 
+/// A manager used from a thread other than the one that made it stops with a message naming the misuse (the
+/// manager's state is not thread-safe). Runs in a child process, which the misuse ends.
+final class BoehmThreadMisuseTests: XCTestCase {
+    static let trapVariable = "HEAPLAB_BOEHM_TRAP"
+
+    /// In the child: a registered thread calls `collect()` on the main thread's manager; must never return.
+    func testTrapChild() throws {
+        guard ProcessInfo.processInfo.environment[Self.trapVariable] != nil else { return }  // parent run: nothing
+        guard BoehmManager.availability().isAvailable else { exit(0) }
+        let main = try BoehmManager(pauseLog: PauseLog())
+        try main.allowThreadRegistration()
+        nonisolated(unsafe) let shared = main  // the misuse under test: a manager sent to another thread
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            do {
+                let registration = try BoehmThreadRegistration()
+                shared.collect()
+                registration.unregister()
+            } catch {
+                print("registration failed: \(error)")
+            }
+            done.signal()
+        }.start()
+        done.wait()
+        exit(0)  // reaching here means the check did not fire
+    }
+
+    func testManagerUsedOnAnotherThreadTraps() throws {
+        guard BoehmManager.availability().isAvailable else { throw XCTSkip(BoehmManager.availability().description) }
+        let (status, stderr) = try ChildProcess.runTrap("SystemHeapsTests.BoehmThreadMisuseTests/testTrapChild",
+                                                         environment: [Self.trapVariable: "1"])
+        XCTAssertNotEqual(status, 0, "the child must trap:\n\(stderr.suffix(2000))")
+        #if DEBUG  // Swift prints a precondition's message in debug builds only
+        XCTAssertTrue(stderr.contains("boehm: collect() called on another thread"), String(stderr.suffix(2000)))
+        #endif
+    }
+}
+
 /// A one-shot meeting point for `count` threads: `wait` returns once `arrive` was called `count` times.
 final class Barrier: Sendable {
     let state: Mutex<Int>
