@@ -28,8 +28,13 @@ import HeapLabCore
 /// stop-the-world phases, from Boehm's collection-event callback (`GC_set_on_collection_event`). Boehm sweeps
 /// lazily: most reclaiming happens later inside allocations, outside the logged pause, as in Boehm itself.
 ///
-/// Threads: Boehm is process-wide. The thread that first loads it is registered with the collector and must be
-/// the one that uses every `BoehmManager` (the runner's main thread). The newest manager receives the events.
+/// Threads: Boehm is process-wide, and it stops and scans only the threads it knows. The thread that first loads
+/// it is registered with the collector. A manager is one thread's context: it is used only by the thread that
+/// made it, which must be registered (checked on its rare paths: a precondition failure names the operation). For several threads, the first manager's thread calls
+/// `allowThreadRegistration()`, then each other thread registers itself (`BoehmThreadRegistration`), makes a
+/// manager of its own with `init(pauseLog: nil)`, drops it, and unregisters (Docs/Threads.md). The newest manager
+/// made with a pause log receives the events of every collection, whichever thread started it: make and drop
+/// managers with a log while no other thread is registered, and read the log once they have unregistered.
 public final class BoehmManager: MemoryManager {
     public typealias Ref = BoehmRef
 
@@ -56,12 +61,20 @@ public final class BoehmManager: MemoryManager {
     @exclusivity(unchecked) @usableFromInline var depth = 0
     @exclusivity(unchecked) @usableFromInline var allocations = 0
     @exclusivity(unchecked) @usableFromInline var bytesRequested = 0
-    let recorder: BoehmEventRecorder
+    /// Receives Boehm's collection events into the pause log; nil for a manager made without one.
+    let recorder: BoehmEventRecorder?
+    /// The thread that made the manager: the only one that may use it, and the only one on which a collection
+    /// may clear its popped roots (`clearPoppedRoots`).
+    let ownerThread: pthread_t
 
-    /// Makes a manager whose collections are logged into `pauseLog`.
+    /// Makes a manager for the calling thread, whose collections are logged into `pauseLog`.
+    ///
+    /// - Parameter pauseLog: receives one `PauseEvent` per Boehm collection, started by any thread, from now
+    ///   until a newer manager with a log is made; nil for a manager of a further thread, which logs nothing.
     /// - Throws: `ComparatorUnavailable` when libgc.so.1 is missing, or when this thread is not registered with
-    ///   the collector (Boehm was first loaded on another thread).
-    public init(pauseLog: PauseLog) throws(ComparatorUnavailable) {
+    ///   the collector (Boehm was first loaded on another thread, and this one did not register with
+    ///   `BoehmThreadRegistration`).
+    public init(pauseLog: PauseLog?) throws(ComparatorUnavailable) {
         gc = try BoehmLibrary.load()
         guard gc.threadIsRegistered() != 0 else {
             throw ComparatorUnavailable(soname: "libgc.so.1", dlerror: "this thread is not registered with Boehm GC; use it from the thread that first loaded it")
@@ -75,7 +88,13 @@ public final class BoehmManager: MemoryManager {
         shapeTable = .allocate(capacity: 16)
         shapeTable.initialize(repeating: .max, count: 16)
         tagsShapes = gc.allInteriorPointers() != 0
-        recorder = BoehmEventRecorder(pauseLog: pauseLog, gc: gc)
+        ownerThread = pthread_self()
+        guard let pauseLog else {
+            recorder = nil
+            return
+        }
+        let recorder = BoehmEventRecorder(pauseLog: pauseLog, gc: gc)
+        self.recorder = recorder
         // Unowned: the manager owns the recorder. Only the newest manager's recorder receives Boehm's events,
         // so an older manager still alive beside it keeps its popped entries until it is the newest again (a
         // possible false retention, never a lost root: entries below the depth are never cleared).
@@ -85,7 +104,7 @@ public final class BoehmManager: MemoryManager {
     }
 
     deinit {
-        if BoehmEventRecorder.current === recorder { BoehmEventRecorder.current = nil }
+        if let recorder, BoehmEventRecorder.current === recorder { BoehmEventRecorder.current = nil }
         gc.free(UnsafeMutableRawPointer(roots))
         shapeTable.deallocate()
     }
@@ -110,6 +129,7 @@ public final class BoehmManager: MemoryManager {
     /// `shapeIndex`'s slow path: the table searched, the shape added when there is room.
     @usableFromInline @inline(never)
     func lookUpShape(_ key: UInt64, empty: Bool) -> UInt {
+        checkOwnerThread("allocate")
         var index: UInt = 0
         if tagsShapes && !empty {
             if let found = (0..<shapeCount).first(where: { shapeTable[$0 + 1] == key }) {
@@ -245,14 +265,22 @@ public final class BoehmManager: MemoryManager {
 
     /// Clears every root-stack entry above the depth, so that Boehm's conservative scan of the block finds only
     /// live roots. Runs inside Boehm's collection-start event (`BoehmEventRecorder.beforeCollection`).
+    ///
+    /// Only on the manager's own thread: Boehm announces a collection before it stops the other threads, so
+    /// when another thread collects, this one may be inside `pushRoot` (entry written, depth not yet raised),
+    /// and clearing above the depth it reads could erase a live root. Skipping leaves popped entries for that
+    /// collection: a possible false retention, never a lost root.
     func clearPoppedRoots() {
-        // Invariant: depth <= rootCapacity; the block holds rootCapacity words.
+        guard pthread_equal(pthread_self(), ownerThread) != 0 else { return }
+        // Invariant: depth <= rootCapacity; the block holds rootCapacity words; this is the thread that
+        // writes them, so none is being pushed.
         (roots + depth).update(repeating: nil, count: rootCapacity &- depth)
     }
 
     /// Doubles the root stack, in a new uncollectable block.
     @usableFromInline
     func growRoots() {
+        checkOwnerThread("pushRoot")
         let newCapacity = rootCapacity * 2
         guard let block = gc.mallocUncollectable(newCapacity * 8) else {
             fatalError("boehm: GC_malloc_uncollectable refused \(newCapacity * 8) bytes for the root stack")
@@ -279,7 +307,34 @@ public final class BoehmManager: MemoryManager {
     }
 
     /// Forces a full collection (logged like any other).
-    public func collect() { gc.gcollect() }
+    /// - Precondition: called on the thread that made the manager.
+    public func collect() {
+        checkOwnerThread("collect()")
+        gc.gcollect()
+    }
+
+    /// Stops with a precondition message when the calling thread is not the one that made the manager. Checked
+    /// on the manager's rare paths only (a new shape, root-stack growth, `collect`, `allowThreadRegistration`):
+    /// the fast paths stay free of it, so a misuse is caught at the first of those, not at every operation.
+    @usableFromInline @inline(never)
+    func checkOwnerThread(_ operation: StaticString) {
+        precondition(pthread_equal(pthread_self(), ownerThread) != 0,
+                     "boehm: \(operation) called on another thread than the one that made this manager (each thread makes its own, after BoehmThreadRegistration)")
+    }
+
+    /// Lets other threads register with Boehm (`BoehmThreadRegistration`), through `GC_allow_register_threads`.
+    /// Call it on this manager's thread before starting them; later calls do nothing.
+    ///
+    /// Not done for single-threaded runs: from here on Boehm takes its allocation lock and may start its
+    /// parallel marker threads, which changes what a single-threaded run measures.
+    ///
+    /// - Throws: `BoehmThreadError.unsupported` when this libgc lacks the thread-registration functions.
+    /// - Precondition: called on the thread that made the manager (a thread Boehm knows).
+    public func allowThreadRegistration() throws(BoehmThreadError) {
+        checkOwnerThread("allowThreadRegistration()")
+        guard let threads = gc.threads else { throw .unsupported(gc.threadsMissing) }
+        BoehmThreadFunctions.allowRegistration(threads)
+    }
 
     /// `heapBytes` is Boehm's heap size; `liveBytes` heap size minus free bytes (it includes garbage not yet
     /// swept); `extra` has `collections` and `totalBytesAllocated`.
@@ -316,9 +371,22 @@ struct BoehmLibrary: @unchecked Sendable {
     let initialize: Void0
     /// `GC_get_all_interior_pointers`: nonzero when a pointer into an object's interior keeps it alive.
     let allInteriorPointers: Int0
+    /// Thread registration, or nil when this libgc was built without it (`threadsMissing` says what lacked).
+    let threads: BoehmThreadFunctions?
+    let threadsMissing: String
 
     static let loaded: Result<BoehmLibrary, ComparatorUnavailable> = Result { () throws(ComparatorUnavailable) in
         let lib = try DynamicLibrary.open("libgc.so.1")
+        // Thread registration is optional: a libgc built without threads still serves single-threaded runs.
+        let threads: BoehmThreadFunctions?
+        let threadsMissing: String
+        do throws(ComparatorUnavailable) {
+            threads = try BoehmThreadFunctions(lib)
+            threadsMissing = ""
+        } catch {
+            threads = nil
+            threadsMissing = error.dlerror
+        }
         let library = BoehmLibrary(
             malloc: try lib.function("GC_malloc", as: Alloc.self),
             mallocAtomic: try lib.function("GC_malloc_atomic", as: Alloc.self),
@@ -332,7 +400,8 @@ struct BoehmLibrary: @unchecked Sendable {
             threadIsRegistered: try lib.function("GC_thread_is_registered", as: Int0.self),
             setOnCollectionEvent: try lib.function("GC_set_on_collection_event", as: SetEvent.self),
             initialize: try lib.function("GC_init", as: Void0.self),
-            allInteriorPointers: try lib.function("GC_get_all_interior_pointers", as: Int0.self))
+            allInteriorPointers: try lib.function("GC_get_all_interior_pointers", as: Int0.self),
+            threads: threads, threadsMissing: threadsMissing)
         return library
     }
 
@@ -348,8 +417,9 @@ struct BoehmLibrary: @unchecked Sendable {
 
 /// Turns Boehm's collection events (GC_EventType in gc.h: 0 START, 1 MARK_START, 2 MARK_END, 3 RECLAIM_START,
 /// 4 RECLAIM_END, 5 END, 6 PRE_STOP_WORLD, 7 POST_STOP_WORLD, 8 PRE_START_WORLD, 9 POST_START_WORLD) into one
-/// `PauseEvent` per collection. Called by Boehm with its lock held on the collecting thread, which for a
-/// single mutator is the thread that allocated.
+/// `PauseEvent` per collection. Called by Boehm with its allocation lock held, on the collecting thread: the
+/// thread that allocated, or with several registered threads any of them; the lock serializes the calls, so
+/// the recorder's fields need no lock of their own.
 final class BoehmEventRecorder {
     /// The recorder of the newest manager; Boehm's callback has no context argument.
     nonisolated(unsafe) static var current: BoehmEventRecorder?
