@@ -95,8 +95,8 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     @inlinable
     public func dropTree(_ root: consuming ObjectRef) {
         // The bytes are summed through the recursion and counted once: a C free_tree keeps no count, and a
-        // read-modify-write of a counter per node (which the recursion keeps in memory) was a third of
-        // freeTree's instructions.
+        // read-modify-write of a counter per node stays in memory across the recursion (Docs/Internals.md,
+        // "What the contract costs", has the instruction counts).
         bytesFreed &+= freeTree(root, depth: 0)
         assert(liveBytes >= 0, "\(Allocator.managerName): more bytes freed than allocated (double free?)")
     }
@@ -112,9 +112,8 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
         // Invariant: every load below is at 8*i for i < the slot count, inside the block.
         if count == 2 {
             // Two children, the shape of every tree node, handled without a loop as a C free_tree is (a generic
-            // loop kept its index and count in callee-saved registers through each recursion, and cost about
-            // twice the instructions per node); a leaf, half of every tree, is freed before the depth check
-            // and before anything is kept across a call.
+            // loop keeps its index and count in callee-saved registers through each recursion); a leaf, half of
+            // every tree, is freed before the depth check and before anything is kept across a call.
             let left = slots.load(as: UInt64.self), right = slots.load(fromByteOffset: 8, as: UInt64.self)
             if left | right == 0 {
                 allocator.deallocate(object.address, bytes: bytes)
