@@ -113,6 +113,19 @@ public protocol MemoryManager {
     /// allocated inside may be used after the scope ends.
     func withScope<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R
 
+    // MARK: threads (ThreadedMemoryManager.swift; defaults for managers with one thread or no handshake)
+
+    /// A cooperative safepoint: a place where this thread's roots are all on its root stack, so a collector
+    /// that is stopping the world may stop the thread here. Allocation polls one on its slow path; call this
+    /// in long loops that do not allocate. Nothing to do for managers that never stop threads.
+    func safepoint()
+
+    /// Runs `body` with this thread declared inactive, so it may block (wait on a lock, a condition, I/O, a
+    /// join) without delaying another thread's collection: whippet's `gc_call_without_gc`, Go's syscall
+    /// state. Inside `body` the thread must not touch the manager or any of its objects; its roots stay roots.
+    /// Managers without a stop-the-world handshake just run `body`.
+    func withoutCollector<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R
+
     // MARK: statistics
 
     /// The manager's effective settings (after defaults, options and environment), as strings keyed like the
