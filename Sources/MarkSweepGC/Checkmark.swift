@@ -7,7 +7,7 @@
 /// from the roots with its own visited set (never the mark bits it checks) and names every reachable object
 /// that is not marked. With `GCConfiguration.checkmark` the heap runs it after every incremental mark and stops
 /// with its report; its time is not part of the final pause.
-extension GCHeap {
+extension SharedHeap {
     /// Checks that every object reachable from the roots is marked; returns one line per reachable unmarked
     /// object (at most 100), empty when the mark is complete.
     ///

@@ -62,18 +62,7 @@ struct PhaseTimer {
 // the mutator does not run: no barrier is needed. Incremental mode (IncrementalMarking.swift) splits step 4
 // into slices between which the mutator runs, with a barrier in `GCHeap.store` (WriteBarrier.swift).
 
-extension GCHeap {
-    /// Runs a full collection now, in the configured sweep mode. Afterwards `liveObjectCount` and
-    /// `heapInUseBytes` are exactly the objects and bytes reachable from the roots. In incremental mode it is a
-    /// stop-the-world cycle too: an incremental cycle in progress is abandoned first (nothing freed by it).
-    ///
-    /// - Precondition: not called while a collection runs (the heap is single-threaded; this can only happen
-    ///   from a verifier or a trace hook).
-    public func collect() {
-        precondition(!collecting, "gc: collect() called during a collection")
-        collect(reason: .forced)
-    }
-
+extension SharedHeap {
     /// A collection that also finishes sweeping (lazy mode), so empty blocks go back to the pool: what the
     /// heap does before it gives up on an allocation at the heap limit.
     func collectForLimit() {
@@ -82,16 +71,21 @@ extension GCHeap {
         if configuration.sweepMode == .lazy { finishSweeping() }
     }
 
-    /// One stop-the-world cycle: the phases in order, each timed.
+    /// One stop-the-world cycle: the phases in order, each timed. Called with the lock held by a running
+    /// mutator; the first phase, `safepoint`, is the time it took to stop every other mutator.
     func collect(reason: CollectionReason) {
+        let start = MonotonicClock.now()
+        let cpuStart = pauseCPUStart()
+        var timer = PhaseTimer(start: start)
+        _ = stopTheWorld()
+        defer { startTheWorld() }
+        timer.end("safepoint")
+        foldAll()
         abandonIncrementalCycle()  // a stop-the-world cycle marks from scratch (IncrementalMarking.swift)
         collecting = true
         defer { collecting = false }
-        let start = MonotonicClock.now()
-        let cpuStart = pauseCPUStart()
         let inUseBefore = inUseBytes
         let objectsBefore = liveObjectCount
-        var timer = PhaseTimer(start: start)
 
         if configuration.sweepMode == .lazy {
             finishSweeping()
@@ -118,13 +112,25 @@ extension GCHeap {
         recordCycle(event, largeObjectsFreed: largeFreed, reason: reason)
     }
 
-    /// Step 2: every allocation block takes back what the allocator did not hand out (its free list, or the
-    /// rest of its bump range), so the sweeper and the verifier find every free cell recorded in its block,
-    /// and no cell is handed out during the cycle.
+    /// Step 2: every mutator's allocation blocks take back what its allocators did not hand out (their free
+    /// lists, or the rest of their bump ranges), so the sweeper and the verifier find every free cell recorded
+    /// in its block, and no cell is handed out during the cycle. Each mutator refills on its next slow path.
     func retireAllocationBlocks() {
+        forEachMutator { retireAllocationBlocks(of: $0) }
+    }
+
+    /// The blocks every mutator allocates from now (they are all retired next).
+    func installedAllocationBlocks() -> [Block] {
+        var blocks: [Block] = []
+        forEachMutator { m in blocks.append(contentsOf: m.allocationBlocks.compactMap { $0 }) }
+        return blocks
+    }
+
+    /// Step 2 for one mutator (stopped, or the calling thread's own, lock held).
+    func retireAllocationBlocks(of m: GCHeap) {
         for c in 0..<SizeClasses.count {
-            guard let b = allocationBlocks[c] else { continue }
-            let a = allocators[c]
+            guard let b = m.allocationBlocks[c] else { continue }
+            let a = m.allocators[c]
             var count = 0
             var cursor = a.freeList
             while let cell = cursor {
@@ -139,8 +145,8 @@ extension GCHeap {
                 b.header.pointee.bumpFrom = nil
             }
             b.header.pointee.freeCount = count
-            allocators[c] = ClassAllocator()
-            allocationBlocks[c] = nil
+            m.allocators[c] = ClassAllocator()
+            m.allocationBlocks[c] = nil
         }
     }
 

@@ -48,11 +48,6 @@ public final class GCHeap: MemoryManager {
     public var name: String { configuration.collectionMode == .incremental ? "gc-incremental" : "gc" }
     @inlinable public var reclamation: Reclamation { .tracing }
 
-    /// The settings this heap was made with.
-    public let configuration: GCConfiguration
-    /// Where every pause goes. The heap never measures itself in any other way.
-    public let pauseLog: PauseLog
-
     // MARK: allocator state (the fast path reads only these)
 
     /// Per size class: where the next cell comes from (the allocation block's free list or bump range).
@@ -63,79 +58,89 @@ public final class GCHeap: MemoryManager {
     @usableFromInline let poisonFreedCells: Bool
     @usableFromInline let checkReferences: Bool
 
-    /// Objects allocated, and bytes of shapes requested, since the heap was made.
-    @exclusivity(unchecked) @usableFromInline var allocations = 0
-    @exclusivity(unchecked) @usableFromInline var bytesRequested = 0
-    /// Heap in use: cells allocated (full cell bytes) plus large-object bytes, minus what the last collection
-    /// proved dead. The pacer compares it with its goal.
-    @exclusivity(unchecked) @usableFromInline var inUseBytes = 0
+    /// This thread's allocation counts since its last slow path (folded into the shared totals there, and in
+    /// every pause): objects, bytes of shapes requested, and cell bytes (what the pacer counts).
+    @exclusivity(unchecked) @usableFromInline var pendingAllocations = 0
+    @exclusivity(unchecked) @usableFromInline var pendingBytesRequested = 0
+    @exclusivity(unchecked) @usableFromInline var pendingInUseBytes = 0
+    /// What this context has folded so far (its share of the shared totals, kept when it detaches).
+    @exclusivity(unchecked) var foldedAllocations = 0
+    @exclusivity(unchecked) var foldedBytesRequested = 0
 
-    // MARK: spaces and collector state
+    // MARK: this thread's collector state
 
-    /// Per size class: the block `allocators` hands out cells of, or nil.
+    /// The heap every thread's context shares: spaces, block lists, global roots, pacer, collector.
+    public let shared: SharedHeap
+    /// Per size class: the block `allocators` hands out cells of, or nil. Owned by this context while set: the
+    /// sweeper and other mutators leave it alone.
     @exclusivity(unchecked) @usableFromInline var allocationBlocks: [Block?]
-    /// Per size class: every block the class owns (`BlockHeader.indexInClass` is the position here).
-    @exclusivity(unchecked) @usableFromInline var classBlocks: [[Block]]
-    /// Per size class: blocks to allocate from next: swept blocks with free cells, or (lazy sweeping) blocks
-    /// still to be swept.
-    @exclusivity(unchecked) @usableFromInline var allocationQueue: [[Block]]
-    @exclusivity(unchecked) @usableFromInline var blockSpace = BlockSpace()
-    @exclusivity(unchecked) @usableFromInline var largeObjects = LargeObjectSpace()
+    /// This thread's shadow stack of roots.
     @exclusivity(unchecked) @usableFromInline var roots = RootStack()
-    @exclusivity(unchecked) @usableFromInline var globalRoots = GlobalRoots()
-    @exclusivity(unchecked) @usableFromInline var markStack: MarkStack
-    @exclusivity(unchecked) @usableFromInline var pacer: Pacer
-    @exclusivity(unchecked) @usableFromInline var stats = GCStatistics()
-    /// What the last collection found live, and the allocation count then (for `liveObjectCount`).
-    @exclusivity(unchecked) @usableFromInline var liveBytesAfterLastCycle = 0
-    @exclusivity(unchecked) @usableFromInline var liveObjectsAfterLastCycle = 0
-    @exclusivity(unchecked) @usableFromInline var allocationsAtLastCycle = 0
-    /// Advanced (wrapping) each time a mark phase ends: a block whose `BlockHeader.sweptEpoch` differs needs a
-    /// sweep (`needsSweep`). One store makes the whole heap unswept, however many blocks it has.
-    @exclusivity(unchecked) @usableFromInline var sweepEpoch: UInt8 = 0
-    /// True while a collection runs (a collection never starts inside another).
-    @exclusivity(unchecked) @usableFromInline var collecting = false
-    /// Incremental marking's state (IncrementalMarking.swift); the write barrier reads `incremental.marking`.
-    @exclusivity(unchecked) @usableFromInline var incremental = IncrementalState()
-    /// Failed checks kept for `takeCheckFailures()` (`CheckFailureMode.record`).
-    var recordedCheckFailures: [HeapCheckFailure] = []
-    /// When the heap was made (`MonotonicClock`), for the trace's time stamps.
-    let createdNanoseconds: UInt64
+    /// This mutator's copy of `shared.incremental.marking`, the write barrier's switch. Rewritten only while
+    /// the world is stopped (or by this thread), so the store fast path reads a field of its own context.
+    @exclusivity(unchecked) @usableFromInline var barrierOn = false
+    /// The thread that attached this context, the only one that may use it.
+    public let owner: ThreadIdentity
+    /// Running, stopped or inactive (the handshake's count; under the shared lock).
+    @exclusivity(unchecked) var state = MutatorState.running
+    /// False once detached (under the shared lock).
+    @exclusivity(unchecked) var attached = true
 
-    /// Makes an empty heap. No memory is mapped until the first allocation.
+    /// Makes an empty heap and attaches the calling thread to it: the heap object returned is this thread's
+    /// context. No memory is mapped until the first allocation. More threads attach with `shared.attach()`.
     ///
     /// - Parameters:
     ///   - configuration: pacing, limit, sweep mode and debug settings.
     ///   - pauseLog: receives one `PauseEvent` per collection (and per long lazy sweep).
-    public init(configuration: GCConfiguration = GCConfiguration(), pauseLog: PauseLog) {
-        self.configuration = configuration
-        self.pauseLog = pauseLog
+    public convenience init(configuration: GCConfiguration = GCConfiguration(), pauseLog: PauseLog) {
+        let shared = SharedHeap(configuration: configuration, pauseLog: pauseLog)
+        self.init(shared: shared)
+        shared.withLock { shared.link(self) }
+    }
+
+    /// A context of `shared` for the calling thread, not linked yet (`SharedHeap.attach` links it).
+    init(shared: SharedHeap) {
+        self.shared = shared
         let classes = SizeClasses.count
         allocators = .allocate(capacity: classes)
         allocators.initialize(repeating: ClassAllocator(), count: classes)
         classOfGranules = SizeClasses.classOfGranules
         cellBytesOfClass = SizeClasses.cellBytesOfClass
-        poisonFreedCells = configuration.poisonFreedCells
-        checkReferences = configuration.checkReferences
+        poisonFreedCells = shared.configuration.poisonFreedCells
+        checkReferences = shared.configuration.checkReferences
         allocationBlocks = Array(repeating: nil, count: classes)
-        classBlocks = Array(repeating: [], count: classes)
-        allocationQueue = Array(repeating: [], count: classes)
-        markStack = MarkStack(maximumEntries: configuration.markStackMaximumEntries)
-        pacer = Pacer(gogc: configuration.gogc, minimumHeapBytes: configuration.minimumHeapBytes,
-                      limitBytes: configuration.heapLimitBytes)
-        createdNanoseconds = MonotonicClock.now()
+        owner = ThreadIdentity.current
     }
 
     deinit {
-        blockSpace.unmapAll()
-        largeObjects.unmapAll()
+        // A context dropped without `detach` (the one `init(configuration:pauseLog:)` made, typically) leaves
+        // the heap here: its blocks go back to the classes, its counts into the totals. Its roots are gone with it.
+        shared.withLock {
+            if attached {
+                shared.parkIfStopRequested(self)
+                shared.unlink(self)
+            }
+        }
         roots.deallocate()
-        markStack.deallocate()
         allocators.deallocate()
     }
 
+    /// The settings this heap was made with.
+    public var configuration: GCConfiguration { shared.configuration }
+    /// Where every pause goes. The heap never measures itself in any other way.
+    public var pauseLog: PauseLog { shared.pauseLog }
+
     /// The configuration as strings (keys as `GCConfiguration.init(options:)` takes), for reports.
-    public func configurationDescription() -> [String: String] { configuration.dictionary }
+    public func configurationDescription() -> [String: String] { shared.configuration.dictionary }
+
+    /// Debug builds: stops with a precondition message when the calling thread is not this context's owner.
+    /// Called on slow paths only (allocation slow path, safepoints, roots growing, collect).
+    @inline(__always)
+    func checkOwner(_ operation: StaticString) {
+        assert(owner.isCurrent,
+               "gc: \(operation) on \(ThreadIdentity.current.label), but this mutator context belongs to \(owner.label) (attach a context on each thread)")
+        assert(attached, "gc: \(operation) on a detached mutator context")
+    }
 
     // MARK: allocation
 
@@ -184,9 +189,9 @@ public final class GCHeap: MemoryManager {
         // and cell sizes are multiples of 16).
         Zeroing.zeroWords(cell + ObjectHeader.bytes, bytes: (shape.bytes &+ 7) & ~7)
         cell.storeBytes(of: ObjectHeader(shape).bits, as: UInt64.self)
-        allocations &+= 1
-        bytesRequested &+= shape.bytes
-        inUseBytes &+= cellBytes
+        pendingAllocations &+= 1
+        pendingBytesRequested &+= shape.bytes
+        pendingInUseBytes &+= cellBytes
         return GCRef(cell)
     }
 
@@ -197,15 +202,21 @@ public final class GCHeap: MemoryManager {
         }
     }
 
-    /// The slow path: a large object, or a small one whose class has no free cell in hand.
+    /// The slow path: a large object, or a small one whose class has no free cell in hand. Takes the shared
+    /// heap's lock, stops first if another thread is stopping the world (a safepoint), then asks the shared
+    /// heap for a block (CentralAllocation.swift) and takes the cell from it.
     @usableFromInline @inline(never)
     func allocateSlow(_ shape: ObjectShape) throws(AllocationError) -> GCRef {
+        checkOwner("allocate")
+        shared.lock()
+        defer { shared.unlock() }
+        shared.parkIfStopRequested(self)
         let bytes = ObjectHeader.bytes + shape.bytes
         if bytes > SizeClasses.maximumSmallCellBytes {
-            return try allocateLarge(shape, objectBytes: bytes)
+            return try shared.allocateLarge(shape, objectBytes: bytes, for: self)
         }
         let sizeClass = Int(classOfGranules[(bytes + 15) >> 4])
-        try refill(sizeClass: sizeClass)
+        try shared.refill(sizeClass: sizeClass, for: self)
         // Invariant: refill returned only after installing a block with a free cell; take it as the fast path
         // would.
         let allocator = allocators + sizeClass
@@ -218,129 +229,6 @@ public final class GCHeap: MemoryManager {
         allocator.pointee.bumpCursor = cursor + UInt(cellBytesOfClass[sizeClass])
         return initializeObject(UnsafeMutableRawPointer(bitPattern: cursor)!, shape: shape, sizeClass: sizeClass)
     }
-
-    /// Installs a block with free cells for `sizeClass`: a swept block with free cells, a block swept now
-    /// (lazy sweeping), or a fresh block from the pool or the system. Starts a collection first when the pacer
-    /// says the heap reached its goal; runs a full one when the heap limit is in the way.
-    func refill(sizeClass c: Int) throws(AllocationError) {
-        // The allocation block is exhausted: it stays in the class's block list, full.
-        if let b = allocationBlocks[c] {
-            b.header.pointee.freeCount = 0
-            allocators[c] = ClassAllocator()
-            allocationBlocks[c] = nil
-        }
-        if configuration.collectionMode == .incremental {
-            if !collecting { incrementalStep(pendingBytes: 0) }
-        } else if pacer.shouldCollect(inUseBytes: inUseBytes) && !collecting {
-            collect(reason: .pacer)
-        }
-        let b = try acquireMemory(limitBytes: HeapLayout.blockBytes, requestedBytes: cellBytesOfClass[c],
-                                  systemBytes: HeapLayout.regionBytes,
-                                  reuse: { nextAllocationBlock(sizeClass: c) }) { () -> Block? in
-            guard let b = blockSpace.takeBlock() else { return nil }
-            b.format(sizeClass: c, sweepEpoch: sweepEpoch, poison: poisonFreedCells)
-            b.header.pointee.indexInClass = classBlocks[c].count
-            classBlocks[c].append(b)
-            return b
-        }
-        install(b, sizeClass: c)
-    }
-
-    /// Memory for the slow path, with the heap limit's one retry: `reuse` is tried first (memory the heap
-    /// holds already), then `map` (new memory from the system), unless `limitBytes` more would pass the heap
-    /// limit. When the limit is in the way or the system refuses, one full collection (`collectForLimit`)
-    /// and a second try from `reuse`; then the error.
-    ///
-    /// - Throws: `.outOfMemory(requestedBytes:liveBytes:limitBytes:)` at the limit, or
-    ///   `.systemOutOfMemory(requestedBytes: systemBytes)`; `stats.outOfMemoryErrors` counts both.
-    func acquireMemory<T>(limitBytes: Int, requestedBytes: Int, systemBytes: Int, reuse: () -> T? = { nil },
-                          map: () -> T?) throws(AllocationError) -> T {
-        var collectedForLimit = false
-        while true {
-            if let memory = reuse() { return memory }
-            if let limit = configuration.heapLimitBytes, footprintBytes + limitBytes > limit {
-                if !collectedForLimit {
-                    collectForLimit()
-                    collectedForLimit = true
-                    continue
-                }
-                stats.outOfMemoryErrors += 1
-                throw .outOfMemory(requestedBytes: requestedBytes, liveBytes: inUseBytes, limitBytes: limit)
-            }
-            if let memory = map() { return memory }
-            if !collectedForLimit {
-                collectForLimit()
-                collectedForLimit = true
-                continue
-            }
-            stats.outOfMemoryErrors += 1
-            throw .systemOutOfMemory(requestedBytes: systemBytes)
-        }
-    }
-
-    /// The next block of the queue with free cells, sweeping it first if it still needs it.
-    func nextAllocationBlock(sizeClass c: Int) -> Block? {
-        var sweepStart: UInt64 = 0
-        var swept = 0
-        defer {
-            if swept > 0 { recordLazySweep(start: sweepStart, blocks: swept) }
-        }
-        while true {
-            settleFinishingSweep(sizeClass: c)  // incremental step 1 may be partway through this class's queue
-            guard let b = allocationQueue[c].popLast() else { break }
-            if needsSweep(b) {
-                if swept == 0 { sweepStart = MonotonicClock.now() }
-                swept += 1
-                sweep(b)
-            }
-            if b.header.pointee.freeCount > 0 { return b }
-            if swept & 7 == 0 && swept > 0 && lazySweepSliceSpent(since: sweepStart, blocks: swept) { return nil }
-        }
-        return nil
-    }
-
-    /// Makes `b` the allocation block of `c`: its free list or bump range moves to the fast path.
-    func install(_ b: Block, sizeClass c: Int) {
-        let h = b.header
-        assert(h.pointee.freeCount > 0 && (h.pointee.freeList == nil) != (h.pointee.bumpFrom == nil),
-               "gc: installing a block with no free cells, or with both a free list and a bump range")
-        if incremental.marking { markFreeCells(b) }  // allocation during marking is black
-        var allocator = ClassAllocator()
-        allocator.freeList = h.pointee.freeList
-        if let from = h.pointee.bumpFrom {
-            allocator.bumpCursor = UInt(bitPattern: from)
-            allocator.bumpLimit = UInt(bitPattern: b.cellsEnd)
-        }
-        allocators[c] = allocator
-        h.pointee.freeList = nil
-        h.pointee.bumpFrom = nil
-        allocationBlocks[c] = b
-    }
-
-    /// Allocates a large object in a mapping of its own.
-    func allocateLarge(_ shape: ObjectShape, objectBytes: Int) throws(AllocationError) -> GCRef {
-        if configuration.collectionMode == .incremental {
-            if !collecting { incrementalStep(pendingBytes: objectBytes) }
-        } else if pacer.shouldCollect(inUseBytes: inUseBytes &+ objectBytes) && !collecting {
-            collect(reason: .pacer)
-        }
-        let mapping = LargeObjectSpace.mappingBytes(forObjectBytes: objectBytes)
-        let object = try acquireMemory(limitBytes: mapping, requestedBytes: mapping, systemBytes: mapping) {
-            largeObjects.allocate(objectBytes: objectBytes, sweepEpoch: sweepEpoch)
-        }
-        // A fresh mapping is zero: slots nil, payload zero, as promised.
-        object.storeBytes(of: ObjectHeader(shape).bits, as: UInt64.self)
-        // Allocation during incremental marking is black.
-        if incremental.marking { LargeObjectSpace.descriptor(ofObject: object).pointee.marked = 1 }
-        allocations += 1
-        bytesRequested += shape.bytes
-        inUseBytes += objectBytes
-        return GCRef(object)
-    }
-
-    /// Bytes of memory the heap holds for objects: blocks owned by size classes plus large-object mappings.
-    /// This is what the heap limit bounds.
-    @usableFromInline var footprintBytes: Int { blockSpace.bytesInUse + largeObjects.mappedBytes }
 
     // MARK: objects
 
@@ -435,25 +323,26 @@ public final class GCHeap: MemoryManager {
     }
 
     /// Adds a global root holding `ref`: a root not tied to the shadow stack's nesting, kept until removed.
+    /// Global roots belong to the shared heap: every thread sees the same ones.
     public func addGlobalRoot(_ ref: GCRef?) -> GlobalRoot {
         if checkReferences, let ref { checkReference(ref, "addGlobalRoot") }
-        return globalRoots.add(ref?.address)
+        return shared.addGlobalRoot(ref)
     }
 
     /// Replaces what global root `root` holds.
     /// - Precondition: `root` was returned by `addGlobalRoot` and not removed.
     public func setGlobalRoot(_ root: GlobalRoot, _ ref: GCRef?) {
         if checkReferences, let ref { checkReference(ref, "setGlobalRoot") }
-        globalRoots.set(root, ref?.address)
+        shared.setGlobalRoot(root, ref)
     }
 
     /// What global root `root` holds.
     /// - Precondition: as `setGlobalRoot`.
-    public func globalRoot(_ root: GlobalRoot) -> GCRef? { globalRoots.get(root).map(GCRef.init) }
+    public func globalRoot(_ root: GlobalRoot) -> GCRef? { shared.globalRoot(root) }
 
     /// Removes a global root; its handle becomes invalid.
     /// - Precondition: as `setGlobalRoot`.
-    public func removeGlobalRoot(_ root: GlobalRoot) { globalRoots.remove(root) }
+    public func removeGlobalRoot(_ root: GlobalRoot) { shared.removeGlobalRoot(root) }
 
     // MARK: lifetimes
 
@@ -474,14 +363,18 @@ public final class GCHeap: MemoryManager {
     }
 
     // MARK: introspection
+    //
+    // Each of these looks at the whole heap, so it stops the world for its answer: it is a safepoint (every
+    // reference the caller holds across it must be rooted), and with other threads attached it waits for them
+    // to stop. With one thread that costs a lock and two clock readings.
 
-    /// Objects not known to be dead: those the last collection found live plus those allocated since.
-    /// Right after `collect()` it is exactly the number of objects reachable from the roots.
-    public var liveObjectCount: Int { liveObjectsAfterLastCycle + (allocations - allocationsAtLastCycle) }
+    /// Objects not known to be dead: those the last collection found live plus those allocated since (by
+    /// every thread). Right after `collect()` it is exactly the number of objects reachable from the roots.
+    public var liveObjectCount: Int { withHeapStopped { shared.liveObjectCount } }
 
     /// Heap in use, in bytes: cells allocated (header and rounding included) and large objects, minus what the
     /// last collection proved dead. Right after `collect()` it is exactly the bytes reachable from the roots.
-    public var heapInUseBytes: Int { inUseBytes }
+    public var heapInUseBytes: Int { withHeapStopped { shared.inUseBytes } }
 
     /// Whether `ref` still holds an object: true for every object reachable from the roots; false for one
     /// the collector reclaimed (until its cell is reused by a later allocation, after which the address holds
@@ -490,55 +383,64 @@ public final class GCHeap: MemoryManager {
 
     /// Why `ref` is not a live heap object (it points outside the heap, into a free block, between cells, at a
     /// free cell, or at an object the last collection found unreachable), or nil when it is one.
-    public func referenceProblem(_ ref: GCRef) -> String? {
-        let address = UnsafeRawPointer(ref.address)
-        if blockSpace.contains(address) {
-            let block = Block(containing: address)
-            let h = block.header.pointee
-            guard h.kind == HeapLayout.smallBlockKind else {
-                return "\(ref) points into a free block (its object was reclaimed)"
-            }
-            guard block.isCellStart(address) else {
-                return "\(ref) is not the start of an object (cells of that block are \(h.cellBytes) bytes)"
-            }
-            if isInBumpRange(address, of: block) {
-                return "\(ref) is a free cell not yet handed out (its object was reclaimed)"
-            }
-            guard ObjectHeader(bits: address.load(as: UInt64.self)).isObject else {
-                return "\(ref) is a free cell (its object was reclaimed)"
-            }
-            if h.sweptEpoch != sweepEpoch && !block.isMarked(address) {
-                return "\(ref) was found unreachable by the last collection (it is reclaimed)"
-            }
-            return nil
-        }
-        if largeObjects.contains(object: address) {
-            let d = LargeObjectSpace.descriptor(ofObject: address).pointee
-            if d.sweptEpoch != sweepEpoch && d.marked == 0 {
-                return "\(ref) was found unreachable by the last collection (it is reclaimed)"
-            }
-            return nil
-        }
-        return "\(ref) is not a heap object of this heap"
+    public func referenceProblem(_ ref: GCRef) -> String? { withHeapStopped { shared.referenceProblem(ref) } }
+
+    /// Whether an incremental cycle is marking now (between its start pause and its final pause).
+    public var isMarking: Bool { shared.withLock { shared.incremental.marking } }
+
+    /// What the heap measured about itself so far, every thread's allocation included (SharedHeap's
+    /// `statistics()` lists the counters). A safepoint.
+    public func statistics() -> ManagerStatistics { withHeapStopped { shared.statistics() } }
+
+    /// Checks the heap and returns a description of every problem found (empty when the heap is sound).
+    /// Costs a walk of the whole heap and a traversal of everything reachable, with a hash set of addresses.
+    /// Stops the world while it runs: a safepoint.
+    public func verify() -> [String] { withHeapStopped { shared.verify() } }
+
+    /// The failures the heap's own checks recorded since the last call (`CheckFailureMode.record`), oldest
+    /// first; always empty in `.trap` mode, where a failure stops the process instead.
+    public func takeCheckFailures() -> [HeapCheckFailure] { shared.withLock { shared.takeCheckFailures() } }
+
+    /// Finishes lazy sweeping now: every block is swept, and empty ones go back to the pool. A safepoint.
+    public func finishSweeping() { withHeapStopped { shared.finishSweeping() } }
+
+    /// Runs a full collection now, in the configured sweep mode, stopping every other thread first.
+    /// Afterwards `liveObjectCount` and `heapInUseBytes` are exactly the objects and bytes reachable from the
+    /// roots of every thread and the global roots. In incremental mode it is a stop-the-world cycle too: an
+    /// incremental cycle in progress is abandoned first (nothing freed by it). A safepoint: if another thread
+    /// is collecting, this thread first stops for that collection, then collects.
+    ///
+    /// - Precondition: not called while a collection runs (from a verifier or a trace hook).
+    public func collect() {
+        checkOwner("collect()")
+        shared.lock()
+        defer { shared.unlock() }
+        shared.parkIfStopRequested(self)
+        precondition(!shared.collecting, "gc: collect() called during a collection")
+        shared.collect(reason: .forced)
     }
 
-    /// Whether `address` (a cell of `block`) lies in the block's range of cells not yet handed out since the
-    /// block was empty: the allocator's bump range when `block` is an allocation block, else the block's own.
-    func isInBumpRange(_ address: UnsafeRawPointer, of block: Block) -> Bool {
-        let c = Int(block.header.pointee.sizeClass)
-        if allocationBlocks[c] == block {
-            let a = allocators[c]
-            return a.bumpCursor != 0 && UInt(bitPattern: address) >= a.bumpCursor
+    /// Runs `body` (which reads the shared heap) with the lock held, this thread's counts folded and every
+    /// other mutator stopped. A safepoint.
+    func withHeapStopped<R>(_ body: () -> R) -> R {
+        checkOwner("a whole-heap query")
+        shared.lock()
+        defer { shared.unlock() }
+        shared.parkIfStopRequested(self)
+        return shared.withWorldStopped {
+            shared.foldAll()
+            return body()
         }
-        guard let from = block.header.pointee.bumpFrom else { return false }
-        return address >= UnsafeRawPointer(from)
     }
 
-    /// Stops with a precondition message when `ref` is not a live object (only called when `checkReferences`).
+    /// Stops with a precondition message when `ref` is not a live object (only called when `checkReferences`,
+    /// debug builds by default). Takes the shared lock: another thread's slow path may be changing the block
+    /// headers and mark bits it reads. Not a safepoint: the caller may hold unrooted references.
     @usableFromInline @inline(never)
     func checkReference(_ ref: GCRef, _ operation: StaticString) {
-        if let problem = referenceProblem(ref) {
-            preconditionFailure("gc: \(operation): \(problem)")
-        }
+        shared.lock()
+        let problem = shared.referenceProblem(ref)
+        shared.unlock()
+        if let problem { preconditionFailure("gc: \(operation): \(problem)") }
     }
 }

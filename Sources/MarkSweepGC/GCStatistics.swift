@@ -16,5 +16,10 @@ struct GCStatistics {
     /// Collections forced by the heap limit.
     var limitCollections = 0
     var outOfMemoryErrors = 0
+    /// Stops of the world (every pause and every whole-heap query stops the others), their total time to
+    /// safepoint, and the longest.
+    var safepointWaits = 0
+    var totalSafepointNanoseconds: UInt64 = 0
+    var maxSafepointNanoseconds: UInt64 = 0
 
 }

@@ -6,7 +6,7 @@ import HeapLabCore
 /// The per-cycle trace line (`HEAPLAB_GCTRACE=1` or the `trace` option), in the spirit of Go's
 /// GODEBUG=gctrace=1. Format (documented in Docs/Internals.md, "The trace line"):
 ///
-///     gc 12 @1.234s 3%: 0.000+0.004+1.250+0.870 ms fin+roots+mark+sweep, 17.1->8.3->8.0 MiB, 16.0 MiB goal, 131073 objects, 250004 freed, eager pacer
+///     gc 12 @1.234s 3%: 0.001+0.000+0.004+1.250+0.870 ms stw+fin+roots+mark+sweep, 17.1->8.3->8.0 MiB, 16.0 MiB goal, 131073 objects, 250004 freed, eager pacer
 enum GCTrace {
     static func line(for event: PauseEvent, heapCreated: UInt64, totalPauseNanoseconds: UInt64,
                      footprintBytes: Int, goalBytes: Int, sweepMode: SweepMode, reason: String) -> String {
@@ -19,7 +19,7 @@ enum GCTrace {
         let percent = sinceStart == 0 ? 0 : Int((Double(totalPauseNanoseconds) / Double(sinceStart) * 100).rounded())
         let goal = goalBytes == Int.max ? "unbounded" : "\(mib(goalBytes)) MiB"
         return "gc \(event.cycle) @\(fixed(Double(sinceStart) / 1e9, 3))s \(percent)%: "
-            + "\(ms("finish-sweep"))+\(ms("roots"))+\(ms("mark"))+\(ms("sweep")) ms fin+roots+mark+sweep, "
+            + "\(ms("safepoint"))+\(ms("finish-sweep"))+\(ms("roots"))+\(ms("mark"))+\(ms("sweep")) ms stw+fin+roots+mark+sweep, "
             + "\(mib(event.heapBytesBefore))->\(mib(footprintBytes))->\(mib(event.bytesMarked)) MiB, \(goal) goal, "
             + "\(event.objectsMarked) objects, \(event.cellsFreed) freed, \(sweepMode.rawValue) \(reason)"
     }

@@ -42,10 +42,10 @@ public struct HeapCheckFailure: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-extension GCHeap {
+extension SharedHeap {
     /// The failures the heap's own checks recorded since the last call (`CheckFailureMode.record`), oldest
     /// first; always empty in `.trap` mode, where a failure stops the process instead.
-    public func takeCheckFailures() -> [HeapCheckFailure] {
+    func takeCheckFailures() -> [HeapCheckFailure] {
         defer { recordedCheckFailures.removeAll() }
         return recordedCheckFailures
     }

@@ -1,6 +1,6 @@
 import HeapLabCore
 
-extension GCHeap {
+extension SharedHeap {
     /// What the heap measured about itself so far.
     ///
     /// `heapBytes` is the heap's footprint (blocks owned by size classes plus large-object mappings: what the
@@ -14,7 +14,7 @@ extension GCHeap {
     /// total), `lazySweepNanoseconds`, `lazySweptBlocks`, `markStackOverflows`, `markStackCapacityEntries` (what
     /// the mark stack grew to: the deepest marking so far needed about that many entries),
     /// `limitCollections`, `outOfMemoryErrors`.
-    public func statistics() -> ManagerStatistics {
+    func statistics() -> ManagerStatistics {
         let s = stats
         let markTime = s.totalMarkNanoseconds &+ s.totalRootsNanoseconds
         let seconds = Double(markTime) / 1e9
@@ -44,6 +44,10 @@ extension GCHeap {
             "markStackCapacityEntries": Double(markStack.capacity),
             "limitCollections": Double(s.limitCollections),
             "outOfMemoryErrors": Double(s.outOfMemoryErrors),
+            "safepointStops": Double(s.safepointWaits),
+            "safepointNanoseconds": Double(s.totalSafepointNanoseconds),
+            "maxSafepointNanoseconds": Double(s.maxSafepointNanoseconds),
+            "threads": Double(mutators.count),
         ]
         return ManagerStatistics(allocations: allocations, bytesRequested: bytesRequested, heapBytes: footprintBytes,
                                  liveBytes: liveBytesAfterLastCycle, extra: extra.merging(incrementalStatistics()) { a, _ in a })

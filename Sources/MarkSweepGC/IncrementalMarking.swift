@@ -97,9 +97,15 @@ struct IncrementalState {
     var abandoned = 0
 }
 
-extension GCHeap {
+extension SharedHeap {
     /// Whether an incremental cycle is marking now (between its start pause and its final pause).
-    public var isMarking: Bool { incremental.marking }
+    var isMarking: Bool { incremental.marking }
+
+    /// Switches the write barrier of every mutator (world stopped, or one mutator: the caller).
+    func setBarrier(_ on: Bool) {
+        incremental.marking = on
+        forEachMutator { $0.barrierOn = on }
+    }
 
     /// The allocation slow path's hook in incremental mode: starts a cycle at the trigger, sweeps or marks a
     /// slice, finishes the cycle. `pendingBytes` is what the allocation in progress is about to add (a large
@@ -178,11 +184,15 @@ extension GCHeap {
     func startIncrementalMarking() {
         let start = MonotonicClock.now()
         let cpuStart = pauseCPUStart()
+        _ = stopTheWorld()
+        defer { startTheWorld() }
+        let stopped = MonotonicClock.now()
+        foldAll()
         if incremental.sweepClass < SizeClasses.count || largeObjects.unswept != nil {
             // Started without step 1 (a test drives the phases by hand): sweep everything now, in the pause.
             finishSweeping()
         }
-        let retired = allocationBlocks.compactMap { $0 }
+        let retired = installedAllocationBlocks()
         retireAllocationBlocks()
         for b in retired where b.header.pointee.freeCount > 0 {
             // Back on the queue, so its free cells are used (and allocated black when it is installed again).
@@ -207,12 +217,13 @@ extension GCHeap {
         let trigger = incrementalTriggerBytes
         incremental.overrunBytes = goal == Int.max ? Int.max : goal + 2 * max(goal - min(trigger, goal), 64 << 10)
         markRoots(&incremental.counts)
-        incremental.marking = true
+        setBarrier(true)
         incremental.phase = .marking
         let end = MonotonicClock.now()
         recordSlice(PauseEvent(kind: .markSlice, cycle: stats.cycles + 1, startNanoseconds: start,
                                durationNanoseconds: end &- start,
-                               phases: [PhaseTime("retire", nanoseconds: afterRetire &- start),
+                               phases: [PhaseTime("safepoint", nanoseconds: stopped &- start),
+                                        PhaseTime("retire", nanoseconds: afterRetire &- stopped),
                                         PhaseTime("roots", nanoseconds: end &- afterRetire)],
                                heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
                                objectsMarked: incremental.counts.objects, bytesMarked: incremental.counts.bytes,
@@ -227,7 +238,11 @@ extension GCHeap {
         if let cap = configuration.sliceBudgetBytes { budget = min(budget, cap) }
         let start = MonotonicClock.now()
         let cpuStart = pauseCPUStart()
-        let deadline = configuration.sliceBudgetNanoseconds.map { start &+ $0 } ?? UInt64.max
+        // A slice reads objects other mutators could be writing: it stops them (with one mutator, a no-op).
+        _ = stopTheWorld()
+        defer { startTheWorld() }
+        let stopped = MonotonicClock.now()
+        let deadline = configuration.sliceBudgetNanoseconds.map { stopped &+ $0 } ?? UInt64.max
         let before = incremental.counts
         var stack = markStack
         drain(&stack, &incremental.counts, untilBytes: before.bytes &+ budget, deadline: deadline)
@@ -235,9 +250,11 @@ extension GCHeap {
         let end = MonotonicClock.now()
         let done = incremental.counts.bytes &- before.bytes
         incremental.debtBytes = max(0, incremental.debtBytes - Double(done))
-        stats.totalMarkNanoseconds &+= end &- start
+        stats.totalMarkNanoseconds &+= end &- stopped
         recordSlice(PauseEvent(kind: .markSlice, cycle: stats.cycles + 1, startNanoseconds: start,
-                               durationNanoseconds: end &- start, phases: [PhaseTime("mark", nanoseconds: end &- start)],
+                               durationNanoseconds: end &- start,
+                               phases: [PhaseTime("safepoint", nanoseconds: stopped &- start),
+                                        PhaseTime("mark", nanoseconds: end &- stopped)],
                                heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
                                objectsMarked: incremental.counts.objects &- before.objects, bytesMarked: done,
                                cpuNanoseconds: pauseCPUTime(since: cpuStart)))
@@ -248,16 +265,20 @@ extension GCHeap {
     /// drain what is left (and recover from a mark-stack overflow), then sweep set-up and accounting as the
     /// stop-the-world cycle does. With `checkmark`, an independent re-mark checks the result (not timed).
     func finishIncrementalMarking(reason: CollectionReason) {
-        collecting = true
-        defer { collecting = false }
         let start = MonotonicClock.now()
         var cpuStart = pauseCPUStart()
-        let inUseBefore = inUseBytes
         var timer = PhaseTimer(start: start)
+        _ = stopTheWorld()
+        defer { startTheWorld() }
+        timer.end("safepoint")
+        foldAll()
+        collecting = true
+        defer { collecting = false }
+        let inUseBefore = inUseBytes
         // First the allocation blocks: retired, the mark bits of their free cells cleared. Nothing allocates
         // until the pause ends, and a mark-stack overflow recovery below rescans every *marked* cell, which
         // must then all hold objects.
-        let installed = allocationBlocks.compactMap { $0 }
+        let installed = installedAllocationBlocks()
         retireAllocationBlocks()
         for b in installed { unmarkFreeCells(b) }
         // The roots need no rescan for correctness under the snapshot barrier (see the top of this file); it
@@ -266,7 +287,7 @@ extension GCHeap {
         markRoots(&incremental.counts)
         timer.end("roots")
         markHeap(&incremental.counts)
-        incremental.marking = false
+        setBarrier(false)
         timer.end("mark")
         if configuration.checkmark {
             let cpuBeforeCheckmark = pauseCPUStart()
@@ -328,7 +349,7 @@ extension GCHeap {
             markStack.removeAll()
             incremental.abandoned += 1
         }
-        incremental.marking = false
+        setBarrier(false)
         incremental.phase = .idle
     }
 
@@ -397,7 +418,7 @@ extension GCHeap {
     }
 }
 
-extension GCHeap {
+extension SharedHeap {
     /// The incremental collector's counters, merged into `statistics().extra` (all 0 in stop-the-world mode):
     /// `incrementalCycles`, `markSlices` (start pauses included), `sweepSlices` (finishing sweeps before a
     /// cycle), `sliceNanoseconds` (total), `maxSliceNanoseconds`, `finalPauseNanoseconds` (total),

@@ -12,13 +12,16 @@ import HeapLabCore
 /// header and slots are (usually) in cache. Marking a large heap is bound by cache misses on the objects it
 /// visits; overlapping them this way is the "buffered prefetch on grey" of Garner, Blackburn and Frampton,
 /// "Effective Prefetch for Mark-Sweep Garbage Collection" (ISMM 2007).
-extension GCHeap {
-    /// Step 3: marks and pushes every object held by the shadow stack and the global roots.
+extension SharedHeap {
+    /// Step 3: marks and pushes every object held by a mutator's shadow stack (every attached mutator's,
+    /// stopped or inactive) and by the global roots.
     func markRoots(_ counts: inout MarkCounts) {
         var stack = markStack
         defer { markStack = stack }
-        for i in 0..<roots.count {
-            if let object = roots.entries[i] { markObject(object, &stack, &counts) }
+        forEachMutator { m in
+            for i in 0..<m.roots.count {
+                if let object = m.roots.entries[i] { markObject(object, &stack, &counts) }
+            }
         }
         for case let object? in globalRoots.slots { markObject(object, &stack, &counts) }
     }
@@ -104,10 +107,10 @@ extension GCHeap {
         // valid and its `slots` words after the header lie inside its cell or mapping. Debug builds check every
         // child below (`checkReferences`) before following it.
         let slots = ObjectHeader(bits: object.load(as: UInt64.self)).referenceSlots
-        if _slowPath(slots > GCHeap.scanChunkSlots) {
+        if _slowPath(slots > SharedHeap.scanChunkSlots) {
             // A huge array: its first chunk now, the rest a chunk at a time as `drainRing` gets to it.
-            scanSlots(of: object, from: 0, to: GCHeap.scanChunkSlots, &stack, &counts)
-            stack.partialScans.append(PartialScan(object: object, nextSlot: GCHeap.scanChunkSlots, slotCount: slots))
+            scanSlots(of: object, from: 0, to: SharedHeap.scanChunkSlots, &stack, &counts)
+            stack.partialScans.append(PartialScan(object: object, nextSlot: SharedHeap.scanChunkSlots, slotCount: slots))
             return
         }
         scanSlots(of: object, from: 0, to: slots, &stack, &counts)
@@ -135,7 +138,7 @@ extension GCHeap {
     @inline(__always)
     func scanNextChunk(_ stack: inout MarkStack, _ counts: inout MarkCounts) -> Bool {
         guard var partial = stack.partialScans.popLast() else { return false }
-        let end = min(partial.nextSlot &+ GCHeap.scanChunkSlots, partial.slotCount)
+        let end = min(partial.nextSlot &+ SharedHeap.scanChunkSlots, partial.slotCount)
         // Invariant: the object is marked and live (it was scanned from its first chunk) and `end` is at most
         // its slot count.
         scanSlots(of: partial.object, from: partial.nextSlot, to: end, &stack, &counts)
@@ -180,7 +183,7 @@ extension GCHeap {
             let slots = raw.baseAddress.unsafelyUnwrapped.assumingMemoryBound(to: UnsafeMutableRawPointer.self)
             var scanned = 0
             while true {
-                while tail &- head < GCHeap.prefetchDistance, let object = stack.pop() {
+                while tail &- head < SharedHeap.prefetchDistance, let object = stack.pop() {
                     heaplab_prefetch(object)
                     slots[tail & 31] = object
                     tail &+= 1

@@ -8,7 +8,7 @@ import HeapLabCore
 /// is left before it marks. Either way, a block's mark bits are the only record of what is live in it from
 /// the end of marking until it is swept; `needsSweep` (the block's sweep epoch against the heap's) says which
 /// blocks are in that state.
-extension GCHeap {
+extension SharedHeap {
     /// Step 5: eager mode sweeps every block now; lazy mode queues every block for the allocator. Large
     /// objects are swept now in both modes. Returns how many large objects were freed.
     func sweepAfterMark() -> Int {
@@ -93,7 +93,7 @@ extension GCHeap {
     @inline(__always)
     func sweepAndSort(_ b: Block, sizeClass c: Int) -> Bool {
         if needsSweep(b) { sweep(b) }
-        if b.header.pointee.liveCount == 0 && b != allocationBlocks[c] {
+        if b.header.pointee.liveCount == 0 && !isAllocationBlock(b) {
             removeFromClass(b, sizeClass: c)
             blockSpace.returnBlock(b)
             return false
@@ -137,7 +137,7 @@ extension GCHeap {
     /// Sweeps every block still waiting (lazy mode): afterwards every mark bit is clear and every free cell
     /// is on a free list. Empty blocks go back to the pool. The collection cycle calls this first; a program
     /// may call it to measure or verify a fully swept heap.
-    public func finishSweeping() {
+    func finishSweeping() {
         // An incremental finishing sweep partway through a class leaves stale positions in its queue.
         settleFinishingSweepForStop()
         _ = largeObjects.sweepUnswept(sweepEpoch: sweepEpoch, maxObjects: Int.max, until: UInt64.max)
@@ -164,7 +164,7 @@ extension GCHeap {
             pauseLog.record(PauseEvent(kind: .sweep, cycle: stats.cycles, startNanoseconds: start,
                                        durationNanoseconds: duration, phases: [PhaseTime("sweep", nanoseconds: duration)],
                                        heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
-                                       label: "lazy sweep of \(GCHeap.sweptDescription(blocks: blocks, largeObjects: largeObjects))"))
+                                       label: "lazy sweep of \(SharedHeap.sweptDescription(blocks: blocks, largeObjects: largeObjects))"))
         }
     }
 
@@ -181,7 +181,7 @@ extension GCHeap {
 // block is unswept; a pass over the large objects and every class's allocation queue sweeps them, paced by
 // allocation, before the next cycle's marking reuses the mark bits. Its state is `IncrementalState`'s
 // `sweep...` fields.
-extension GCHeap {
+extension SharedHeap {
     /// Step 1 begins, as a cycle ends (its pause calls this once every block is unswept): the pass starts at
     /// the first class, paced to look at every block before the heap in use reaches the next trigger.
     func beginFinishingSweep() {
@@ -244,7 +244,7 @@ extension GCHeap {
             recordSlice(PauseEvent(kind: .sweep, cycle: stats.cycles + 1, startNanoseconds: start,
                                    durationNanoseconds: duration, phases: [PhaseTime("sweep", nanoseconds: duration)],
                                    heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
-                                   label: "finish sweep of \(GCHeap.sweptDescription(blocks: swept, largeObjects: largeSwept)) before marking",
+                                   label: "finish sweep of \(SharedHeap.sweptDescription(blocks: swept, largeObjects: largeSwept)) before marking",
                                    cpuNanoseconds: pauseCPUTime(since: cpuStart)))
         }
         return done
@@ -289,7 +289,7 @@ extension GCHeap {
     /// Go's mcentral gives up after 100 spans the same way. Stop-the-world mode sweeps until it finds one.
     func lazySweepSliceSpent(since start: UInt64, blocks: Int) -> Bool {
         guard configuration.collectionMode == .incremental else { return false }
-        if blocks >= GCHeap.allocatorSweepBlockBudget { return true }
+        if blocks >= SharedHeap.allocatorSweepBlockBudget { return true }
         guard let budget = configuration.sliceBudgetNanoseconds else { return false }
         return MonotonicClock.now() &- start >= budget
     }

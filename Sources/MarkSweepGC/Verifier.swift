@@ -13,10 +13,10 @@
 /// - that the heap in use equals the sum of live cells and large objects;
 /// - reachability, by its own traversal (not the marker's): no object reachable from the roots is a free
 ///   cell, in a free block, or unmarked in a block waiting for its sweep.
-extension GCHeap {
+extension SharedHeap {
     /// Checks the heap and returns a description of every problem found (empty when the heap is sound).
     /// Costs a walk of the whole heap and a traversal of everything reachable, with a hash set of addresses.
-    public func verify() -> [String] {
+    func verify() -> [String] {
         var problems: [String] = []
         func fail(_ message: String) { if problems.count < 100 { problems.append(message) } }
         var inUse = 0
@@ -44,13 +44,14 @@ extension GCHeap {
 
                 // Free cells: the free list and the bump range -- the allocator's when this is the allocation
                 // block, else the block's own.
-                let isAllocationBlock = allocationBlocks[c] == b
+                let owner = self.owner(ofAllocationBlock: b)
+                let isAllocationBlock = owner != nil
                 var free = Set<Int>()
-                var cursor = isAllocationBlock ? allocators[c].freeList : h.freeList
+                var cursor = owner.map { $0.allocators[c].freeList } ?? h.freeList
                 var bumpFrom = h.bumpFrom
-                if isAllocationBlock {
+                if let owner {
                     if h.freeList != nil || h.bumpFrom != nil { fail("\(name): allocation block still holds its free cells") }
-                    let a = allocators[c]
+                    let a = owner.allocators[c]
                     bumpFrom = a.bumpCursor < a.bumpLimit ? UnsafeMutableRawPointer(bitPattern: a.bumpCursor) : nil
                     if a.bumpLimit != 0 && a.bumpLimit != UInt(bitPattern: b.cellsEnd) { fail("\(name): bump limit is not the block's end") }
                 } else if h.freeList != nil && h.bumpFrom != nil {
@@ -129,9 +130,11 @@ extension GCHeap {
         for b in blockSpace.residentPool where b.header.pointee.kind != HeapLayout.freeBlockKind {
             fail("pool block \(b.base) is not marked free")
         }
-        for c in 0..<SizeClasses.count where allocationBlocks[c] == nil
-            && (allocators[c].freeList != nil || allocators[c].bumpCursor < allocators[c].bumpLimit) {
-            fail("class \(c) has free cells in its allocator but no allocation block")
+        forEachMutator { m in
+            for c in 0..<SizeClasses.count where m.allocationBlocks[c] == nil
+                && (m.allocators[c].freeList != nil || m.allocators[c].bumpCursor < m.allocators[c].bumpLimit) {
+                fail("class \(c) has free cells in a mutator's allocator but no allocation block")
+            }
         }
 
         // Large objects: the swept list (no marks, the current epoch), then those waiting for the incremental
@@ -195,7 +198,14 @@ extension GCHeap {
     func traverseFromRoots(_ visit: (UnsafeMutableRawPointer, Edge) -> Bool) {
         var visited = Set<UInt>()
         var stack: [(object: UnsafeMutableRawPointer, edge: Edge)] = []
-        for i in 0..<roots.count { if let r = roots.entries[i] { stack.append((r, .root(i))) } }
+        // Shadow-stack roots are numbered across the mutators, in attach order.
+        var rootIndex = 0
+        forEachMutator { m in
+            for i in 0..<m.roots.count {
+                if let r = m.roots.entries[i] { stack.append((r, .root(rootIndex))) }
+                rootIndex += 1
+            }
+        }
         for (i, r) in globalRoots.slots.enumerated() { if let r { stack.append((r, .globalRoot(i))) } }
         while let (object, edge) = stack.popLast() {
             guard visited.insert(UInt(bitPattern: object)).inserted else { continue }

@@ -22,7 +22,7 @@ extension GCHeap {
     /// - Precondition: `slot` is in range (the caller checked it), so the slot address lies inside the object.
     @inlinable @inline(__always)
     func writeBarrier(_ object: GCRef, slot: Int) {
-        if _slowPath(incremental.marking) {
+        if _slowPath(barrierOn) {
             // Invariant: slot < referenceSlots (checked by `store`), so the word at 8 + 8*slot is a slot.
             if let old = object.address.load(fromByteOffset: 8 &+ slot &* 8, as: UnsafeMutableRawPointer?.self) {
                 shade(old)
@@ -31,9 +31,15 @@ extension GCHeap {
     }
 
     /// Marks `object` grey if it is white. Outlined: it runs only while marking, and only for non-nil old values.
+    /// Takes the shared lock (mark bits and the mark stack are shared), but is not a safepoint: the caller of
+    /// `store` may hold unrooted references. The collector never marks while this thread runs (every slice
+    /// stops the world), so the lock only orders this shade against other mutators' shades and slow paths.
     @usableFromInline @inline(never)
     func shade(_ object: UnsafeMutableRawPointer) {
-        incremental.barrierShades &+= 1
-        markObject(object, &markStack, &incremental.counts)
+        shared.lock()
+        defer { shared.unlock() }
+        // The barrier switch changes only while this thread is stopped, so it is still on.
+        shared.incremental.barrierShades &+= 1
+        shared.markObject(object, &shared.markStack, &shared.incremental.counts)
     }
 }

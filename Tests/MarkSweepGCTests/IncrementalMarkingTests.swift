@@ -88,25 +88,25 @@ final class IncrementalMarkingTests: XCTestCase {
             heap.store(chain, slot: 0, next)
             chain = next
         }
-        heap.startIncrementalMarking()
+        heap.shared.startIncrementalMarking()
         XCTAssertTrue(heap.isMarking)
         // n is allocated during marking: black, never scanned by this cycle.
         let n = try heap.allocate(node)
         heap.pushRoot(n)
-        XCTAssertTrue(heap.isMarkedObject(n.address), "allocation during marking is black")
+        XCTAssertTrue(heap.shared.isMarkedObject(n.address), "allocation during marking is black")
         heap.store(n, slot: 0, heap.load(a, slot: 0))
         XCTAssertTrue(heap.isMarking)
-        XCTAssertFalse(heap.isMarkedObject(x.address), "x is still white")
+        XCTAssertFalse(heap.shared.isMarkedObject(x.address), "x is still white")
         return (heap, a, x, n)
     }
 
     func testDeletionBarrierKeepsAnObjectMovedBehindABlackOne() throws {
         let (heap, a, x, n) = try makeLostObjectScenario()
         heap.store(a, slot: 0, nil)  // the barrier shades x
-        XCTAssertTrue(heap.isMarkedObject(x.address))
-        heap.markHeap(&heap.incremental.counts)
-        XCTAssertEqual(heap.checkmarkProblems(), [])
-        heap.finishIncrementalMarking(reason: .incremental)
+        XCTAssertTrue(heap.shared.isMarkedObject(x.address))
+        heap.shared.markHeap(&heap.shared.incremental.counts)
+        XCTAssertEqual(heap.shared.checkmarkProblems(), [])
+        heap.shared.finishIncrementalMarking(reason: .incremental)
         XCTAssertFalse(heap.isMarking)
         XCTAssertTrue(heap.isLive(x))
         XCTAssertEqual(heap.load(n, slot: 0), x)
@@ -117,21 +117,21 @@ final class IncrementalMarkingTests: XCTestCase {
         let (heap, a, x, _) = try makeLostObjectScenario()
         // The same deletion, written behind the heap's back: no barrier.
         a.address.storeBytes(of: nil as UnsafeMutableRawPointer?, toByteOffset: 8, as: UnsafeMutableRawPointer?.self)
-        heap.markHeap(&heap.incremental.counts)
-        let problems = heap.checkmarkProblems()
+        heap.shared.markHeap(&heap.shared.incremental.counts)
+        let problems = heap.shared.checkmarkProblems()
         XCTAssertEqual(problems.count, 1)
         XCTAssertTrue(problems.first?.contains("\(x)") ?? false, "\(problems)")
         XCTAssertTrue(problems.first?.contains("reachable") ?? false)
         heap.collect()  // abandons the cycle; a stop-the-world cycle marks from scratch and keeps x
         XCTAssertTrue(heap.isLive(x))
-        XCTAssertEqual(heap.incremental.abandoned, 1)
+        XCTAssertEqual(heap.shared.incremental.abandoned, 1)
     }
 
     // MARK: huge objects
 
     func testAHugeArrayIsScannedAChunkAtATimeAndKeepsTheSnapshot() throws {
         let (heap, _) = makeIncrementalTestHeap(minimumHeapBytes: 64 << 20)
-        let slots = 5 * GCHeap.scanChunkSlots + 17
+        let slots = 5 * SharedHeap.scanChunkSlots + 17
         let array = try heap.allocate(ObjectShape(referenceSlots: slots, payloadBytes: 0))
         heap.pushRoot(array)
         for i in 0..<slots { heap.store(array, slot: i, try heap.allocate(node)) }
@@ -139,26 +139,26 @@ final class IncrementalMarkingTests: XCTestCase {
         XCTAssertEqual(heap.liveObjectCount, slots + 1)
         heap.finishSweeping()
         let last = try XCTUnwrap(heap.load(array, slot: slots - 1))
-        heap.startIncrementalMarking()
+        heap.shared.startIncrementalMarking()
         // One byte of budget per slice: each slice scans about one chunk of the array, never all of it.
         var slices = 0
         var sawPartialScan = false
         repeat {
             slices += 1
-            sawPartialScan = sawPartialScan || !heap.markStack.partialScans.isEmpty
+            sawPartialScan = sawPartialScan || !heap.shared.markStack.partialScans.isEmpty
             if slices == 2 {
                 // The last slot is not scanned yet: the deletion barrier shades what it held.
                 heap.store(array, slot: slots - 1, nil)
             }
-        } while !heap.markSlice(workBytes: 1)
+        } while !heap.shared.markSlice(workBytes: 1)
         XCTAssertTrue(sawPartialScan)
         XCTAssertGreaterThanOrEqual(slices, 5, "one slice per chunk at least")
-        heap.finishIncrementalMarking(reason: .incremental)  // the checkmark runs here
+        heap.shared.finishIncrementalMarking(reason: .incremental)  // the checkmark runs here
         XCTAssertTrue(heap.isLive(last), "in the snapshot: kept by this cycle")
         XCTAssertEqual(heap.liveObjectCount, slots + 1)
-        heap.startIncrementalMarking()
-        while !heap.markSlice(workBytes: 1 << 20) {}
-        heap.finishIncrementalMarking(reason: .incremental)
+        heap.shared.startIncrementalMarking()
+        while !heap.shared.markSlice(workBytes: 1 << 20) {}
+        heap.shared.finishIncrementalMarking(reason: .incremental)
         XCTAssertFalse(heap.isLive(last), "cut before the cycle: freed by it")
         XCTAssertEqual(heap.liveObjectCount, slots)
     }
@@ -170,15 +170,15 @@ final class IncrementalMarkingTests: XCTestCase {
         heap.pushRoot(keep)
         var dead: [GCRef] = []
         for _ in 0..<6 { dead.append(try heap.allocate(large)) }
-        let mappedBefore = heap.largeObjects.mappedBytes
-        heap.startIncrementalMarking()
-        while !heap.markSlice(workBytes: 1 << 20) {}
-        heap.finishIncrementalMarking(reason: .incremental)
+        let mappedBefore = heap.shared.largeObjects.mappedBytes
+        heap.shared.startIncrementalMarking()
+        while !heap.shared.markSlice(workBytes: 1 << 20) {}
+        heap.shared.finishIncrementalMarking(reason: .incremental)
         // The final pause moved the list aside whole: nothing unmapped yet, the dead already known as dead.
         XCTAssertEqual(log.events.last?.kind, .finalMark)
-        XCTAssertNil(heap.largeObjects.head)
-        XCTAssertNotNil(heap.largeObjects.unswept)
-        XCTAssertEqual(heap.largeObjects.mappedBytes, mappedBefore)
+        XCTAssertNil(heap.shared.largeObjects.head)
+        XCTAssertNotNil(heap.shared.largeObjects.unswept)
+        XCTAssertEqual(heap.shared.largeObjects.mappedBytes, mappedBefore)
         XCTAssertTrue(heap.isLive(keep))
         XCTAssertTrue(dead.allSatisfy { heap.referenceProblem($0)?.contains("unreachable") == true })
         XCTAssertEqual(heap.liveObjectCount, 1)
@@ -187,16 +187,16 @@ final class IncrementalMarkingTests: XCTestCase {
         let fresh = try heap.allocate(large)
         heap.store(keep, slot: 0, fresh)
         // The sweep pass, paced by allocation: here one unpaced slice takes them all (500 µs budget).
-        XCTAssertTrue(heap.sweepSlice())
-        XCTAssertNil(heap.largeObjects.unswept)
-        XCTAssertEqual(heap.largeObjects.count, 2)
-        XCTAssertEqual(heap.largeObjects.mappedBytes, mappedBefore / 7 * 2)
+        XCTAssertTrue(heap.shared.sweepSlice())
+        XCTAssertNil(heap.shared.largeObjects.unswept)
+        XCTAssertEqual(heap.shared.largeObjects.count, 2)
+        XCTAssertEqual(heap.shared.largeObjects.mappedBytes, mappedBefore / 7 * 2)
         XCTAssertTrue(heap.isLive(keep) && heap.isLive(fresh))
         XCTAssertEqual(heap.verify(), [])
         // The next cycle marks from a fully swept large-object space.
-        heap.startIncrementalMarking()
-        while !heap.markSlice(workBytes: 1 << 20) {}
-        heap.finishIncrementalMarking(reason: .incremental)
+        heap.shared.startIncrementalMarking()
+        while !heap.shared.markSlice(workBytes: 1 << 20) {}
+        heap.shared.finishIncrementalMarking(reason: .incremental)
         XCTAssertEqual(heap.liveObjectCount, 2)
     }
 
@@ -229,52 +229,52 @@ final class IncrementalMarkingTests: XCTestCase {
             }
         }
         heap.collect()  // stop-the-world, lazy: every block now needs a sweep
-        XCTAssertEqual(heap.classBlocks[sizeClass].count, 40)
-        XCTAssertTrue(heap.classBlocks[sizeClass].allSatisfy(heap.needsSweep))
+        XCTAssertEqual(heap.shared.classBlocks[sizeClass].count, 40)
+        XCTAssertTrue(heap.shared.classBlocks[sizeClass].allSatisfy(heap.shared.needsSweep))
         return (heap, log, sizeClass, kept)
     }
 
     /// The queue of `sizeClass` holds each block once, every one swept, owned by the class and with free cells.
     func assertQueueIsTidy(_ heap: GCHeap, sizeClass c: Int, file: StaticString = #filePath, line: UInt = #line) {
-        let queue = heap.allocationQueue[c]
+        let queue = heap.shared.allocationQueue[c]
         XCTAssertEqual(Set(queue).count, queue.count, "a block is queued twice", file: file, line: line)
-        let owned = Set(heap.classBlocks[c])
+        let owned = Set(heap.shared.classBlocks[c])
         for b in queue {
             XCTAssertTrue(owned.contains(b), "a queued block is not the class's", file: file, line: line)
-            XCTAssertFalse(heap.needsSweep(b), file: file, line: line)
+            XCTAssertFalse(heap.shared.needsSweep(b), file: file, line: line)
             XCTAssertGreaterThan(b.header.pointee.freeCount, 0, file: file, line: line)
         }
     }
 
     func testFinishingSweepSharesTheQueueWithTheAllocator() throws {
         let (heap, _, c, kept) = try heapWithUnsweptBlocksAndKept()
-        heap.beginFinishingSweep()
-        XCTAssertFalse(heap.sweepSlice(), "one 1 ns slice looks at 8 blocks, not 40")
-        XCTAssertEqual(heap.incremental.sweepClass, c)
-        XCTAssertEqual(heap.incremental.sweepIndex, 8)
-        XCTAssertEqual(heap.incremental.sweepKept, 7, "block 4 was empty: back to the pool")
-        XCTAssertEqual(heap.classBlocks[c].count, 39)
+        heap.shared.beginFinishingSweep()
+        XCTAssertFalse(heap.shared.sweepSlice(), "one 1 ns slice looks at 8 blocks, not 40")
+        XCTAssertEqual(heap.shared.incremental.sweepClass, c)
+        XCTAssertEqual(heap.shared.incremental.sweepIndex, 8)
+        XCTAssertEqual(heap.shared.incremental.sweepKept, 7, "block 4 was empty: back to the pool")
+        XCTAssertEqual(heap.shared.classBlocks[c].count, 39)
         // The allocator takes blocks from the end of the same queue, sweeping them itself (called directly
         // here: `allocate` would also run finishing-sweep slices), until none is left that the finishing sweep
         // has not looked at. Its next request ends the sweep's pass over the class before it pops, so it gets
         // a swept block that was kept, never a stale position.
         var taken: [Block] = []
-        while heap.allocationQueue[c].count > heap.incremental.sweepIndex {
-            taken.append(try XCTUnwrap(heap.nextAllocationBlock(sizeClass: c)))
+        while heap.shared.allocationQueue[c].count > heap.shared.incremental.sweepIndex {
+            taken.append(try XCTUnwrap(heap.shared.nextAllocationBlock(sizeClass: c)))
         }
         XCTAssertEqual(taken.count, 32)
-        XCTAssertEqual(heap.incremental.sweepClass, c, "the stale positions are still there")
-        let next = try XCTUnwrap(heap.nextAllocationBlock(sizeClass: c))
-        XCTAssertEqual(heap.incremental.sweepClass, c + 1)
-        XCTAssertFalse(heap.needsSweep(next))
-        XCTAssertEqual(heap.allocationQueue[c].count, 6, "7 kept, 1 taken")
-        XCTAssertFalse(heap.allocationQueue[c].contains(next))
+        XCTAssertEqual(heap.shared.incremental.sweepClass, c, "the stale positions are still there")
+        let next = try XCTUnwrap(heap.shared.nextAllocationBlock(sizeClass: c))
+        XCTAssertEqual(heap.shared.incremental.sweepClass, c + 1)
+        XCTAssertFalse(heap.shared.needsSweep(next))
+        XCTAssertEqual(heap.shared.allocationQueue[c].count, 6, "7 kept, 1 taken")
+        XCTAssertFalse(heap.shared.allocationQueue[c].contains(next))
         assertQueueIsTidy(heap, sizeClass: c)
         XCTAssertEqual(heap.verify(), [])
-        while !heap.sweepSlice() {}
-        heap.startIncrementalMarking()
-        while !heap.markSlice(workBytes: 1 << 20) {}
-        heap.finishIncrementalMarking(reason: .incremental)
+        while !heap.shared.sweepSlice() {}
+        heap.shared.startIncrementalMarking()
+        while !heap.shared.markSlice(workBytes: 1 << 20) {}
+        heap.shared.finishIncrementalMarking(reason: .incremental)
         XCTAssertEqual(heap.liveObjectCount, kept, "what the allocator took during the sweep was garbage at the snapshot")
     }
 
@@ -282,23 +282,23 @@ final class IncrementalMarkingTests: XCTestCase {
         let (heap, log) = try heapWithUnsweptBlocks()
         // The collection began a pass over the 40 unswept blocks, paced over the allocation up to the trigger
         // (about 32 MiB away: the minimum heap is 64 MiB).
-        XCTAssertEqual(heap.incremental.phase, .sweeping)
-        XCTAssertEqual(heap.incremental.sweepBlocksTotal, 40)
-        let trigger = heap.incrementalTriggerBytes
+        XCTAssertEqual(heap.shared.incremental.phase, .sweeping)
+        XCTAssertEqual(heap.shared.incremental.sweepBlocksTotal, 40)
+        let trigger = heap.shared.incrementalTriggerBytes
         XCTAssertGreaterThan(trigger - heap.heapInUseBytes, 16 << 20)
         var allocations = 0
-        while heap.incremental.phase == .sweeping {
+        while heap.shared.incremental.phase == .sweeping {
             _ = try heap.allocate(node)
             allocations += 1
             if allocations == 4096 {
                 // Two slow paths in: a block or two looked at, not the whole pass.
-                XCTAssertLessThanOrEqual(heap.incremental.sweepExamined, 4)
+                XCTAssertLessThanOrEqual(heap.shared.incremental.sweepExamined, 4)
             }
             XCTAssertLessThan(heap.heapInUseBytes, trigger, "the pass did not finish before the trigger")
             if heap.heapInUseBytes >= trigger { break }
         }
-        XCTAssertEqual(heap.incremental.phase, .idle)
-        XCTAssertTrue(heap.classBlocks.joined().allSatisfy { !heap.needsSweep($0) })
+        XCTAssertEqual(heap.shared.incremental.phase, .idle)
+        XCTAssertTrue(heap.shared.classBlocks.joined().allSatisfy { !heap.shared.needsSweep($0) })
         XCTAssertFalse(log.events.contains { $0.kind == .sweep && $0.label.contains("before marking") },
                        "nothing was left for an unpaced sweep")
         XCTAssertEqual(heap.verify(), [])
@@ -306,10 +306,10 @@ final class IncrementalMarkingTests: XCTestCase {
 
     func testCollectionPartwayThroughTheFinishingSweepLeavesTheQueueTidy() throws {
         let (heap, _, c, kept) = try heapWithUnsweptBlocksAndKept()
-        heap.beginFinishingSweep()
-        XCTAssertFalse(heap.sweepSlice())
-        XCTAssertFalse(heap.sweepSlice())
-        XCTAssertEqual(heap.incremental.sweepIndex, 16)
+        heap.shared.beginFinishingSweep()
+        XCTAssertFalse(heap.shared.sweepSlice())
+        XCTAssertFalse(heap.shared.sweepSlice())
+        XCTAssertEqual(heap.shared.incremental.sweepIndex, 16)
         heap.collect()  // abandons the cycle partway through the class's queue
         XCTAssertEqual(heap.liveObjectCount, kept)
         heap.finishSweeping()
@@ -330,22 +330,22 @@ final class IncrementalMarkingTests: XCTestCase {
             heap.store(tail, slot: 0, next)
             tail = next
         }
-        heap.startIncrementalMarking()
+        heap.shared.startIncrementalMarking()
         let floating = try heap.allocate(node)  // never rooted: dead, but black in this cycle
         let large = try heap.allocate(ObjectShape(referenceSlots: 1, payloadBytes: 20_000))
         XCTAssertTrue(heap.isMarking)
-        XCTAssertTrue(heap.isMarkedObject(floating.address), "allocation during marking is black")
-        XCTAssertTrue(heap.isMarkedObject(large.address), "large allocation during marking is black")
-        while !heap.markSlice(workBytes: 1 << 20) {}
-        heap.finishIncrementalMarking(reason: .incremental)
+        XCTAssertTrue(heap.shared.isMarkedObject(floating.address), "allocation during marking is black")
+        XCTAssertTrue(heap.shared.isMarkedObject(large.address), "large allocation during marking is black")
+        while !heap.shared.markSlice(workBytes: 1 << 20) {}
+        heap.shared.finishIncrementalMarking(reason: .incremental)
         XCTAssertTrue(heap.isLive(floating), "snapshot-at-the-beginning keeps what was allocated during the cycle")
         XCTAssertTrue(heap.isLive(large))
         XCTAssertEqual(heap.liveObjectCount, 1002)
         XCTAssertEqual(log.events.last?.kind, .finalMark)
         // The next cycle starts without them in its snapshot and frees them.
-        heap.startIncrementalMarking()
-        while !heap.markSlice(workBytes: 1 << 20) {}
-        heap.finishIncrementalMarking(reason: .incremental)
+        heap.shared.startIncrementalMarking()
+        while !heap.shared.markSlice(workBytes: 1 << 20) {}
+        heap.shared.finishIncrementalMarking(reason: .incremental)
         XCTAssertFalse(heap.isLive(floating))
         XCTAssertFalse(heap.isLive(large))
         XCTAssertTrue(heap.isLive(kept))
@@ -364,15 +364,15 @@ final class IncrementalMarkingTests: XCTestCase {
             chain = next
             heap.setRoot(base, chain)
         }
-        heap.startIncrementalMarking()
-        XCTAssertFalse(heap.markSlice(workBytes: 64), "a 1001-object chain is not marked in 64 bytes")
+        heap.shared.startIncrementalMarking()
+        XCTAssertFalse(heap.shared.markSlice(workBytes: 64), "a 1001-object chain is not marked in 64 bytes")
         heap.setRoot(base, nil)  // unroot a grey object: roots are not barriered, the snapshot keeps it
-        while !heap.markSlice(workBytes: 256) {}
-        heap.finishIncrementalMarking(reason: .incremental)
+        while !heap.shared.markSlice(workBytes: 256) {}
+        heap.shared.finishIncrementalMarking(reason: .incremental)
         XCTAssertEqual(heap.liveObjectCount, 1001)
-        heap.startIncrementalMarking()
-        while !heap.markSlice(workBytes: 256) {}
-        heap.finishIncrementalMarking(reason: .incremental)
+        heap.shared.startIncrementalMarking()
+        while !heap.shared.markSlice(workBytes: 256) {}
+        heap.shared.finishIncrementalMarking(reason: .incremental)
         XCTAssertEqual(heap.liveObjectCount, 0)
         XCTAssertEqual(heap.heapInUseBytes, 0)
     }
@@ -383,7 +383,7 @@ final class IncrementalMarkingTests: XCTestCase {
         heap.pushRoot(kept)
         let dropped = try heap.allocate(node)
         heap.store(kept, slot: 0, dropped)
-        heap.startIncrementalMarking()
+        heap.shared.startIncrementalMarking()
         heap.store(kept, slot: 0, nil)
         let garbage = try heap.allocate(node)
         heap.collect()
@@ -411,7 +411,7 @@ final class IncrementalMarkingTests: XCTestCase {
         XCTAssertGreaterThan(s["markSlices"] ?? 0, s["incrementalCycles"] ?? 0, "more than one slice per cycle")
         XCTAssertEqual(log.events.filter { $0.kind == .finalMark }.count, Int(s["incrementalCycles"] ?? 0))
         for e in log.events where e.kind == .finalMark {
-            XCTAssertEqual(e.phases.map(\.name), ["roots", "mark", "sweep"])
+            XCTAssertEqual(e.phases.map(\.name), ["safepoint", "roots", "mark", "sweep"])
             XCTAssertEqual(e.phases.map(\.nanoseconds).reduce(0, +), e.durationNanoseconds)
         }
         XCTAssertEqual(s["maxPauseNanoseconds"], Double(log.events.map(\.durationNanoseconds).max() ?? 0))

@@ -28,7 +28,7 @@ final class IncrementalStressTests: XCTestCase {
         XCTAssertGreaterThan(m.exactChecks, 2, "forced collections, some of them abandoning a cycle")
         XCTAssertGreaterThan(m.operationsWhileMarking, m.operations / 10, "much of the mutation happened while marking")
         XCTAssertGreaterThan(m.globalRootChangesWhileMarking, 0)
-        XCTAssertGreaterThan(heap.incremental.barrierShades, 0)
+        XCTAssertGreaterThan(heap.shared.incremental.barrierShades, 0)
         return m
     }
 
@@ -53,6 +53,6 @@ final class IncrementalStressTests: XCTestCase {
     func testRandomGraphsWithIncrementalCyclesAndMarkStackOverflow() {
         let m = runStress("incremental, 4-entry mark stack", seed: 14, markStackMaximumEntries: 4)
         guard !m.failed else { return }
-        XCTAssertGreaterThan(m.heap.markStack.overflowCount, 0)
+        XCTAssertGreaterThan(m.heap.shared.markStack.overflowCount, 0)
     }
 }

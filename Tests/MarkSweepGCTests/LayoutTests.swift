@@ -112,13 +112,13 @@ final class LayoutTests: XCTestCase {
 
     func testTraceLineFormat() {
         let event = PauseEvent(kind: .collection, cycle: 7, startNanoseconds: 1_000_000_000, durationNanoseconds: 2_400_000,
-                               phases: [PhaseTime("roots", nanoseconds: 4_000), PhaseTime("mark", nanoseconds: 1_500_000),
+                               phases: [PhaseTime("safepoint", nanoseconds: 12_000), PhaseTime("roots", nanoseconds: 4_000), PhaseTime("mark", nanoseconds: 1_500_000),
                                         PhaseTime("sweep", nanoseconds: 996_000)],
                                heapBytesBefore: 17 << 20, heapBytesAfter: 8 << 20, objectsMarked: 1234,
                                bytesMarked: 8 << 20, cellsFreed: 99)
         let line = GCTrace.line(for: event, heapCreated: 500_000_000, totalPauseNanoseconds: 20_000_000,
                                 footprintBytes: 9 << 20, goalBytes: 16 << 20, sweepMode: .eager, reason: "pacer")
-        XCTAssertEqual(line, "gc 7 @0.502s 4%: 0.000+0.004+1.500+0.996 ms fin+roots+mark+sweep, 17.0->9.0->8.0 MiB, 16.0 MiB goal, 1234 objects, 99 freed, eager pacer")
+        XCTAssertEqual(line, "gc 7 @0.502s 4%: 0.012+0.000+0.004+1.500+0.996 ms stw+fin+roots+mark+sweep, 17.0->9.0->8.0 MiB, 16.0 MiB goal, 1234 objects, 99 freed, eager pacer")
     }
 }
 

@@ -10,7 +10,7 @@ import XCTest
 ///
 /// Two families: the heap's own preconditions (a stale reference used with `checkReferences`, a slot index out
 /// of range, `popRoots(to:)` above the depth, a reference the heap does not own), and the marker's check that
-/// every reference it follows is in this heap, which every build runs (`GCHeap.markObject`), so those children
+/// every reference it follows is in this heap, which every build runs (`SharedHeap.markObject`), so those children
 /// turn `checkReferences` off to reach it. Swift prints a precondition's message only in debug builds
 /// (release builds stop at the same place without it); the marker's check is a `fatalError` and prints it in
 /// every build. So under `swift test -c release` the precondition cases check only that the child died.

@@ -148,17 +148,17 @@ final class StressMutator {
             case 853..<910 where incremental:
                 // An allocation slow path without the allocation: a slice of the work allocation has paid for
                 // (perhaps none), a cycle start at the trigger, or a sweep step.
-                stepIncremental { heap.incrementalStep(pendingBytes: 0) }
+                stepIncremental { heap.shared.incrementalStep(pendingBytes: 0) }
             case 910..<960 where incremental:
                 // A full slice, as a slow path with a large debt would run, and the final pause when it empties
                 // the mark stack.
                 if heap.isMarking {
                     stepIncremental {
-                        if heap.markSlice(workBytes: 4096) { heap.finishIncrementalMarking(reason: .incremental) }
+                        if heap.shared.markSlice(workBytes: 4096) { heap.shared.finishIncrementalMarking(reason: .incremental) }
                     }
                 }
             case 960..<970 where incremental:
-                if !heap.isMarking { stepIncremental { heap.startIncrementalMarking() } }
+                if !heap.isMarking { stepIncremental { heap.shared.startIncrementalMarking() } }
             default: storeRandom()
             }
         }
@@ -371,8 +371,8 @@ final class StressMutator {
         let cycles: Int
         let incrementalCycles: Int
         init(_ heap: GCHeap) {
-            cycles = heap.stats.cycles
-            incrementalCycles = heap.incremental.cycles
+            cycles = heap.shared.stats.cycles
+            incrementalCycles = heap.shared.incremental.cycles
         }
     }
 
@@ -383,8 +383,8 @@ final class StressMutator {
         // The heap's own checks ran inside the operation: their reports come first.
         reportCheckFailures()
         guard !failed else { return }
-        let incrementalEnded = heap.incremental.cycles - before.incrementalCycles
-        let stopTheWorld = heap.stats.cycles - before.cycles - incrementalEnded
+        let incrementalEnded = heap.shared.incremental.cycles - before.incrementalCycles
+        let stopTheWorld = heap.shared.stats.cycles - before.cycles - incrementalEnded
         var boundary = false
         if stopTheWorld > 0 || incrementalEnded > 0 {
             // Within one allocation a stop-the-world cycle (the heap limit's) only ever follows an incremental
@@ -582,6 +582,6 @@ extension StressMutator {
 
     /// One line for the log: what the run went through.
     var summary: String {
-        "stress: \(label): \(operations) operations, \(exactChecks) stop-the-world and \(incrementalChecks) incremental cycles checked, \(outOfMemoryErrors) out-of-memory errors, at most \(peakLiveObjects) objects live, \(operationsWhileMarking) operations while marking, \(scopesEntered) scopes (deepest \(deepestScope)), \(payloadRewrites) payload rewrites, \(heap.incremental.barrierShades) barrier shades"
+        "stress: \(label): \(operations) operations, \(exactChecks) stop-the-world and \(incrementalChecks) incremental cycles checked, \(outOfMemoryErrors) out-of-memory errors, at most \(peakLiveObjects) objects live, \(operationsWhileMarking) operations while marking, \(scopesEntered) scopes (deepest \(deepestScope)), \(payloadRewrites) payload rewrites, \(heap.shared.incremental.barrierShades) barrier shades"
     }
 }

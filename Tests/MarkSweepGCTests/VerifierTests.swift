@@ -43,7 +43,7 @@ final class VerifierTests: XCTestCase {
 
     func testFindsWrongAccounting() throws {
         let (heap, _, _) = try makeHeapWithGarbage()
-        heap.inUseBytes += 16
+        heap.shared.inUseBytes += 16
         XCTAssertTrue(heap.verify().contains { $0.contains("heap in use") })
     }
 
@@ -64,7 +64,7 @@ final class VerifierTests: XCTestCase {
         heap.pushRoot(live)
         let dead = try heap.allocate(shape)
         heap.collect()
-        XCTAssertTrue(heap.needsSweep(Block(containing: dead.address)))
+        XCTAssertTrue(heap.shared.needsSweep(Block(containing: dead.address)))
         XCTAssertTrue(heap.referenceProblem(dead)!.contains("unreachable"))
         XCTAssertNil(heap.referenceProblem(live))
         XCTAssertEqual(heap.verify(), [])

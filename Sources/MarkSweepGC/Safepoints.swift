@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HeapLabCore
+import Synchronization
+
+// MARK: - Safepoints and the stop-the-world handshake
+//
+// A safepoint is a place where a mutator's roots are all on its shadow stack and no heap operation is half
+// done, so the collector may scan its roots and reclaim memory. Mutators stop cooperatively, never by signal:
+// a thread stopped by a signal could be half-way through writing an object's header.
+//
+// Where a mutator polls: its allocation slow path (every block's worth of cells), `safepoint()`, attach and
+// detach, and the operations that look at the whole heap (`collect`, `verify`, `statistics`, ...). A mutator
+// inside `withoutCollector` is *inactive*: it counts as stopped, and its roots are scanned where they are.
+//
+// The handshake (Docs/Threads.md, section 6), by the thread that collects, holding the lock:
+//   1. `stopRequested = true`; record the time;
+//   2. wait on `allStopped` until it is the only running mutator (every other one stopped or inactive);
+//   3. the time since 1 is the pause's first phase, `safepoint`;
+//   4. the cycle, with every mutator's allocators retired and every mutator's roots scanned;
+//   5. `stopRequested = false`, broadcast `resumed`.
+// Invariant while stopped (`stopDepth > 0`): no mutator but the collector runs heap code, and none can become
+// running before `startTheWorld()`.
+//
+// Memory ordering: `stopRequested` is written under the lock and read without it only by the poll in
+// `GCHeap.safepoint()`, relaxed: a stale `false` only delays the stop to the next poll, a `true` sends the
+// mutator to take the lock, and the lock (pthread mutex: acquire on lock, release on unlock) orders every root
+// and object write of the mutator before the collector's scan, and the collector's writes before the mutator
+// runs again.
+
+extension SharedHeap {
+    /// Stops every other mutator at a safepoint (or finds it inactive) and returns the nanoseconds it took,
+    /// the time to safepoint. Called by the thread that will collect, with the lock held; the lock is
+    /// released while it waits. Nested calls (the world stopped already) return 0 at once.
+    func stopTheWorld() -> UInt64 {
+        if stopDepth > 0 {
+            stopDepth += 1
+            return 0
+        }
+        let start = MonotonicClock.now()
+        stopRequested.store(true, ordering: .relaxed)  // under the lock: the lock publishes it to waiters
+        stopDepth = 1
+        while runningCount > 1 {  // the calling thread is the one running mutator left
+            pthread_cond_wait(allStopped, mutex)
+        }
+        let waited = MonotonicClock.now() &- start
+        stats.safepointWaits += 1
+        stats.totalSafepointNanoseconds &+= waited
+        stats.maxSafepointNanoseconds = max(stats.maxSafepointNanoseconds, waited)
+        return waited
+    }
+
+    /// Ends the stop begun by the matching `stopTheWorld()`: the outermost call restarts every stopped mutator.
+    func startTheWorld() {
+        precondition(stopDepth > 0, "gc: startTheWorld without stopTheWorld")
+        stopDepth -= 1
+        guard stopDepth == 0 else { return }
+        stopRequested.store(false, ordering: .relaxed)  // under the lock, read by the woken threads under it
+        pthread_cond_broadcast(resumed)
+    }
+
+    /// Runs `body` with every other mutator stopped (lock held by the caller); returns its result and the
+    /// time to safepoint.
+    func withWorldStopped<R>(_ body: () throws -> R) rethrows -> R {
+        _ = stopTheWorld()
+        defer { startTheWorld() }
+        return try body()
+    }
+
+    /// The mutator side of the handshake, at a safepoint with the lock held: if a stop is requested, counts
+    /// `context` as stopped, wakes the collector when it is the last, and waits for the world to restart.
+    @inline(__always)
+    func parkIfStopRequested(_ context: GCHeap) {
+        guard stopRequested.load(ordering: .relaxed) && stopDepth > 0 else { return }
+        park(context)
+    }
+
+    @inline(never)
+    func park(_ context: GCHeap) {
+        assert(context.state == .running, "gc: parking a mutator that is not running")
+        context.state = .stopped
+        runningCount -= 1
+        if runningCount == 1 { pthread_cond_signal(allStopped) }
+        // A new stop may be requested before this thread wakes; it then stays stopped for that one too.
+        while stopRequested.load(ordering: .relaxed) { pthread_cond_wait(resumed, mutex) }
+        context.state = .running
+        runningCount += 1
+    }
+
+    /// Waits, lock held, until no stop is in progress (a thread that is not running yet: attaching, or
+    /// becoming active again after `withoutCollector`).
+    func waitWhileStopped() {
+        while stopRequested.load(ordering: .relaxed) { pthread_cond_wait(resumed, mutex) }
+    }
+
+    /// Declares `context` inactive (lock held): it counts as stopped for any stop, now or later.
+    func deactivate(_ context: GCHeap) {
+        parkIfStopRequested(context)
+        context.state = .inactive
+        runningCount -= 1
+        if stopRequested.load(ordering: .relaxed) && runningCount == 1 { pthread_cond_signal(allStopped) }
+    }
+
+    /// Makes `context` running again after `deactivate` (lock held), once no stop is in progress.
+    func reactivate(_ context: GCHeap) {
+        waitWhileStopped()
+        context.state = .running
+        runningCount += 1
+    }
+}
+
+/// What a mutator is doing, as the handshake counts it. Read and written under the heap's lock only.
+@usableFromInline
+enum MutatorState {
+    /// Running heap code: a stop must wait for it to reach a safepoint.
+    case running
+    /// Parked at a safepoint until the world restarts.
+    case stopped
+    /// Inside `withoutCollector`: not touching the heap; counts as stopped.
+    case inactive
+}
+
+extension GCHeap {
+    /// A cooperative safepoint: if another thread is stopping the world, this thread stops here until the
+    /// collection is over. One relaxed load and a predictable branch when no stop is requested. Every reference
+    /// the caller holds across it must be rooted, as across an allocation.
+    @inlinable
+    public func safepoint() {
+        if _slowPath(shared.stopRequested.load(ordering: .relaxed)) { stopAtSafepoint() }
+    }
+
+    @usableFromInline @inline(never)
+    func stopAtSafepoint() {
+        checkOwner("safepoint()")
+        shared.lock()
+        shared.parkIfStopRequested(self)
+        shared.unlock()
+    }
+
+    /// Runs `body` with this thread inactive: another thread's collection proceeds without waiting for it
+    /// and scans its roots where they are. Use it around anything that blocks (a lock, a condition, a join,
+    /// I/O). Inside `body`, this thread must not use the heap or any of its objects. On return it waits for a
+    /// collection in progress to end, then runs on.
+    public func withoutCollector<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        checkOwner("withoutCollector")
+        shared.lock()
+        shared.deactivate(self)
+        shared.unlock()
+        defer {
+            shared.lock()
+            shared.reactivate(self)
+            shared.unlock()
+        }
+        return try body()
+    }
+}
