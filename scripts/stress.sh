@@ -2,6 +2,9 @@
 # The stress oracles at full size, in a release build:
 # - the collector's: StressTests and IncrementalStressTests (Tests/MarkSweepGCTests), eight runs of 125,000
 #   operations each (a debug `swift test` does 10,000): 10^6 operations;
+# - the collector's with several mutator threads: MultiMutatorStressTests (Tests/MarkSweepGCTests), four runs
+#   of 250,000 operations each, shared among their 2 or 4 threads (a debug `swift test` does 16,000): 10^6
+#   operations;
 # - the arena's: ArenaOracleTests (Tests/ScopedArenaTests), five runs of 200,000 operations each (a debug
 #   `swift test` does 20,000): 10^6 operations.
 # Prints each run's summary line and the totals.
@@ -22,7 +25,7 @@ trap 'rm -f "$log"' EXIT
 start=$(date +%s)
 status=0
 swift test -c release --scratch-path .build-stress \
-    --filter 'MarkSweepGCTests\.(StressTests|IncrementalStressTests)/|ScopedArenaTests\.ArenaOracleTests/' "$@" 2>&1 \
+    --filter 'MarkSweepGCTests\.(StressTests|IncrementalStressTests|MultiMutatorStressTests)/|ScopedArenaTests\.ArenaOracleTests/' "$@" 2>&1 \
     | tee "$log" || status=$?
 echo
 grep '^stress: ' "$log" || true
