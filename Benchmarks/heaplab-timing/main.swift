@@ -27,6 +27,12 @@
 // native [rounds]          the C reference programs (NativeReference) at the default sizes of GCBench and
 //                          binary-trees on every installed allocator family, hooks recording into a RunContext and
 //                          no hooks, interleaved `rounds` times (default 3): every run, medians, hooks on/off.
+// safepoint [T] [seconds] T mutator threads (default 2) allocating GCBench nodes flat out on one heap for `seconds`
+//                          (default 3): time to safepoint p50/p99/max, each thread's run-queue wait
+//                          (ThreadTimings.swift).
+// alloc-scaling [M] [rounds]
+//                          allocation throughput of 1 and 2 threads, M million GCBench nodes each (default 20),
+//                          interleaved `rounds` times (default 5): medians and the ratio 2T/1T.
 // swift-costs [M]          Swift-specific costs (Docs/Internals.md), each as a pair: GCBench on gc specialized
 //                          and unspecialized, 3 rounds; a list walk with and without reference counting, M
 //                          million steps (default 50).
@@ -56,8 +62,14 @@ do {
     case "native": try NativeTimings.run(rounds: rest.first.flatMap { Int($0) } ?? 3)
     case "swift-costs": try SwiftCosts.run(millions: rest.first.flatMap { Int($0) } ?? 50)
     case "incremental": try IncrementalTimings.run(rest)
+    case "safepoint":
+        try ThreadTimings.safepoint(threads: max(1, rest.first.flatMap { Int($0) } ?? 2),
+                                    seconds: rest.count > 1 ? Double(rest[1]) ?? 3 : 3)
+    case "alloc-scaling":
+        try ThreadTimings.allocScaling(millions: rest.first.flatMap { Int($0) } ?? 20,
+                                       rounds: rest.count > 1 ? Int(rest[1]) ?? 5 : 5)
     default:
-        print("usage: heaplab-timing gcbench [rounds] | alloc [managers] [millions] | tree [rounds] | sweep [rounds] [MiB] [eager|lazy] | pauses [maxMiB] | native [rounds] | swift-costs [millions] | incremental [gcbench|tree|barrier] [rounds] [key=value ...]")
+        print("usage: heaplab-timing gcbench [rounds] | alloc [managers] [millions] | tree [rounds] | sweep [rounds] [MiB] [eager|lazy] | pauses [maxMiB] | native [rounds] | swift-costs [millions] | incremental [gcbench|tree|barrier] [rounds] [key=value ...] | safepoint [threads] [seconds] | alloc-scaling [millions] [rounds]")
         exit(command == "help" ? 0 : 2)
     }
 } catch {
