@@ -85,6 +85,13 @@ public final class GCHeap: MemoryManager {
     @exclusivity(unchecked) var state = MutatorState.running
     /// False once detached (under the shared lock).
     @exclusivity(unchecked) var attached = true
+    /// The owner thread's CPU clock, readable from the collecting thread (ThreadCPUClock.read).
+    let cpuClock: clockid_t
+    /// For the stop in progress (under the lock): this thread's CPU clock at the request (nil when it was not
+    /// running then), and when it stopped, by the monotonic clock and by its CPU clock.
+    @exclusivity(unchecked) var cpuAtStopRequest: UInt64?
+    @exclusivity(unchecked) var parkedAt: UInt64 = 0
+    @exclusivity(unchecked) var cpuAtPark: UInt64 = 0
 
     /// Makes an empty heap and attaches the calling thread to it: the heap object returned is this thread's
     /// context. No memory is mapped until the first allocation. More threads attach with `shared.attach()`.
@@ -110,6 +117,7 @@ public final class GCHeap: MemoryManager {
         checkReferences = shared.configuration.checkReferences
         allocationBlocks = Array(repeating: nil, count: classes)
         owner = ThreadIdentity.current
+        cpuClock = ThreadCPUClock.clockOfCurrentThread()
     }
 
     deinit {
