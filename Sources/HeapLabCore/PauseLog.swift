@@ -51,11 +51,16 @@ public struct PauseEvent: Codable, Equatable, Sendable {
     /// another process (on a shared machine), or waiting on a page fault. The duration is what the mutator
     /// saw; this is the pause's own work.
     public var cpuNanoseconds: UInt64?
+    /// For a pause that stopped other threads (its `safepoint` phase): how long the last thread to stop was
+    /// off the CPU between the stop request and its stop (its wall time in that window minus its CPU time).
+    /// That share of time to safepoint is the scheduler's (the thread was preempted, or waiting for a core),
+    /// the rest is the handshake's own cost. Nil when no other thread was running at the request.
+    public var safepointOffCPUNanoseconds: UInt64?
 
     public init(kind: PauseKind, cycle: Int = 0, startNanoseconds: UInt64, durationNanoseconds: UInt64,
                 phases: [PhaseTime] = [], heapBytesBefore: Int = 0, heapBytesAfter: Int = 0,
                 objectsMarked: Int = 0, bytesMarked: Int = 0, cellsFreed: Int = 0, label: String = "",
-                cpuNanoseconds: UInt64? = nil) {
+                cpuNanoseconds: UInt64? = nil, safepointOffCPUNanoseconds: UInt64? = nil) {
         self.kind = kind
         self.cycle = cycle
         self.startNanoseconds = startNanoseconds
@@ -68,6 +73,7 @@ public struct PauseEvent: Codable, Equatable, Sendable {
         self.cellsFreed = cellsFreed
         self.label = label
         self.cpuNanoseconds = cpuNanoseconds
+        self.safepointOffCPUNanoseconds = safepointOffCPUNanoseconds
     }
 
     /// Time off the CPU during the pause (duration minus CPU time), or nil when CPU time was not measured.

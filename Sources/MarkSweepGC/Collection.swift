@@ -77,7 +77,7 @@ extension SharedHeap {
         let start = MonotonicClock.now()
         let cpuStart = pauseCPUStart()
         var timer = PhaseTimer(start: start)
-        _ = stopTheWorld()
+        let safepointWait = stopTheWorld()
         defer { startTheWorld() }
         timer.end("safepoint")
         foldAll()
@@ -108,7 +108,8 @@ extension SharedHeap {
         let event = PauseEvent(kind: .collection, cycle: stats.cycles + 1, startNanoseconds: start,
                                durationNanoseconds: end &- start, phases: timer.phases, heapBytesBefore: inUseBefore,
                                heapBytesAfter: inUseBytes, objectsMarked: counts.objects, bytesMarked: counts.bytes,
-                               cellsFreed: objectsBefore - counts.objects, cpuNanoseconds: pauseCPUTime(since: cpuStart))
+                               cellsFreed: objectsBefore - counts.objects, cpuNanoseconds: pauseCPUTime(since: cpuStart),
+                               safepointOffCPUNanoseconds: safepointWait.offCPUNanoseconds)
         recordCycle(event, largeObjectsFreed: largeFreed, reason: reason)
     }
 

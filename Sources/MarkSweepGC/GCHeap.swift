@@ -85,6 +85,13 @@ public final class GCHeap: MemoryManager {
     @exclusivity(unchecked) var state = MutatorState.running
     /// False once detached (under the shared lock).
     @exclusivity(unchecked) var attached = true
+    /// The owner thread's CPU clock, readable from the collecting thread (ThreadCPUClock.read).
+    let cpuClock: clockid_t
+    /// For the stop in progress (under the lock): this thread's CPU clock at the request (nil when it was not
+    /// running then), and when it stopped, by the monotonic clock and by its CPU clock.
+    @exclusivity(unchecked) var cpuAtStopRequest: UInt64?
+    @exclusivity(unchecked) var parkedAt: UInt64 = 0
+    @exclusivity(unchecked) var cpuAtPark: UInt64 = 0
 
     /// Makes an empty heap and attaches the calling thread to it: the heap object returned is this thread's
     /// context. No memory is mapped until the first allocation. More threads attach with `shared.attach()`.
@@ -110,6 +117,7 @@ public final class GCHeap: MemoryManager {
         checkReferences = shared.configuration.checkReferences
         allocationBlocks = Array(repeating: nil, count: classes)
         owner = ThreadIdentity.current
+        cpuClock = ThreadCPUClock.clockOfCurrentThread()
     }
 
     deinit {
@@ -234,7 +242,7 @@ public final class GCHeap: MemoryManager {
 
     /// The shape `object` was allocated with (read from its header).
     /// - Precondition (debug builds, `checkReferences`): `object` is a live object of this heap.
-    @inlinable
+    @inlinable @inline(__always)
     public func shape(of object: GCRef) -> ObjectShape {
         if checkReferences { checkReference(object, "shape(of:)") }
         return ObjectHeader(bits: object.address.load(as: UInt64.self)).shape
@@ -243,7 +251,7 @@ public final class GCHeap: MemoryManager {
     /// Reads reference slot `slot` of `object`. A plain load: no read barrier.
     /// - Precondition: `0 <= slot < referenceSlots` (all builds); `object` is a live object of this heap
     ///   (debug builds, `checkReferences`).
-    @inlinable
+    @inlinable @inline(__always)
     public func load(_ object: GCRef, slot: Int) -> GCRef? {
         if checkReferences { checkReference(object, "load") }
         let header = ObjectHeader(bits: object.address.load(as: UInt64.self))
@@ -256,7 +264,7 @@ public final class GCHeap: MemoryManager {
     /// write barrier (WriteBarrier.swift: while incremental marking runs, the overwritten reference is shaded).
     /// - Precondition: `0 <= slot < referenceSlots` (all builds); `object` and `value` are live objects of this
     ///   heap (debug builds, `checkReferences`).
-    @inlinable
+    @inlinable @inline(__always)
     public func store(_ object: GCRef, slot: Int, _ value: GCRef?) {
         if checkReferences {
             checkReference(object, "store into")
@@ -270,7 +278,7 @@ public final class GCHeap: MemoryManager {
 
     /// Reads a `T` at `byteOffset` bytes into `object`'s payload (unaligned reads are fine).
     /// - Precondition: `0 <= byteOffset` and `byteOffset + MemoryLayout<T>.size <= payloadBytes` (all builds).
-    @inlinable
+    @inlinable @inline(__always)
     public func loadPayload<T: BitwiseCopyable>(_ object: GCRef, byteOffset: Int, as type: T.Type) -> T {
         if checkReferences { checkReference(object, "loadPayload") }
         let header = ObjectHeader(bits: object.address.load(as: UInt64.self))
@@ -281,7 +289,7 @@ public final class GCHeap: MemoryManager {
     /// Writes `value` at `byteOffset` bytes into `object`'s payload. Payload is not traced: storing an object
     /// address here does not keep that object alive.
     /// - Precondition: `0 <= byteOffset` and `byteOffset + MemoryLayout<T>.size <= payloadBytes` (all builds).
-    @inlinable
+    @inlinable @inline(__always)
     public func storePayload<T: BitwiseCopyable>(_ object: GCRef, byteOffset: Int, _ value: T) {
         if checkReferences { checkReference(object, "storePayload") }
         let header = ObjectHeader(bits: object.address.load(as: UInt64.self))
@@ -292,7 +300,7 @@ public final class GCHeap: MemoryManager {
     // MARK: roots
 
     /// Number of entries on the shadow stack.
-    @inlinable
+    @inlinable @inline(__always)
     public var rootDepth: Int { roots.count }
 
     /// Pushes `ref` on the shadow stack: it and everything it reaches survive collections until popped.
@@ -303,14 +311,14 @@ public final class GCHeap: MemoryManager {
     }
 
     /// - Precondition: `index < rootDepth`.
-    @inlinable
+    @inlinable @inline(__always)
     public func setRoot(_ index: Int, _ ref: GCRef?) {
         if checkReferences, let ref { checkReference(ref, "setRoot") }
         roots.set(index, ref?.address)
     }
 
     /// - Precondition: `0 <= depth <= rootDepth`.
-    @inlinable
+    @inlinable @inline(__always)
     public func popRoots(to depth: Int) {
         roots.pop(to: depth)
     }

@@ -21,5 +21,7 @@ struct GCStatistics {
     var safepointWaits = 0
     var totalSafepointNanoseconds: UInt64 = 0
     var maxSafepointNanoseconds: UInt64 = 0
+    /// Of the total time to safepoint, how long the last thread to stop was off the CPU (the scheduler's share).
+    var totalSafepointOffCPUNanoseconds: UInt64 = 0
 
 }

@@ -47,6 +47,7 @@ extension SharedHeap {
             "safepointStops": Double(s.safepointWaits),
             "safepointNanoseconds": Double(s.totalSafepointNanoseconds),
             "maxSafepointNanoseconds": Double(s.maxSafepointNanoseconds),
+            "safepointOffCPUNanoseconds": Double(s.totalSafepointOffCPUNanoseconds),
             "threads": Double(mutators.count),
         ]
         return ManagerStatistics(allocations: allocations, bytesRequested: bytesRequested, heapBytes: footprintBytes,

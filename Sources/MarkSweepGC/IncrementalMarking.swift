@@ -184,7 +184,7 @@ extension SharedHeap {
     func startIncrementalMarking() {
         let start = MonotonicClock.now()
         let cpuStart = pauseCPUStart()
-        _ = stopTheWorld()
+        let safepointWait = stopTheWorld()
         defer { startTheWorld() }
         let stopped = MonotonicClock.now()
         foldAll()
@@ -227,7 +227,8 @@ extension SharedHeap {
                                         PhaseTime("roots", nanoseconds: end &- afterRetire)],
                                heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
                                objectsMarked: incremental.counts.objects, bytesMarked: incremental.counts.bytes,
-                               label: "start: roots snapshot", cpuNanoseconds: pauseCPUTime(since: cpuStart)))
+                               label: "start: roots snapshot", cpuNanoseconds: pauseCPUTime(since: cpuStart),
+                               safepointOffCPUNanoseconds: safepointWait.offCPUNanoseconds))
     }
 
     /// Step 3: one mark slice of at most `workBytes` bytes marked (and the configured caps). Returns true when
@@ -239,7 +240,7 @@ extension SharedHeap {
         let start = MonotonicClock.now()
         let cpuStart = pauseCPUStart()
         // A slice reads objects other mutators could be writing: it stops them (with one mutator, a no-op).
-        _ = stopTheWorld()
+        let safepointWait = stopTheWorld()
         defer { startTheWorld() }
         let stopped = MonotonicClock.now()
         let deadline = configuration.sliceBudgetNanoseconds.map { stopped &+ $0 } ?? UInt64.max
@@ -257,7 +258,8 @@ extension SharedHeap {
                                         PhaseTime("mark", nanoseconds: end &- stopped)],
                                heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
                                objectsMarked: incremental.counts.objects &- before.objects, bytesMarked: done,
-                               cpuNanoseconds: pauseCPUTime(since: cpuStart)))
+                               cpuNanoseconds: pauseCPUTime(since: cpuStart),
+                               safepointOffCPUNanoseconds: safepointWait.offCPUNanoseconds))
         return markStack.isEmpty
     }
 
@@ -268,7 +270,7 @@ extension SharedHeap {
         let start = MonotonicClock.now()
         var cpuStart = pauseCPUStart()
         var timer = PhaseTimer(start: start)
-        _ = stopTheWorld()
+        let safepointWait = stopTheWorld()
         defer { startTheWorld() }
         timer.end("safepoint")
         foldAll()
@@ -320,7 +322,8 @@ extension SharedHeap {
                                heapBytesAfter: inUseBytes, objectsMarked: liveObjects, bytesMarked: liveBytes,
                                cellsFreed: incremental.objectsAtStart - incremental.counts.objects,
                                label: "\(incremental.cycleSlices) slices, \(GCTrace.fixed(Double(incremental.cycleSliceNanoseconds) / 1e6, 3)) ms",
-                               cpuNanoseconds: pauseCPUTime(since: cpuStart))
+                               cpuNanoseconds: pauseCPUTime(since: cpuStart),
+                               safepointOffCPUNanoseconds: safepointWait.offCPUNanoseconds)
         recordCycle(event, largeObjectsFreed: largeFreed, reason: reason)
         // The totals behind the mark rate count what the tracer marked, not the black allocation the event
         // reports as live.

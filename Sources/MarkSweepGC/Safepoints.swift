@@ -30,25 +30,48 @@ import Synchronization
 // runs again.
 
 extension SharedHeap {
-    /// Stops every other mutator at a safepoint (or finds it inactive) and returns the nanoseconds it took,
-    /// the time to safepoint. Called by the thread that will collect, with the lock held; the lock is
-    /// released while it waits. Nested calls (the world stopped already) return 0 at once.
-    func stopTheWorld() -> UInt64 {
+    /// Stops every other mutator at a safepoint (or finds it inactive) and returns how long it took, the time
+    /// to safepoint, with the scheduler's share of it (`SafepointWait`). Called by the thread that will
+    /// collect, with the lock held; the lock is released while it waits. Nested calls (the world stopped
+    /// already) return zero at once.
+    @discardableResult
+    func stopTheWorld() -> SafepointWait {
         if stopDepth > 0 {
             stopDepth += 1
-            return 0
+            return SafepointWait()
         }
         let start = MonotonicClock.now()
         stopRequested.store(true, ordering: .relaxed)  // under the lock: the lock publishes it to waiters
         stopDepth = 1
+        guard runningCount > 1 else { return recordStop(SafepointWait(nanoseconds: MonotonicClock.now() &- start)) }
+        // Every other running mutator's CPU clock now, so its off-CPU time until it stops can be told apart.
+        forEachMutator { m in
+            m.cpuAtStopRequest = m.state == .running && !m.owner.isCurrent ? ThreadCPUClock.read(m.cpuClock) : nil
+        }
         while runningCount > 1 {  // the calling thread is the one running mutator left
             pthread_cond_wait(allStopped, mutex)
         }
-        let waited = MonotonicClock.now() &- start
+        var wait = SafepointWait(nanoseconds: MonotonicClock.now() &- start)
+        // The last mutator to stop decided the wait: its wall time from the request to its stop, minus the CPU
+        // time it ran meanwhile, is time it was not on a CPU.
+        var lastStop: UInt64 = 0
+        forEachMutator { m in
+            guard let cpuBefore = m.cpuAtStopRequest, m.parkedAt >= start, m.parkedAt >= lastStop else { return }
+            lastStop = m.parkedAt
+            let wall = m.parkedAt &- start
+            let cpu = m.cpuAtPark >= cpuBefore ? m.cpuAtPark &- cpuBefore : 0
+            wait.offCPUNanoseconds = wall > cpu ? wall &- cpu : 0
+        }
+        forEachMutator { $0.cpuAtStopRequest = nil }
+        return recordStop(wait)
+    }
+
+    private func recordStop(_ wait: SafepointWait) -> SafepointWait {
         stats.safepointWaits += 1
-        stats.totalSafepointNanoseconds &+= waited
-        stats.maxSafepointNanoseconds = max(stats.maxSafepointNanoseconds, waited)
-        return waited
+        stats.totalSafepointNanoseconds &+= wait.nanoseconds
+        stats.maxSafepointNanoseconds = max(stats.maxSafepointNanoseconds, wait.nanoseconds)
+        stats.totalSafepointOffCPUNanoseconds &+= wait.offCPUNanoseconds ?? 0
+        return wait
     }
 
     /// Ends the stop begun by the matching `stopTheWorld()`: the outermost call restarts every stopped mutator.
@@ -80,6 +103,11 @@ extension SharedHeap {
     func park(_ context: GCHeap) {
         assert(context.state == .running, "gc: parking a mutator that is not running")
         context.state = .stopped
+        if context.cpuAtStopRequest != nil {
+            // Read by the collector once every mutator has stopped (under the lock, which orders them).
+            context.parkedAt = MonotonicClock.now()
+            context.cpuAtPark = ThreadCPUClock.now()
+        }
         runningCount -= 1
         if runningCount == 1 { pthread_cond_signal(allStopped) }
         // A new stop may be requested before this thread wakes; it then stays stopped for that one too.
@@ -108,6 +136,13 @@ extension SharedHeap {
         context.state = .running
         runningCount += 1
     }
+}
+
+/// How long one stop of the world took to reach every mutator (the `safepoint` phase), and how much of it the
+/// last mutator to stop spent off the CPU (nil when no other mutator was running at the request).
+struct SafepointWait {
+    var nanoseconds: UInt64 = 0
+    var offCPUNanoseconds: UInt64?
 }
 
 /// What a mutator is doing, as the handshake counts it. Read and written under the heap's lock only.

@@ -25,6 +25,10 @@ import Synchronization
 public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
     // @unchecked Sendable: made to be used from every attached thread; every stored property is guarded by
     // `lock` (see above), except the immutable ones and `stopRequested`, which is atomic.
+    //
+    // Stored properties are `@exclusivity(unchecked)`, as the context's are: the lock is what makes accesses
+    // exclusive, and dynamic exclusivity checks on class properties cost a runtime call per access (it doubled
+    // the instructions of a GCBench run: Docs/Internals.md).
     public typealias Context = GCHeap
 
     /// The settings the heap was made with.
@@ -52,55 +56,55 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
     @usableFromInline let stopRequested = Atomic<Bool>(false)
     /// Nesting of stops by the thread holding the world stopped (a stop-the-world collection abandoning an
     /// incremental cycle does not stop twice).
-    var stopDepth = 0
+    @exclusivity(unchecked) var stopDepth = 0
     /// Every attached mutator context, in attach order. Unowned: a context keeps its shared heap alive, not the
     /// other way round; a context leaves this list in `detach` or its `deinit`, whichever comes first.
-    var mutators: [Unmanaged<GCHeap>] = []
+    @exclusivity(unchecked) var mutators: [Unmanaged<GCHeap>] = []
     /// How many attached mutators are running (neither stopped at a safepoint nor inactive).
-    var runningCount = 0
+    @exclusivity(unchecked) var runningCount = 0
     /// Counters of contexts already detached, so totals survive their threads.
-    var detachedAllocations = 0
-    var detachedBytesRequested = 0
+    @exclusivity(unchecked) var detachedAllocations = 0
+    @exclusivity(unchecked) var detachedBytesRequested = 0
 
     // MARK: totals folded from the mutators
 
     /// Objects allocated, and bytes of shapes requested, by every mutator, as far as folded (each mutator
     /// folds its own counts on its slow path; a pause folds them all).
-    var allocations = 0
-    var bytesRequested = 0
+    @exclusivity(unchecked) var allocations = 0
+    @exclusivity(unchecked) var bytesRequested = 0
     /// Heap in use: cells allocated (full cell bytes) plus large-object bytes, minus what the last collection
     /// proved dead, as far as folded. The pacer compares it with its goal. Behind the truth by at most what each
     /// mutator allocated since its last slow path: one block per size class and mutator.
-    var inUseBytes = 0
+    @exclusivity(unchecked) var inUseBytes = 0
 
     // MARK: spaces and collector state
 
     /// Per size class: every block the class owns (`BlockHeader.indexInClass` is the position here),
     /// including each mutator's allocation block.
-    var classBlocks: [[Block]]
+    @exclusivity(unchecked) var classBlocks: [[Block]]
     /// Per size class: blocks to allocate from next: swept blocks with free cells, or (lazy sweeping) blocks
     /// still to be swept. A block here is owned by no mutator.
-    var allocationQueue: [[Block]]
-    var blockSpace = BlockSpace()
-    var largeObjects = LargeObjectSpace()
-    var globalRoots = GlobalRoots()
-    var markStack: MarkStack
-    var pacer: Pacer
-    var stats = GCStatistics()
+    @exclusivity(unchecked) var allocationQueue: [[Block]]
+    @exclusivity(unchecked) var blockSpace = BlockSpace()
+    @exclusivity(unchecked) var largeObjects = LargeObjectSpace()
+    @exclusivity(unchecked) var globalRoots = GlobalRoots()
+    @exclusivity(unchecked) var markStack: MarkStack
+    @exclusivity(unchecked) var pacer: Pacer
+    @exclusivity(unchecked) var stats = GCStatistics()
     /// What the last collection found live, and the allocation count then (for `liveObjectCount`).
-    var liveBytesAfterLastCycle = 0
-    var liveObjectsAfterLastCycle = 0
-    var allocationsAtLastCycle = 0
+    @exclusivity(unchecked) var liveBytesAfterLastCycle = 0
+    @exclusivity(unchecked) var liveObjectsAfterLastCycle = 0
+    @exclusivity(unchecked) var allocationsAtLastCycle = 0
     /// Advanced (wrapping) each time a mark phase ends: a block whose `BlockHeader.sweptEpoch` differs needs a
     /// sweep (`needsSweep`). One store makes the whole heap unswept, however many blocks it has.
-    var sweepEpoch: UInt8 = 0
+    @exclusivity(unchecked) var sweepEpoch: UInt8 = 0
     /// True while a collection runs (a collection never starts inside another).
-    var collecting = false
+    @exclusivity(unchecked) var collecting = false
     /// Incremental marking's state (IncrementalMarking.swift). Each mutator keeps a copy of `marking` for its
     /// write barrier (`GCHeap.barrierOn`), rewritten only while the world is stopped.
-    var incremental = IncrementalState()
+    @exclusivity(unchecked) var incremental = IncrementalState()
     /// Failed checks kept for `takeCheckFailures()` (`CheckFailureMode.record`).
-    var recordedCheckFailures: [HeapCheckFailure] = []
+    @exclusivity(unchecked) var recordedCheckFailures: [HeapCheckFailure] = []
     /// When the heap was made (`MonotonicClock`), for the trace's time stamps.
     let createdNanoseconds: UInt64
     /// Copies of the size-class tables and debug switches (as each context has).

@@ -73,6 +73,9 @@ final class MutatorThreadTests: XCTestCase {
             XCTAssertGreaterThan(collections.count, 3, "\(mode)")
             for e in log.events where e.kind != .stall && e.kind != .sweep {
                 XCTAssertEqual(e.phases.first?.name, "safepoint", "time to safepoint is every pause's first phase")
+                if let offCPU = e.safepointOffCPUNanoseconds {
+                    XCTAssertLessThanOrEqual(offCPU, e.phases[0].nanoseconds, "the scheduler's share is part of the wait")
+                }
             }
             XCTAssertEqual(heap.statistics().allocations, threads * length * 9)
         }
