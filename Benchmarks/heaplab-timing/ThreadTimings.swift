@@ -13,9 +13,10 @@ import Workloads
 ///   each keeping 16,384 of them live (a table it overwrites round-robin, so the live set is constant and the
 ///   rest is garbage), on a heap with GOGC 50, so collections are frequent and each starts while the other
 ///   threads are mid-allocation. Prints time to safepoint (the `safepoint` phase, first in every collection
-///   pause) p50/p99/max in microseconds, the pauses for comparison, and each thread's time on the CPU and
-///   waiting in the run queue (/proc/thread-self/schedstat) over the run: with more threads than cores, the
-///   scheduler's share of the stop shows there.
+///   pause) p50/p99/max in microseconds; how much of it the last thread to stop spent off the CPU
+///   (`PauseEvent.safepointOffCPUNanoseconds`: the scheduler's share) and the rest (the handshake's own); the
+///   pauses for comparison; and each thread's time on the CPU and waiting in the run queue
+///   (/proc/thread-self/schedstat) over the run.
 /// - `alloc-scaling [millions] [rounds]`: allocation throughput of 1 thread and of 2 threads, each allocating
 ///   `millions` (default 20) million GCBench nodes of short-lived garbage on a default heap (so the pacer
 ///   collects), interleaved `rounds` times (default 5, order alternating); medians and the ratio 2T/1T. Each
@@ -124,6 +125,22 @@ enum ThreadTimings {
         let us = { (v: [UInt64]) in "p50 \(microseconds(percentile(v, 50))), p99 \(microseconds(percentile(v, 99))), max \(microseconds(v.last!)) us" }
         print("safepoint \(threads) threads, \(ProcessInfo.processInfo.activeProcessorCount) cores: \(T.milliseconds(ns)) ms, \(allocations) GCBench nodes allocated (\(Int(Double(allocations) / Double(ns) * 1e3)) M/s), \(collections.count) collections")
         print("  time to safepoint: \(us(toSafepoint)); mean \(microseconds(toSafepoint.reduce(0, +) / UInt64(toSafepoint.count))) us; over 1 ms: \(toSafepoint.filter { $0 > 1_000_000 }.count)")
+        // The scheduler's share: the last thread to stop, off the CPU between the request and its stop
+        // (PauseEvent.safepointOffCPUNanoseconds), and the rest, the handshake's own time.
+        let split = collections.compactMap { e -> (wait: UInt64, offCPU: UInt64)? in
+            guard let off = e.safepointOffCPUNanoseconds, let wait = e.phases.first(where: { $0.name == "safepoint" })?.nanoseconds else { return nil }
+            return (wait, min(off, wait))
+        }
+        if !split.isEmpty {
+            let offCPU = split.map(\.offCPU).sorted()
+            let own = split.map { $0.wait - $0.offCPU }.sorted()
+            let totalWait = split.reduce(UInt64(0)) { $0 + $1.wait }, totalOff = split.reduce(UInt64(0)) { $0 + $1.offCPU }
+            // The slowest 1% of stops: how much of each was the last thread off the CPU.
+            let slowest = split.sorted { $0.wait > $1.wait }.prefix(max(1, split.count / 100))
+            let slowShare = slowest.reduce(0.0) { $0 + Double($1.offCPU) / Double(max($1.wait, 1)) } / Double(slowest.count)
+            print("  of which the last thread to stop was off the CPU: \(us(offCPU)); the rest (on the CPU, the handshake's own): \(us(own))")
+            print("  off-CPU share: \(Int((Double(totalOff) / Double(max(totalWait, 1)) * 100).rounded()))% of all time to safepoint, \(Int((slowShare * 100).rounded()))% (mean) of the slowest 1% (\(slowest.count) stops); \(split.count) of \(collections.count) collections had another thread running at the request")
+        }
         print("  pause (safepoint included): \(us(pauses))")
         for (t, r) in reports.enumerated() {
             print("  thread \(t): on CPU \(T.milliseconds(r.onCPUNanoseconds)) ms, waiting in the run queue \(T.milliseconds(r.runQueueNanoseconds)) ms")
