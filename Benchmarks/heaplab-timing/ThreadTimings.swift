@@ -171,10 +171,18 @@ enum ThreadTimings {
                 rates[threads]!.append(rate)
                 let collections = log.events.filter { $0.kind == .collection }
                 let pause = collections.reduce(UInt64(0)) { $0 + $1.durationNanoseconds }
-                let safepoint = collections.reduce(UInt64(0)) { $0 + ($1.phases.first { $0.name == "safepoint" }?.nanoseconds ?? 0) }
+                // Each phase's total over the round's pauses, in the order the pauses list them.
+                var phaseTotals: [(name: String, nanoseconds: UInt64)] = []
+                for e in collections {
+                    for p in e.phases {
+                        if let i = phaseTotals.firstIndex(where: { $0.name == p.name }) { phaseTotals[i].nanoseconds += p.nanoseconds }
+                        else { phaseTotals.append((p.name, p.nanoseconds)) }
+                    }
+                }
+                let phases = phaseTotals.map { "\($0.name) \(T.milliseconds($0.nanoseconds))" }.joined(separator: ", ")
                 let onCPU = reports.map { "\(T.milliseconds($0.onCPUNanoseconds))" }.joined(separator: "+")
                 let waiting = reports.map { "\(T.milliseconds($0.runQueueNanoseconds))" }.joined(separator: "+")
-                print("round \(round), \(threads) thread\(threads == 1 ? "" : "s"): \((rate * 10).rounded() / 10) M objects/s (\(T.milliseconds(ns)) ms; on CPU \(onCPU) ms, in the run queue \(waiting) ms), \(collections.count) collections, pauses \(T.milliseconds(pause)) ms of which time to safepoint \(T.milliseconds(safepoint)) ms")
+                print("round \(round), \(threads) thread\(threads == 1 ? "" : "s"): \((rate * 10).rounded() / 10) M objects/s (\(T.milliseconds(ns)) ms; on CPU \(onCPU) ms, in the run queue \(waiting) ms), \(collections.count) collections, pauses \(T.milliseconds(pause)) ms (\(phases) ms)")
             }
         }
         let one = T.median(rates[1]!), two = T.median(rates[2]!)
