@@ -88,10 +88,9 @@ public final class GCHeap: MemoryManager {
     /// The owner thread's CPU clock, readable from the collecting thread (ThreadCPUClock.read).
     let cpuClock: clockid_t
     /// For the stop in progress (under the lock): this thread's CPU clock at the request (nil when it was not
-    /// running then), and when it stopped, by the monotonic clock and by its CPU clock.
+    /// running then), and when it stopped (`MonotonicClock`).
     @exclusivity(unchecked) var cpuAtStopRequest: UInt64?
     @exclusivity(unchecked) var parkedAt: UInt64 = 0
-    @exclusivity(unchecked) var cpuAtPark: UInt64 = 0
 
     /// Makes an empty heap and attaches the calling thread to it: the heap object returned is this thread's
     /// context. No memory is mapped until the first allocation. More threads attach with `shared.attach()`.
