@@ -305,6 +305,7 @@ public final class GCHeap: MemoryManager {
     /// Pushes `ref` on the shadow stack: it and everything it reaches survive collections until popped.
     @inlinable @discardableResult
     public func pushRoot(_ ref: GCRef?) -> Int {
+        assert(owner.isCurrent, "gc: pushRoot on \(ThreadIdentity.current.label), but this mutator context belongs to \(owner.label)")
         if checkReferences, let ref { checkReference(ref, "pushRoot") }
         return roots.push(ref?.address)
     }
@@ -319,6 +320,7 @@ public final class GCHeap: MemoryManager {
     /// - Precondition: `0 <= depth <= rootDepth`.
     @inlinable @inline(__always)
     public func popRoots(to depth: Int) {
+        assert(owner.isCurrent, "gc: popRoots on \(ThreadIdentity.current.label), but this mutator context belongs to \(owner.label)")
         roots.pop(to: depth)
     }
 
