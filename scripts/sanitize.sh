@@ -56,6 +56,8 @@ thread_tests=(
     # registered threads allocating through Boehm GC at once, each with a manager of its own (libgc itself is
     # not instrumented: what TSan checks is HeapLab's side, the registration and the managers)
     'SystemHeapsTests\.BoehmThreadTests'
+    # mutator threads attached to one collected heap, stopping each other for collections
+    'MarkSweepGCTests\.MutatorThreadTests'
 )
 
 step() {
