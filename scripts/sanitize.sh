@@ -56,8 +56,10 @@ thread_tests=(
     # registered threads allocating through Boehm GC at once, each with a manager of its own (libgc itself is
     # not instrumented: what TSan checks is HeapLab's side, the registration and the managers)
     'SystemHeapsTests\.BoehmThreadTests'
-    # mutator threads over one collected heap: the stress test with its model (private and shared graphs,
-    # collections started by any thread, both collection modes) and attach, detach and withoutCollector
+    # mutator threads attached to one collected heap, stopping each other for collections
+    'MarkSweepGCTests\.MutatorThreadTests'
+    # the multi-mutator stress test with its model (private and shared graphs, collections started by any
+    # thread, both collection modes), and attach, detach and withoutCollector
     'MarkSweepGCTests\.MultiMutatorStressTests'
     'MarkSweepGCTests\.MutatorContextTests'
 )

@@ -74,8 +74,11 @@ extension SharedHeap {
     /// One stop-the-world cycle: the phases in order, each timed. Called with the lock held by a running
     /// mutator; the first phase, `safepoint`, is the time it took to stop every other mutator.
     func collect(reason: CollectionReason) {
-        let start = MonotonicClock.now()
+        // The CPU clock first: reading it is a system call, where the kernel switches to another process if
+        // this one's time slice ran out. Read inside the pause, that switch showed up as milliseconds of time
+        // to safepoint with one thread.
         let cpuStart = pauseCPUStart()
+        let start = MonotonicClock.now()
         var timer = PhaseTimer(start: start)
         let safepointWait = stopTheWorld()
         defer { startTheWorld() }

@@ -88,10 +88,9 @@ public final class GCHeap: MemoryManager {
     /// The owner thread's CPU clock, readable from the collecting thread (ThreadCPUClock.read).
     let cpuClock: clockid_t
     /// For the stop in progress (under the lock): this thread's CPU clock at the request (nil when it was not
-    /// running then), and when it stopped, by the monotonic clock and by its CPU clock.
+    /// running then), and when it stopped (`MonotonicClock`).
     @exclusivity(unchecked) var cpuAtStopRequest: UInt64?
     @exclusivity(unchecked) var parkedAt: UInt64 = 0
-    @exclusivity(unchecked) var cpuAtPark: UInt64 = 0
 
     /// Makes an empty heap and attaches the calling thread to it: the heap object returned is this thread's
     /// context. No memory is mapped until the first allocation. More threads attach with `shared.attach()`.
@@ -306,6 +305,7 @@ public final class GCHeap: MemoryManager {
     /// Pushes `ref` on the shadow stack: it and everything it reaches survive collections until popped.
     @inlinable @discardableResult
     public func pushRoot(_ ref: GCRef?) -> Int {
+        assert(owner.isCurrent, "gc: pushRoot on \(ThreadIdentity.current.label), but this mutator context belongs to \(owner.label)")
         if checkReferences, let ref { checkReference(ref, "pushRoot") }
         return roots.push(ref?.address)
     }
@@ -320,6 +320,7 @@ public final class GCHeap: MemoryManager {
     /// - Precondition: `0 <= depth <= rootDepth`.
     @inlinable @inline(__always)
     public func popRoots(to depth: Int) {
+        assert(owner.isCurrent, "gc: popRoots on \(ThreadIdentity.current.label), but this mutator context belongs to \(owner.label)")
         roots.pop(to: depth)
     }
 

@@ -182,8 +182,11 @@ extension SharedHeap {
     /// black), the roots are marked grey, and the barrier is switched on. No step here visits every block: the
     /// pause is O(size classes + roots).
     func startIncrementalMarking() {
-        let start = MonotonicClock.now()
+        // The CPU clock first: reading it is a system call, where the kernel switches to another process if
+        // this one's time slice ran out. Read inside the pause, that switch showed up as milliseconds of time
+        // to safepoint with one thread.
         let cpuStart = pauseCPUStart()
+        let start = MonotonicClock.now()
         let safepointWait = stopTheWorld()
         defer { startTheWorld() }
         let stopped = MonotonicClock.now()
@@ -237,8 +240,11 @@ extension SharedHeap {
         if markStack.isEmpty && !markStack.overflowed { return true }
         var budget = max(workBytes, 1)
         if let cap = configuration.sliceBudgetBytes { budget = min(budget, cap) }
-        let start = MonotonicClock.now()
+        // The CPU clock first: reading it is a system call, where the kernel switches to another process if
+        // this one's time slice ran out. Read inside the pause, that switch showed up as milliseconds of time
+        // to safepoint with one thread.
         let cpuStart = pauseCPUStart()
+        let start = MonotonicClock.now()
         // A slice reads objects other mutators could be writing: it stops them (with one mutator, a no-op).
         let safepointWait = stopTheWorld()
         defer { startTheWorld() }
@@ -267,8 +273,11 @@ extension SharedHeap {
     /// drain what is left (and recover from a mark-stack overflow), then sweep set-up and accounting as the
     /// stop-the-world cycle does. With `checkmark`, an independent re-mark checks the result (not timed).
     func finishIncrementalMarking(reason: CollectionReason) {
-        let start = MonotonicClock.now()
+        // The CPU clock first: reading it is a system call, where the kernel switches to another process if
+        // this one's time slice ran out. Read inside the pause, that switch showed up as milliseconds of time
+        // to safepoint with one thread.
         var cpuStart = pauseCPUStart()
+        let start = MonotonicClock.now()
         var timer = PhaseTimer(start: start)
         let safepointWait = stopTheWorld()
         defer { startTheWorld() }

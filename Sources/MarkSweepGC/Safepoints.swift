@@ -53,13 +53,17 @@ extension SharedHeap {
         }
         var wait = SafepointWait(nanoseconds: MonotonicClock.now() &- start)
         // The last mutator to stop decided the wait: its wall time from the request to its stop, minus the CPU
-        // time it ran meanwhile, is time it was not on a CPU.
-        var lastStop: UInt64 = 0
+        // time it ran meanwhile, is time it was not on a CPU. Its CPU clock is read now, while it is stopped
+        // (a thread waiting on a condition uses no CPU, so the reading is its CPU time at its stop, within the
+        // few microseconds of entering the wait).
+        var last: GCHeap?
         forEachMutator { m in
-            guard let cpuBefore = m.cpuAtStopRequest, m.parkedAt >= start, m.parkedAt >= lastStop else { return }
-            lastStop = m.parkedAt
-            let wall = m.parkedAt &- start
-            let cpu = m.cpuAtPark >= cpuBefore ? m.cpuAtPark &- cpuBefore : 0
+            guard m.cpuAtStopRequest != nil, m.parkedAt >= start else { return }
+            if last == nil || m.parkedAt > last!.parkedAt { last = m }
+        }
+        if let last, let cpuBefore = last.cpuAtStopRequest, let cpuAfter = ThreadCPUClock.read(last.cpuClock) {
+            let wall = last.parkedAt &- start
+            let cpu = cpuAfter >= cpuBefore ? cpuAfter &- cpuBefore : 0
             wait.offCPUNanoseconds = wall > cpu ? wall &- cpu : 0
         }
         forEachMutator { $0.cpuAtStopRequest = nil }
@@ -104,9 +108,9 @@ extension SharedHeap {
         assert(context.state == .running, "gc: parking a mutator that is not running")
         context.state = .stopped
         if context.cpuAtStopRequest != nil {
-            // Read by the collector once every mutator has stopped (under the lock, which orders them).
+            // Read by the collector once every mutator has stopped (under the lock, which orders them). The
+            // monotonic clock only: no system call here, where a switch to another process would delay the stop.
             context.parkedAt = MonotonicClock.now()
-            context.cpuAtPark = ThreadCPUClock.now()
         }
         runningCount -= 1
         if runningCount == 1 { pthread_cond_signal(allStopped) }

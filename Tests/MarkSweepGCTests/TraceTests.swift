@@ -43,7 +43,7 @@ final class TraceTests: XCTestCase {
         XCTAssertEqual(lines.count, cycles)
         XCTAssertTrue(lines.first!.hasPrefix("gc 1 @"))
         XCTAssertTrue(lines.last!.hasPrefix("gc \(cycles) @"))
-        XCTAssertTrue(lines.last!.contains("ms fin+roots+mark+sweep"))
+        XCTAssertTrue(lines.last!.contains("ms stw+fin+roots+mark+sweep"))
         XCTAssertTrue(lines.last!.hasSuffix("lazy forced"))
         XCTAssertTrue(lines.dropLast().allSatisfy { $0.hasSuffix("lazy pacer") })
     }
