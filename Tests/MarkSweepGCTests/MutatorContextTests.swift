@@ -126,10 +126,11 @@ final class MutatorContextTests: XCTestCase {
                 shared.detach(mine)
                 done.signal()
             }.start()
-        case "wrong-thread":
+        case "wrong-thread-roots", "wrong-thread-allocate":
             nonisolated(unsafe) let foreign = main  // the misuse under test: a context used on another thread
             Thread {
-                foreign.pushRoot(nil)
+                if which == "wrong-thread-roots" { foreign.pushRoot(nil) }
+                // A large object: always the slow path, which checks the owner.
                 _ = try? foreign.allocate(ObjectShape(referenceSlots: 0, payloadBytes: 64 << 10))
                 done.signal()
             }.start()
@@ -162,6 +163,8 @@ final class MutatorContextTests: XCTestCase {
         guard MisuseTrapTests.isDebugBuild else {
             throw XCTSkip("the owner check is a debug-build assertion (Docs/Threads.md, section 2)")
         }
-        try expectTrap("wrong-thread", ["but this mutator context belongs to thread 0x", "attach a context on each thread"])
+        try expectTrap("wrong-thread-roots", ["gc: pushRoot on thread 0x", "but this mutator context belongs to thread 0x"])
+        try expectTrap("wrong-thread-allocate", ["gc: allocate on thread 0x", "but this mutator context belongs to thread 0x",
+                                                 "attach a context on each thread"])
     }
 }
