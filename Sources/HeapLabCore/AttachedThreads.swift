@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The threads attached to one `ThreadedMemoryManager`, each with its context and what the manager keeps for
 /// it (`Attachment`: a Boehm registration, or nothing), under a lock. It is the bookkeeping every threaded
 /// manager shares: one context per thread, detach only on the attaching thread with its roots popped, and the
@@ -11,8 +9,9 @@ import Synchronization
 /// Invariant: at most one entry per thread (`attach` refuses a second), and every entry's context is the one
 /// `attach` returned to that thread.
 public final class AttachedThreads<Context: MemoryManager & AnyObject, Attachment>: @unchecked Sendable {
-    // @unchecked: `entries` is read and written only with `lock` held; the contexts in it are touched here only
-    // by identity (`===`) except in `forEachContext`, whose caller states when that is safe.
+    // @unchecked: the entries are behind `entries`' lock; the contexts in them are touched here only by identity
+    // (`===`) and, on their owner thread, `rootDepth`, except in `forEachContext`, whose caller states when that
+    // is safe.
 
     /// One attached thread.
     public struct Entry {
@@ -24,9 +23,8 @@ public final class AttachedThreads<Context: MemoryManager & AnyObject, Attachmen
 
     /// The manager's name, for messages.
     public let manager: String
-    let lock = Mutex<Void>(())
-    /// Guarded by `lock`. A handful of entries (one per thread): a linear search is the right structure.
-    var entries: [Entry] = []
+    /// A handful of entries (one per thread): a linear search is the right structure.
+    let entries = LockedValue<[Entry]>([])
 
     /// An empty registry for the manager named `manager`.
     public init(manager: String) { self.manager = manager }
@@ -40,11 +38,11 @@ public final class AttachedThreads<Context: MemoryManager & AnyObject, Attachmen
     ///   or what `make` throws (nothing is recorded).
     public func attach(_ make: () throws(AttachError) -> (context: Context, attachment: Attachment)) throws(AttachError) -> Context {
         let thread = ThreadIdentity.current
-        let attached = lock.withLock { _ in entries.contains { $0.thread == thread } }
+        let attached = entries.withLock { $0.contains { $0.thread == thread } }
         if attached { throw .alreadyAttached(manager: manager) }
         let made = try make()
         let entry = Entry(thread: thread, context: made.context, attachment: made.attachment)
-        lock.withLock { _ in entries.append(entry) }
+        entries.withLock { $0.append(entry) }
         return made.context
     }
 
@@ -56,7 +54,7 @@ public final class AttachedThreads<Context: MemoryManager & AnyObject, Attachmen
     ///   give back the wrong thread's per-thread state. The message names the manager, the owner and the caller.
     public func detach(_ context: Context) -> Attachment {
         let caller = ThreadIdentity.current
-        let found: Entry? = lock.withLock { _ in
+        let found: Entry? = entries.withLock { entries in
             guard let index = entries.firstIndex(where: { $0.context === context }) else { return nil }
             guard entries[index].thread == caller else { return entries[index] }
             return entries.remove(at: index)
@@ -74,7 +72,7 @@ public final class AttachedThreads<Context: MemoryManager & AnyObject, Attachmen
     }
 
     /// The number of threads attached now.
-    public var count: Int { lock.withLock { _ in entries.count } }
+    public var count: Int { entries.withLock { $0.count } }
 
     /// Calls `body` with every attached context, under the lock (so no thread attaches or detaches meanwhile).
     ///
@@ -83,7 +81,7 @@ public final class AttachedThreads<Context: MemoryManager & AnyObject, Attachmen
     /// time (they have stopped, or synchronized with the caller, for example at a barrier). Reading it while
     /// they run is a data race.
     public func forEachContext(_ body: (Context) -> Void) {
-        lock.withLock { _ in for entry in entries { body(entry.context) } }
+        entries.withLock { entries in for entry in entries { body(entry.context) } }
     }
 }
 

@@ -1,5 +1,4 @@
 import HeapLabCore
-import Synchronization
 
 /// The arena with several threads (`ThreadedMemoryManager`): each thread attaches and gets an `ArenaManager`
 /// over an arena of its own, never shared, so its per-thread code is the same specialized code a
@@ -26,7 +25,7 @@ public final class ThreadedArenaManager: ThreadedMemoryManager, @unchecked Senda
     public let configuration: ArenaConfiguration
     let attached = AttachedThreads<ArenaManager, Void>(manager: "arena")
     /// What the contexts detached so far counted (`ArenaManager.statistics()`'s cumulative figures).
-    let totals = Mutex(ManagerStatistics())
+    let totals = LockedValue(ManagerStatistics())
 
     /// The `extra` counters of `ArenaManager.statistics()` that count events since the arena was made, so a
     /// detached context's are kept in the totals; the others (chunks held, peaks) describe an arena's present

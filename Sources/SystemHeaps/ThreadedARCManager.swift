@@ -1,5 +1,4 @@
 import HeapLabCore
-import Synchronization
 
 /// Swift's ARC shared by several threads (`ThreadedMemoryManager`): each thread attaches and gets an
 /// `ARCManager` of its own (its allocation counters), so its per-thread code is the same specialized code a
@@ -22,7 +21,7 @@ public final class ThreadedARCManager: ThreadedMemoryManager, @unchecked Sendabl
 
     let attached = AttachedThreads<ARCManager, Void>(manager: "arc")
     /// Allocations and bytes requested by the contexts detached so far.
-    let totals = Mutex((allocations: 0, bytesRequested: 0))
+    let totals = LockedValue((allocations: 0, bytesRequested: 0))
 
     /// A threaded manager with no thread attached. Switches `ARCLiveObjects` to threaded mode (for good).
     public init() {

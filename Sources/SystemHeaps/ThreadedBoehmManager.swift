@@ -1,5 +1,4 @@
 import HeapLabCore
-import Synchronization
 
 /// Boehm GC shared by several threads (`ThreadedMemoryManager`): each thread attaches, which registers it
 /// with Boehm (`BoehmThreadRegistration`) and makes its `BoehmManager` context (its own root stack in
@@ -31,7 +30,7 @@ public final class ThreadedBoehmManager: ThreadedMemoryManager, @unchecked Senda
     let gc: BoehmLibrary
     let attached = AttachedThreads<BoehmManager, Attachment>(manager: "boehm")
     /// Allocations and bytes requested by the contexts detached so far.
-    let totals = Mutex((allocations: 0, bytesRequested: 0))
+    let totals = LockedValue((allocations: 0, bytesRequested: 0))
 
     /// What attaching a thread took from Boehm, to give back at its detach.
     final class Attachment {

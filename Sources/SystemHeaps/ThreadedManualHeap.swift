@@ -1,5 +1,4 @@
 import HeapLabCore
-import Synchronization
 
 /// malloc, jemalloc or mimalloc shared by several threads (`ThreadedMemoryManager`): each thread attaches and
 /// gets a `ManualHeap` of its own over the same allocator, so its per-thread code is the same specialized code
@@ -24,7 +23,7 @@ public final class ThreadedManualHeap<Allocator: RawAllocator>: ThreadedMemoryMa
     let allocator: Allocator
     let attached: AttachedThreads<Context, Void>
     /// Counters of the contexts detached so far.
-    let totals = Mutex(Counters())
+    let totals = LockedValue(Counters())
 
     /// A context's counters, as `ManualHeap` keeps them.
     struct Counters {

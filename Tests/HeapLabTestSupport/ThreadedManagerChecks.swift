@@ -1,6 +1,5 @@
 import Foundation
 import HeapLabCore
-import Synchronization
 import XCTest
 
 /// Checks every threaded manager must pass, written once against `ThreadedMemoryManager` (as the workloads are
@@ -30,7 +29,8 @@ public enum ThreadedManagerChecks {
     /// thread order once every thread has finished.
     public static func runThreads<R: Sendable>(_ count: Int, stackBytes: Int = 1 << 22,
                                                _ body: @escaping @Sendable (Int) -> R) -> [R] {
-        let results = Mutex<[(Int, R)]>([])
+        // A pthread mutex (LockedValue), which ThreadSanitizer sees (see LockedValue).
+        let results = LockedValue<[(Int, R)]>([])
         let finished = DispatchSemaphore(value: 0)
         for t in 0..<count {
             let thread = Thread {
@@ -293,28 +293,25 @@ public final class HandOffQueue<Element>: @unchecked Sendable {
     }
 }
 
-/// A one-shot meeting point for `count` threads: `wait` returns once `arrive` was called `count` times.
-public final class Barrier: Sendable {
-    let state: Mutex<Int>
+/// A one-shot meeting point for `count` threads: `wait` returns once `arrive` was called `count` times. On an
+/// `NSCondition` (a pthread mutex and condition variable, which ThreadSanitizer sees).
+public final class Barrier: @unchecked Sendable {
+    // @unchecked: `remaining` is read and written only with `condition` locked.
     let condition = NSCondition()
+    var remaining: Int
 
-    public init(count: Int) { state = Mutex(count) }
+    public init(count: Int) { remaining = count }
 
     public func arrive() {
-        let left = state.withLock { remaining in
-            remaining -= 1
-            return remaining
-        }
-        if left == 0 {
-            condition.lock()
-            condition.broadcast()
-            condition.unlock()
-        }
+        condition.lock()
+        remaining -= 1
+        if remaining <= 0 { condition.broadcast() }
+        condition.unlock()
     }
 
     public func wait() {
         condition.lock()
-        while state.withLock({ $0 }) > 0 { condition.wait() }
+        while remaining > 0 { condition.wait() }
         condition.unlock()
     }
 }
