@@ -56,6 +56,12 @@ thread_tests=(
     # registered threads allocating through Boehm GC at once, each with a manager of its own (libgc itself is
     # not instrumented: what TSan checks is HeapLab's side, the registration and the managers)
     'SystemHeapsTests\.BoehmThreadTests'
+    # threaded managers: threads attached at once, hand-offs and cross-thread frees and releases, the registry's
+    # lock; the misuse tests' children are not started here (they trap on purpose)
+    'SystemHeapsTests\.ThreadedManualHeapTests'
+    'SystemHeapsTests\.ThreadedARCManagerTests'
+    'SystemHeapsTests\.ThreadedBoehmManagerTests'
+    'ScopedArenaTests\.ThreadedArenaManagerTests'
 )
 
 step() {
