@@ -58,6 +58,12 @@ thread_tests=(
     'SystemHeapsTests\.BoehmThreadTests'
     # mutator threads attached to one collected heap, stopping each other for collections
     'MarkSweepGCTests\.MutatorThreadTests'
+    # threaded managers: threads attached at once, hand-offs and cross-thread frees and releases, the registry's
+    # lock; the misuse tests' children are not started here (they trap on purpose)
+    'SystemHeapsTests\.ThreadedManualHeapTests'
+    'SystemHeapsTests\.ThreadedARCManagerTests'
+    'SystemHeapsTests\.ThreadedBoehmManagerTests'
+    'ScopedArenaTests\.ThreadedArenaManagerTests'
 )
 
 step() {
