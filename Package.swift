@@ -72,7 +72,7 @@ let package = Package(
 
         // MARK: tests
         // Helpers shared by several test targets (re-running one test in a child process).
-        .target(name: "HeapLabTestSupport", dependencies: ["SystemHeaps"], path: "Tests/HeapLabTestSupport"),
+        .target(name: "HeapLabTestSupport", dependencies: ["SystemHeaps", "HeapLabCore"], path: "Tests/HeapLabTestSupport"),
         .testTarget(name: "HeapLabCoreTests", dependencies: ["HeapLabCore"]),
         // The C programs against the Swift workloads (Workloads on MallocManager, ArenaManager, BoehmManager).
         .testTarget(

@@ -62,6 +62,12 @@ thread_tests=(
     # thread, both collection modes), and attach, detach and withoutCollector
     'MarkSweepGCTests\.MultiMutatorStressTests'
     'MarkSweepGCTests\.MutatorContextTests'
+    # threaded managers: threads attached at once, hand-offs and cross-thread frees and releases, the registry's
+    # lock; the misuse tests' children are not started here (they trap on purpose)
+    'SystemHeapsTests\.ThreadedManualHeapTests'
+    'SystemHeapsTests\.ThreadedARCManagerTests'
+    'SystemHeapsTests\.ThreadedBoehmManagerTests'
+    'ScopedArenaTests\.ThreadedArenaManagerTests'
 )
 
 step() {

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Foundation
-import Synchronization
+import HeapLabCore
 
 /// What the command line does on SIGINT (Ctrl-C) or SIGTERM: kill the running child (its whole process group),
 /// remove the work directories, say so in one line on stderr, and exit with 128 + the signal's number (130 for
@@ -28,7 +28,11 @@ enum Interruption {
         var directories: Set<String> = []
     }
 
-    static let state = Mutex(State())
+    /// A pthread mutex (`LockedValue`), which ThreadSanitizer sees: with `Synchronization.Mutex`, whose contended
+    /// path locks inside the uninstrumented runtime, TSan reported the waiting thread's write under the lock as a
+    /// race with the main thread's, and a TSan-built heaplab then exited with TSan's status instead of stopping
+    /// its child.
+    static let state = LockedValue(State())
 
     /// The signals handled: SIGINT and SIGTERM.
     static let signals: [Int32] = [SIGINT, SIGTERM]

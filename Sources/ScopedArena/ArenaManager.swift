@@ -22,8 +22,12 @@ public final class ArenaManager: MemoryManager {
     @usableFromInline let state: UnsafeMutablePointer<BumpAllocator>
     /// Where scope ends are recorded as stalls, or nil.
     @usableFromInline let pauseLog: PauseLog?
+    /// The thread this manager is a context of (`ThreadedArenaManager.attach`), or nil for a manager made on
+    /// its own. Read only by debug-build checks on rare paths (`checkContextThread`), never on the fast path.
+    @usableFromInline let owner: ThreadIdentity?
 
-    /// Makes a manager over a fresh arena.
+    /// Makes a manager over a fresh arena, for one thread at a time (it may be handed to another thread before
+    /// use).
     ///
     /// - Parameters:
     ///   - configuration: chunk sizes, limit, spares, poisoning (`ArenaConfiguration`).
@@ -34,6 +38,16 @@ public final class ArenaManager: MemoryManager {
         state = arena.state
         self.arena = arena
         self.pauseLog = pauseLog
+        owner = nil
+    }
+
+    /// The context of thread `owner` over a fresh arena of its own (`ThreadedArenaManager.attach`).
+    init(configuration: ArenaConfiguration, owner: ThreadIdentity) {
+        let arena = Arena(configuration: configuration)
+        state = arena.state
+        self.arena = arena
+        pauseLog = nil
+        self.owner = owner
     }
 
     /// Makes a manager from the runner's options (see `ArenaConfiguration.init(options:)`: `arena-limit`,
@@ -78,6 +92,7 @@ public final class ArenaManager: MemoryManager {
     /// A new chunk (or a spare) is needed: the arena's slow path, then the object as on the fast path.
     @usableFromInline @inline(never)
     func allocateSlow(_ shape: ObjectShape, bytes: Int, tagged: Bool) throws(AllocationError) -> ObjectRef {
+        checkContextThread(owner, manager: "arena", operation: "allocate (new chunk)")
         let p = try state.pointee.allocate(byteCount: bytes, alignment: 8)
         ObjectLayout.initialize(p, shape: shape, blockBytes: bytes, tagged: tagged)
         state.pointee.objectCount &+= 1
@@ -144,6 +159,7 @@ public final class ArenaManager: MemoryManager {
     /// or throws (timed into the pause log as a "scope" stall when one was given).
     @inlinable
     public func withScope<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        checkContextThread(owner, manager: "arena", operation: "withScope")
         let mark = state.pointee.beginScope()
         defer { endScope(mark) }
         return try body()
@@ -171,7 +187,16 @@ public final class ArenaManager: MemoryManager {
     /// The arena's effective configuration (`ArenaConfiguration.dictionary`), for RunReports.
     public var settings: [String: String] { state.pointee.configuration.dictionary }
 
+    /// Nothing to do (no collector stops this thread); debug builds check that a context runs on its thread.
+    @inlinable public func safepoint() { checkContextThread(owner, manager: "arena", operation: "safepoint()") }
+
     public func statistics() -> ManagerStatistics {
+        checkContextThread(owner, manager: "arena", operation: "statistics()")
+        return uncheckedStatistics()
+    }
+
+    /// `statistics()` without the thread check, for `ThreadedArenaManager`, which reads every context's.
+    func uncheckedStatistics() -> ManagerStatistics {
         let s = state.pointee.statistics()
         // Exact: every allocation in this arena is an object, of the requested bytes, 8 header bytes for a headed
         // one, and the padding to 8 that `objectPaddingBytes` counts, so the arena's bytes allocated are their sum.

@@ -34,20 +34,6 @@ struct ARCWeakCell {
     @inlinable init(_ target: ARCObject) { self.target = target }
 }
 
-/// Process-wide counters of ARC objects, kept by `ARCManager.allocate` and `ARCObject.deinit`, so that a
-/// workload can see what ARC did *not* free (a leaked cycle).
-///
-/// Single-threaded bookkeeping: exact when ARC objects are created and released by one thread at a time (a
-/// workload may hand a structure to another thread to release it, as long as the threads do not run at once).
-public enum ARCLiveObjects {
-    /// Workload objects allocated and not yet deinitialized, in this process.
-    @exclusivity(unchecked) nonisolated(unsafe) public static var count = 0
-    /// Their bytes as requested (`ObjectShape.bytes`, without Swift's object header).
-    @exclusivity(unchecked) nonisolated(unsafe) public static var bytes = 0
-    /// Weak boxes alive (the hidden objects behind `storeWeak`).
-    @exclusivity(unchecked) nonisolated(unsafe) public static var weakBoxes = 0
-}
-
 /// One object under Swift's automatic reference counting: a final class instance whose reference slots are
 /// strong optional references, stored inline after the object header (ManagedBuffer's tail allocation), with
 /// the payload bytes after them. One heap allocation per object, as a hand-written `final class Node` would
@@ -69,12 +55,11 @@ public final class ARCObject: ManagedBuffer<ARCObjectHeader, ARCObject?>, Hashab
             if raw & ARCObjectHeader.isWeakBox != 0 {
                 // Invariant: a box's first element was bound to ARCWeakCell and initialized by makeWeakBox.
                 UnsafeMutableRawPointer(elements).assumingMemoryBound(to: ARCWeakCell.self).deinitialize(count: 1)
-                ARCLiveObjects.weakBoxes &-= 1
+                ARCLiveObjects.weakBoxDied()
                 return
             }
             let slots = Int(raw & ARCObjectHeader.slotMask)
-            ARCLiveObjects.count &-= 1
-            ARCLiveObjects.bytes &-= slots &* 8 &+ Int(header.pointee.payloadBytes)
+            ARCLiveObjects.died(bytes: slots &* 8 &+ Int(header.pointee.payloadBytes))
             // Releases the slots; a long chain releases recursively, as Swift's ARC does (deep structures can
             // overflow the native stack: the `deep` workload measures exactly that).
             elements.deinitialize(count: slots)
@@ -105,7 +90,7 @@ public final class ARCObject: ManagedBuffer<ARCObjectHeader, ARCObject?>, Hashab
             // The element memory is uninitialized (0 slots), so it may be rebound to the one-word weak cell.
             UnsafeMutableRawPointer(elements).bindMemory(to: ARCWeakCell.self, capacity: 1).initialize(to: ARCWeakCell(target))
         }
-        ARCLiveObjects.weakBoxes &+= 1
+        ARCLiveObjects.weakBoxMade()
         return box
     }
 
@@ -128,8 +113,15 @@ public final class ARCManager: MemoryManager {
 
     @exclusivity(unchecked) @usableFromInline var allocations = 0
     @exclusivity(unchecked) @usableFromInline var bytesRequested = 0
+    /// The thread this manager is a context of (`ThreadedARCManager.attach`), or nil for a manager made on its
+    /// own. Read only by debug-build checks on rare paths (`checkContextThread`).
+    @usableFromInline let owner: ThreadIdentity?
 
-    public init() {}
+    /// A manager for one thread at a time (it may be handed to another thread before use).
+    public init() { owner = nil }
+
+    /// The context of thread `owner` (`ThreadedARCManager.attach`).
+    init(owner: ThreadIdentity) { self.owner = owner }
 
     @inlinable
     public func allocate(_ shape: ObjectShape) throws(AllocationError) -> ARCObject {
@@ -148,8 +140,7 @@ public final class ARCManager: MemoryManager {
         }
         allocations &+= 1
         bytesRequested &+= shape.bytes
-        ARCLiveObjects.count &+= 1
-        ARCLiveObjects.bytes &+= shape.bytes
+        ARCLiveObjects.allocated(bytes: shape.bytes)
         return object
     }
 
@@ -227,12 +218,18 @@ public final class ARCManager: MemoryManager {
 
     @inlinable
     public func withScope<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        try body()
+        checkContextThread(owner, manager: name, operation: "withScope")
+        return try body()
     }
 
-    /// `liveBytes` is `ARCLiveObjects.bytes` (process-wide); `extra` has `liveObjects` and `weakBoxes`.
+    /// Nothing to do (no collector stops this thread); debug builds check that a context runs on its thread.
+    @inlinable public func safepoint() { checkContextThread(owner, manager: name, operation: "safepoint()") }
+
+    /// `liveBytes` is `ARCLiveObjects.bytes` (process-wide); `extra` has `liveObjects` and `weakBoxes`. For a
+    /// context, `allocations` and `bytesRequested` are its thread's.
     public func statistics() -> ManagerStatistics {
-        ManagerStatistics(allocations: allocations, bytesRequested: bytesRequested, liveBytes: ARCLiveObjects.bytes,
+        checkContextThread(owner, manager: name, operation: "statistics()")
+        return ManagerStatistics(allocations: allocations, bytesRequested: bytesRequested, liveBytes: ARCLiveObjects.bytes,
                           extra: ["liveObjects": Double(ARCLiveObjects.count), "weakBoxes": Double(ARCLiveObjects.weakBoxes)])
     }
 }

@@ -65,7 +65,9 @@ public final class BoehmManager: MemoryManager {
     let recorder: BoehmEventRecorder?
     /// The thread that made the manager: the only one that may use it, and the only one on which a collection
     /// may clear its popped roots (`clearPoppedRoots`).
-    let ownerThread: pthread_t
+    let ownerThread: ThreadIdentity
+    /// Set by `retire()`: the root stack went back to Boehm and the manager must not be used again.
+    var retired = false
 
     /// Makes a manager for the calling thread, whose collections are logged into `pauseLog`.
     ///
@@ -88,7 +90,7 @@ public final class BoehmManager: MemoryManager {
         shapeTable = .allocate(capacity: 16)
         shapeTable.initialize(repeating: .max, count: 16)
         tagsShapes = gc.allInteriorPointers() != 0
-        ownerThread = pthread_self()
+        ownerThread = .current
         guard let pauseLog else {
             recorder = nil
             return
@@ -105,7 +107,9 @@ public final class BoehmManager: MemoryManager {
 
     deinit {
         if let recorder, BoehmEventRecorder.current === recorder { BoehmEventRecorder.current = nil }
-        gc.free(UnsafeMutableRawPointer(roots))
+        // A retired manager's root stack was freed on its thread while it was registered; a deinit may run on
+        // any thread, which Boehm may no longer know.
+        if !retired { gc.free(UnsafeMutableRawPointer(roots)) }
         shapeTable.deallocate()
     }
 
@@ -271,7 +275,7 @@ public final class BoehmManager: MemoryManager {
     /// and clearing above the depth it reads could erase a live root. Skipping leaves popped entries for that
     /// collection: a possible false retention, never a lost root.
     func clearPoppedRoots() {
-        guard pthread_equal(pthread_self(), ownerThread) != 0 else { return }
+        guard ownerThread.isCurrent else { return }
         // Invariant: depth <= rootCapacity; the block holds rootCapacity words; this is the thread that
         // writes them, so none is being pushed.
         (roots + depth).update(repeating: nil, count: rootCapacity &- depth)
@@ -281,6 +285,7 @@ public final class BoehmManager: MemoryManager {
     @usableFromInline
     func growRoots() {
         checkOwnerThread("pushRoot")
+        precondition(!retired, "boehm: pushRoot on a context after its detach (it must not be used again)")
         let newCapacity = rootCapacity * 2
         guard let block = gc.mallocUncollectable(newCapacity * 8) else {
             fatalError("boehm: GC_malloc_uncollectable refused \(newCapacity * 8) bytes for the root stack")
@@ -306,6 +311,10 @@ public final class BoehmManager: MemoryManager {
         return try body()
     }
 
+    /// Nothing to do: Boehm stops threads with signals wherever they are. Checks that the manager is used on its
+    /// own thread, as its other rare paths do.
+    public func safepoint() { checkOwnerThread("safepoint()") }
+
     /// Forces a full collection (logged like any other).
     /// - Precondition: called on the thread that made the manager.
     public func collect() {
@@ -318,8 +327,25 @@ public final class BoehmManager: MemoryManager {
     /// the fast paths stay free of it, so a misuse is caught at the first of those, not at every operation.
     @usableFromInline @inline(never)
     func checkOwnerThread(_ operation: StaticString) {
-        precondition(pthread_equal(pthread_self(), ownerThread) != 0,
-                     "boehm: \(operation) called on another thread than the one that made this manager (each thread makes its own, after BoehmThreadRegistration)")
+        precondition(ownerThread.isCurrent,
+                     "boehm: \(operation) called on another thread than the one that made this manager (called on \(ThreadIdentity.current.label), made on \(ownerThread.label); each thread makes its own, after BoehmThreadRegistration)")
+    }
+
+    /// Gives the root stack back to Boehm now, on this manager's thread while it is still registered
+    /// (`ThreadedBoehmManager.detach`, just before it unregisters the thread): freed later, from the deinit, it
+    /// would go through Boehm from whichever thread releases the manager, which Boehm may no longer know. The
+    /// manager must not be used afterwards (a push then stops with a precondition failure).
+    ///
+    /// - Precondition: called on the thread that made the manager, with its roots popped to depth 0.
+    func retire() {
+        checkOwnerThread("detach")
+        precondition(depth == 0, "boehm: detach with \(depth) roots still pushed")
+        guard !retired else { return }
+        // Invariant: `roots` is the uncollectable block of rootCapacity words made for this manager; from
+        // here on rootCapacity is 0, so no push or setRoot reaches it.
+        gc.free(UnsafeMutableRawPointer(roots))
+        rootCapacity = 0
+        retired = true
     }
 
     /// Lets other threads register with Boehm (`BoehmThreadRegistration`), through `GC_allow_register_threads`.

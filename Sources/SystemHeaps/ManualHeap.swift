@@ -28,10 +28,20 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     /// Reused work list for the deep part of a `dropTree` (below `recursionLimit` levels): never allocates in
     /// steady state.
     @exclusivity(unchecked) @usableFromInline var dropStack: [ObjectRef] = []
+    /// The thread this heap is a context of (`ThreadedManualHeap.attach`), or nil for a heap made on its own.
+    /// Read only by debug-build checks on rare paths (`checkContextThread`), never on the fast path.
+    @usableFromInline let owner: ThreadIdentity?
 
-    /// Makes a heap over `allocator`.
+    /// Makes a heap over `allocator`, for one thread at a time (it may be handed to another thread before use).
     public init(allocator: Allocator) {
         self.allocator = allocator
+        owner = nil
+    }
+
+    /// Makes the context of thread `owner` over `allocator` (`ThreadedManualHeap.attach`).
+    init(allocator: Allocator, owner: ThreadIdentity) {
+        self.allocator = allocator
+        self.owner = owner
     }
 
     @inlinable @inline(__always)
@@ -85,7 +95,7 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     func freeOne(_ object: ObjectRef) {
         let bytes = object.blockBytes
         bytesFreed &+= bytes
-        assert(liveBytes >= 0, "\(Allocator.managerName): more bytes freed than allocated (double free?)")
+        assert(owner != nil || liveBytes >= 0, "\(Allocator.managerName): more bytes freed than allocated (double free?)")
         allocator.deallocate(object.address, bytes: bytes)
     }
 
@@ -98,7 +108,9 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
         // read-modify-write of a counter per node stays in memory across the recursion (Docs/Internals.md,
         // "What the contract costs", has the instruction counts).
         bytesFreed &+= freeTree(root, depth: 0)
-        assert(liveBytes >= 0, "\(Allocator.managerName): more bytes freed than allocated (double free?)")
+        // A context frees what other threads allocated too (a cross-thread free), so only a heap of its own can
+        // check its balance; a threaded manager's balance is the sum over its contexts.
+        assert(owner != nil || liveBytes >= 0, "\(Allocator.managerName): more bytes freed than allocated (double free?)")
     }
 
     /// Levels freed by recursion before a branch is handed to the explicit stack: at most a few hundred KiB of
@@ -139,7 +151,8 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
     }
 
     /// The part of a tree below `recursionLimit` levels: depth-first with a reused explicit stack, one entry per
-    /// object waiting, never recursing. Returns the bytes of the blocks freed.
+    /// object waiting, never recursing. Returns the bytes of the blocks freed. Not checked for its thread: the
+    /// owner may hand a `dropTree` to a thread with a larger stack while it waits (the `deep` workload).
     @usableFromInline @inline(never)
     func freeDeepTree(_ root: ObjectRef) -> Int {
         var freed = 0
@@ -162,11 +175,19 @@ public final class ManualHeap<Allocator: RawAllocator>: MemoryManager {
 
     @inlinable
     public func withScope<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
-        try body()
+        checkContextThread(owner, manager: name, operation: "withScope")
+        return try body()
     }
 
+    /// Nothing to do (no collector stops this thread); debug builds check that a context runs on its thread.
+    @inlinable public func safepoint() { checkContextThread(owner, manager: name, operation: "safepoint()") }
+
+    /// This heap's counters. For a context (`ThreadedManualHeap`), they are its thread's: `liveBytes` is what
+    /// this thread allocated minus what it freed, negative once it has freed more of other threads' objects
+    /// than others freed of its own; the threaded manager's `statistics()` sums every context.
     public func statistics() -> ManagerStatistics {
-        ManagerStatistics(allocations: allocations, bytesRequested: bytesRequested, heapBytes: nil,
+        checkContextThread(owner, manager: name, operation: "statistics()")
+        return ManagerStatistics(allocations: allocations, bytesRequested: bytesRequested, heapBytes: nil,
                           liveBytes: liveBytes, extra: [:])
     }
 }

@@ -209,29 +209,3 @@ final class BoehmThreadMisuseTests: XCTestCase {
         #endif
     }
 }
-
-/// A one-shot meeting point for `count` threads: `wait` returns once `arrive` was called `count` times.
-final class Barrier: Sendable {
-    let state: Mutex<Int>
-    let condition = NSCondition()
-
-    init(count: Int) { state = Mutex(count) }
-
-    func arrive() {
-        let left = state.withLock { remaining in
-            remaining -= 1
-            return remaining
-        }
-        if left == 0 {
-            condition.lock()
-            condition.broadcast()
-            condition.unlock()
-        }
-    }
-
-    func wait() {
-        condition.lock()
-        while state.withLock({ $0 }) > 0 { condition.wait() }
-        condition.unlock()
-    }
-}
