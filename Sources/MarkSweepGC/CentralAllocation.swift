@@ -106,7 +106,9 @@ extension SharedHeap {
         allocator.freeList = h.pointee.freeList
         if let from = h.pointee.bumpFrom {
             allocator.bumpCursor = UInt(bitPattern: from)
-            allocator.bumpLimit = UInt(bitPattern: b.cellsEnd)
+            allocator.bumpEnd = UInt(bitPattern: b.cellsEnd)
+            allocator.bumpLimit = ClassAllocator.nextLimit(from: allocator.bumpCursor, cellBytes: UInt(h.pointee.cellBytes),
+                                                           end: allocator.bumpEnd)
         }
         m.allocators[c] = allocator
         h.pointee.freeList = nil

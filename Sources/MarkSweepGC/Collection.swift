@@ -142,9 +142,9 @@ extension SharedHeap {
                 cursor = cell.load(as: UnsafeMutableRawPointer?.self)
             }
             b.header.pointee.freeList = a.freeList
-            if a.bumpCursor < a.bumpLimit {
+            if a.bumpCursor < a.bumpEnd {
                 b.header.pointee.bumpFrom = UnsafeMutableRawPointer(bitPattern: a.bumpCursor)
-                count += Int(a.bumpLimit - a.bumpCursor) / b.header.pointee.cellBytes
+                count += Int(a.bumpEnd - a.bumpCursor) / b.header.pointee.cellBytes
             } else {
                 b.header.pointee.bumpFrom = nil
             }

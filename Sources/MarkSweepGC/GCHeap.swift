@@ -215,10 +215,28 @@ public final class GCHeap: MemoryManager {
     @usableFromInline @inline(never)
     func allocateSlow(_ shape: ObjectShape) throws(AllocationError) -> GCRef {
         checkOwner("allocate")
+        let bytes = ObjectHeader.bytes + shape.bytes
+        if bytes <= SizeClasses.maximumSmallCellBytes {
+            // The next step of the block's bump range: a safepoint poll, and no lock.
+            let sizeClass = Int(classOfGranules[(bytes + 15) >> 4])
+            let allocator = allocators + sizeClass
+            if allocator.pointee.bumpLimit < allocator.pointee.bumpEnd {
+                safepoint()  // a collection here retires the allocator (bumpEnd 0): the locked path below
+                let cellBytes = UInt(cellBytesOfClass[sizeClass])
+                let cursor = allocator.pointee.bumpCursor
+                if allocator.pointee.bumpLimit < allocator.pointee.bumpEnd && cursor &+ cellBytes <= allocator.pointee.bumpEnd {
+                    allocator.pointee.bumpLimit = ClassAllocator.nextLimit(from: cursor, cellBytes: cellBytes,
+                                                                           end: allocator.pointee.bumpEnd)
+                    // Invariant: [cursor, bumpEnd) are whole free cells of the allocation block.
+                    allocator.pointee.bumpCursor = cursor &+ cellBytes
+                    return initializeObject(UnsafeMutableRawPointer(bitPattern: cursor).unsafelyUnwrapped,
+                                            shape: shape, sizeClass: sizeClass)
+                }
+            }
+        }
         shared.lock()
         defer { shared.unlock() }
         shared.parkIfStopRequested(self)
-        let bytes = ObjectHeader.bytes + shape.bytes
         if bytes > SizeClasses.maximumSmallCellBytes {
             return try shared.allocateLarge(shape, objectBytes: bytes, for: self)
         }

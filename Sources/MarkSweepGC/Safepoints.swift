@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+internal import CMarkSweepGC
 import HeapLabCore
 import Synchronization
 
@@ -48,7 +49,15 @@ extension SharedHeap {
         forEachMutator { m in
             m.cpuAtStopRequest = m.state == .running && !m.owner.isCurrent ? ThreadCPUClock.read(m.cpuClock) : nil
         }
-        while runningCount > 1 {  // the calling thread is the one running mutator left
+        // The calling thread is the one running mutator left when the others have stopped. Spin first (the lock
+        // released), then sleep: an allocating mutator reaches its slow path within microseconds, far less
+        // than waking a thread from a condition wait takes on a loaded machine.
+        var spinning = true
+        while runningCount > 1 {
+            if spinning {
+                spinning = spinUnlocked(upTo: SharedHeap.stopSpinNanoseconds) { running.load(ordering: .relaxed) <= 1 }
+                continue  // look again under the lock
+            }
             pthread_cond_wait(allStopped, mutex)
         }
         var wait = SafepointWait(nanoseconds: MonotonicClock.now() &- start)
@@ -114,10 +123,43 @@ extension SharedHeap {
         }
         runningCount -= 1
         if runningCount == 1 { pthread_cond_signal(allStopped) }
-        // A new stop may be requested before this thread wakes; it then stays stopped for that one too.
-        while stopRequested.load(ordering: .relaxed) { pthread_cond_wait(resumed, mutex) }
+        // Spin a little before sleeping (the lock released): a mark slice or a short collection ends sooner than
+        // a condition wait's wake-up. A new stop may be requested before this thread looks again; it then stays
+        // stopped for that one too.
+        var spinning = true
+        while stopRequested.load(ordering: .relaxed) {
+            if spinning {
+                spinning = spinUnlocked(upTo: SharedHeap.resumeSpinNanoseconds) { !stopRequested.load(ordering: .relaxed) }
+                continue
+            }
+            pthread_cond_wait(resumed, mutex)
+        }
         context.state = .running
         runningCount += 1
+    }
+
+    /// How long a collector spins for the other mutators to stop before it sleeps on `allStopped`, and how long
+    /// a stopped mutator spins for the restart before it sleeps on `resumed`, in nanoseconds.
+    static let stopSpinNanoseconds: UInt64 = 200_000
+    static let resumeSpinNanoseconds: UInt64 = 50_000
+
+    /// Releases the lock and spins until `done()` or until `nanoseconds` have passed, yielding the processor
+    /// every 256 rounds (with more threads than cores, the thread waited for may be waiting for this core);
+    /// then takes the lock again. Returns whether `done()` was seen (the caller checks again under the lock).
+    func spinUnlocked(upTo nanoseconds: UInt64, _ done: () -> Bool) -> Bool {
+        unlock()
+        defer { lock() }
+        let deadline = MonotonicClock.now() &+ nanoseconds
+        var round = 0
+        while !done() {
+            round &+= 1
+            if round & 255 == 0 {
+                if MonotonicClock.now() >= deadline { return false }
+                sched_yield()
+            }
+            heaplab_spin_hint()
+        }
+        return true
     }
 
     /// Waits, lock held, until no stop is in progress (a thread that is not running yet: attaching, or

@@ -60,8 +60,14 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
     /// Every attached mutator context, in attach order. Unowned: a context keeps its shared heap alive, not the
     /// other way round; a context leaves this list in `detach` or its `deinit`, whichever comes first.
     @exclusivity(unchecked) var mutators: [Unmanaged<GCHeap>] = []
-    /// How many attached mutators are running (neither stopped at a safepoint nor inactive).
-    @exclusivity(unchecked) var runningCount = 0
+    /// How many attached mutators are running (neither stopped at a safepoint nor inactive). Written under
+    /// the lock only; read without it by a collector spinning while it waits for the others to stop (relaxed:
+    /// the spin only decides when to take the lock and look again).
+    let running = Atomic<Int>(0)
+    var runningCount: Int {
+        get { running.load(ordering: .relaxed) }
+        set { running.store(newValue, ordering: .relaxed) }
+    }
     /// Counters of contexts already detached, so totals survive their threads.
     @exclusivity(unchecked) var detachedAllocations = 0
     @exclusivity(unchecked) var detachedBytesRequested = 0

@@ -52,8 +52,9 @@ extension SharedHeap {
                 if let owner {
                     if h.freeList != nil || h.bumpFrom != nil { fail("\(name): allocation block still holds its free cells") }
                     let a = owner.allocators[c]
-                    bumpFrom = a.bumpCursor < a.bumpLimit ? UnsafeMutableRawPointer(bitPattern: a.bumpCursor) : nil
-                    if a.bumpLimit != 0 && a.bumpLimit != UInt(bitPattern: b.cellsEnd) { fail("\(name): bump limit is not the block's end") }
+                    bumpFrom = a.bumpCursor < a.bumpEnd ? UnsafeMutableRawPointer(bitPattern: a.bumpCursor) : nil
+                    if a.bumpEnd != 0 && a.bumpEnd != UInt(bitPattern: b.cellsEnd) { fail("\(name): bump range does not end at the block's end") }
+                    if a.bumpCursor > a.bumpLimit || a.bumpLimit > a.bumpEnd { fail("\(name): bump cursor, limit and end out of order") }
                 } else if h.freeList != nil && h.bumpFrom != nil {
                     fail("\(name): has both a free list and a bump range")
                 }
@@ -132,7 +133,7 @@ extension SharedHeap {
         }
         forEachMutator { m in
             for c in 0..<SizeClasses.count where m.allocationBlocks[c] == nil
-                && (m.allocators[c].freeList != nil || m.allocators[c].bumpCursor < m.allocators[c].bumpLimit) {
+                && (m.allocators[c].freeList != nil || m.allocators[c].bumpCursor < m.allocators[c].bumpEnd) {
                 fail("class \(c) has free cells in a mutator's allocator but no allocation block")
             }
         }
