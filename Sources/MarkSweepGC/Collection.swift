@@ -163,11 +163,16 @@ extension SharedHeap {
         pacer.update(liveBytes: liveBytes)
     }
 
-    /// Gives pool blocks back to the system beyond the headroom the pacer's goal leaves: the mutator will
-    /// allocate about `goal - inUse` bytes before the next cycle, so that much pool memory stays resident.
+    /// Gives pool blocks back to the system beyond the headroom the pacer's goal leaves, plus a margin: the
+    /// mutators will allocate about `goal - inUse` bytes before the next cycle, and with several threads a
+    /// little more (each allocates until it reaches a safepoint). The margin, a quarter of the headroom and at
+    /// least 1 MiB (as Go's scavenger keeps 10% over its goal), stops a steady program from giving back
+    /// blocks at one cycle and faulting them in again at the next: with more than one thread each `madvise`
+    /// is also a TLB shootdown, an interrupt to every other core the process runs on.
     func releaseUnneededMemory() {
-        let headroom = pacer.goalBytes == Int.max ? Int.max : max(0, pacer.goalBytes - inUseBytes)
-        _ = blockSpace.releaseResidentBlocks(keepingBytes: headroom)
+        guard pacer.goalBytes != Int.max else { return }
+        let headroom = max(0, pacer.goalBytes - inUseBytes)
+        _ = blockSpace.releaseResidentBlocks(keepingBytes: headroom + max(headroom / 4, 1 << 20))
     }
 
     /// The thread's CPU clock at the start of a pause when pauses record their CPU time

@@ -126,8 +126,9 @@ final class CollectionTests: XCTestCase {
         XCTAssertEqual(heap.shared.blockSpace.blocksInUse, 0, "every block was empty")
         let s = heap.statistics()
         XCTAssertGreaterThan(s.extra["releasedBytes"]!, 0)
-        // What stays resident in the pool is at most the pacer's headroom (1 MiB goal, nothing live).
-        XCTAssertLessThanOrEqual(heap.shared.blockSpace.residentPoolBytes, 1 << 20)
+        // What stays resident in the pool is at most the pacer's headroom (1 MiB goal, nothing live) plus the
+        // margin kept against release-and-refault churn (a quarter of the headroom, at least 1 MiB).
+        XCTAssertLessThanOrEqual(heap.shared.blockSpace.residentPoolBytes, (1 << 20) + (1 << 20))
         // Released blocks are reused (they read as zero, and format rewrites them).
         for _ in 0..<100_000 { _ = try heap.allocate(ObjectShape(referenceSlots: 0, payloadBytes: 24)) }
         XCTAssertTrue(heap.verify().isEmpty)
