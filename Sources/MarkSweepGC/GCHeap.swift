@@ -9,7 +9,7 @@ import HeapLabCore
 ///
 /// How a cycle works, step by step, is in Docs/Internals.md (read it first); `Collection.swift` is the cycle
 /// itself, a short function calling one function per phase. This file is the mutator's side: allocation,
-/// loads and stores, roots.
+/// loads and stores, roots; SharedHeap.swift is the state every thread shares.
 ///
 /// Use:
 /// ```swift
@@ -40,7 +40,13 @@ import HeapLabCore
 /// - Out of memory: a thrown `AllocationError` (`.outOfMemory` at the heap limit after a full collection,
 ///   `.systemOutOfMemory` when mmap fails); the heap stays usable.
 ///
-/// Single-threaded: one mutator thread uses a heap; no operation is safe to call concurrently.
+/// Threads: a `GCHeap` is one thread's *mutator context* of a heap shared by every attached thread
+/// (`shared`, a `SharedHeap`). The thread that makes the heap is attached already; another thread calls
+/// `heap.shared.attach()` on itself, uses the context it gets on that thread only, and `shared.detach(_:)`
+/// with its roots popped. Objects may be shared freely between threads; two threads writing one slot need the
+/// program's own synchronization. A collection started by any thread stops every other at its next
+/// safepoint (its allocation slow path, `safepoint()`, or a whole-heap query); a thread about to block wraps
+/// the wait in `withoutCollector`. Docs/Threads.md and Docs/Internals.md, "Many mutator threads".
 public final class GCHeap: MemoryManager {
     public typealias Ref = GCRef
 
