@@ -24,6 +24,22 @@ struct MarkCounts {
     var bytes = 0
 }
 
+/// The opening of a collector pause (`SharedHeap.openPause`): when it began by the thread's CPU clock and by
+/// the monotonic clock, when every other mutator had stopped, and what stopping them took.
+struct PauseOpening {
+    let cpuStart: UInt64
+    let start: UInt64
+    let stopped: UInt64
+    let safepointWait: SafepointWait
+
+    /// A phase timer from the pause's start, its first phase, `safepoint`, recorded.
+    func phaseTimer() -> PhaseTimer {
+        var timer = PhaseTimer(start: start)
+        timer.end("safepoint", at: stopped)
+        return timer
+    }
+}
+
 /// Times a pause's phases: each `end(name)` records the time since the previous one (or the start).
 struct PhaseTimer {
     private(set) var phases: [PhaseTime] = []
@@ -35,8 +51,7 @@ struct PhaseTimer {
         phases.reserveCapacity(4)
     }
 
-    mutating func end(_ name: String) {
-        let now = MonotonicClock.now()
+    mutating func end(_ name: String, at now: UInt64 = MonotonicClock.now()) {
         phases.append(PhaseTime(name, nanoseconds: now &- lapStart))
         lapStart = now
     }
@@ -74,16 +89,10 @@ extension SharedHeap {
     /// One stop-the-world cycle: the phases in order, each timed. Called with the lock held by a running
     /// mutator; the first phase, `safepoint`, is the time it took to stop every other mutator.
     func collect(reason: CollectionReason) {
-        // The CPU clock first: reading it is a system call, where the kernel switches to another process if
-        // this one's time slice ran out. Read inside the pause, that switch showed up as milliseconds of time
-        // to safepoint with one thread.
-        let cpuStart = pauseCPUStart()
-        let start = MonotonicClock.now()
-        var timer = PhaseTimer(start: start)
-        let safepointWait = stopTheWorld()
+        let pause = openPause()
         defer { startTheWorld() }
-        timer.end("safepoint")
-        foldAll()
+        let (cpuStart, start, safepointWait) = (pause.cpuStart, pause.start, pause.safepointWait)
+        var timer = pause.phaseTimer()
         abandonIncrementalCycle()  // a stop-the-world cycle marks from scratch (IncrementalMarking.swift)
         collecting = true
         defer { collecting = false }
@@ -173,6 +182,20 @@ extension SharedHeap {
         guard pacer.goalBytes != Int.max else { return }
         let headroom = max(0, pacer.goalBytes - inUseBytes)
         _ = blockSpace.releaseResidentBlocks(keepingBytes: headroom + max(headroom / 4, 1 << 20))
+    }
+
+    /// How every collector pause opens: the clocks read, every other mutator stopped (Safepoints.swift), every
+    /// mutator's counts folded. The caller restarts the world (`defer { startTheWorld() }`).
+    func openPause() -> PauseOpening {
+        // The CPU clock first: reading it is a system call, where the kernel switches to another process if
+        // this one's time slice ran out. Read inside the pause, that switch showed up as milliseconds of time
+        // to safepoint with one thread.
+        let cpuStart = pauseCPUStart()
+        let start = MonotonicClock.now()
+        let wait = stopTheWorld()
+        let stopped = MonotonicClock.now()
+        foldAll()
+        return PauseOpening(cpuStart: cpuStart, start: start, stopped: stopped, safepointWait: wait)
     }
 
     /// The thread's CPU clock at the start of a pause when pauses record their CPU time

@@ -182,15 +182,9 @@ extension SharedHeap {
     /// black), the roots are marked grey, and the barrier is switched on. No step here visits every block: the
     /// pause is O(size classes + roots).
     func startIncrementalMarking() {
-        // The CPU clock first: reading it is a system call, where the kernel switches to another process if
-        // this one's time slice ran out. Read inside the pause, that switch showed up as milliseconds of time
-        // to safepoint with one thread.
-        let cpuStart = pauseCPUStart()
-        let start = MonotonicClock.now()
-        let safepointWait = stopTheWorld()
+        let pause = openPause()
         defer { startTheWorld() }
-        let stopped = MonotonicClock.now()
-        foldAll()
+        let (cpuStart, start, stopped, safepointWait) = (pause.cpuStart, pause.start, pause.stopped, pause.safepointWait)
         if incremental.sweepClass < SizeClasses.count || largeObjects.unswept != nil {
             // Started without step 1 (a test drives the phases by hand): sweep everything now, in the pause.
             finishSweeping()
@@ -240,15 +234,10 @@ extension SharedHeap {
         if markStack.isEmpty && !markStack.overflowed { return true }
         var budget = max(workBytes, 1)
         if let cap = configuration.sliceBudgetBytes { budget = min(budget, cap) }
-        // The CPU clock first: reading it is a system call, where the kernel switches to another process if
-        // this one's time slice ran out. Read inside the pause, that switch showed up as milliseconds of time
-        // to safepoint with one thread.
-        let cpuStart = pauseCPUStart()
-        let start = MonotonicClock.now()
         // A slice reads objects other mutators could be writing: it stops them (with one mutator, a no-op).
-        let safepointWait = stopTheWorld()
+        let pause = openPause()
         defer { startTheWorld() }
-        let stopped = MonotonicClock.now()
+        let (cpuStart, start, stopped, safepointWait) = (pause.cpuStart, pause.start, pause.stopped, pause.safepointWait)
         let deadline = configuration.sliceBudgetNanoseconds.map { stopped &+ $0 } ?? UInt64.max
         let before = incremental.counts
         var stack = markStack
@@ -273,16 +262,11 @@ extension SharedHeap {
     /// drain what is left (and recover from a mark-stack overflow), then sweep set-up and accounting as the
     /// stop-the-world cycle does. With `checkmark`, an independent re-mark checks the result (not timed).
     func finishIncrementalMarking(reason: CollectionReason) {
-        // The CPU clock first: reading it is a system call, where the kernel switches to another process if
-        // this one's time slice ran out. Read inside the pause, that switch showed up as milliseconds of time
-        // to safepoint with one thread.
-        var cpuStart = pauseCPUStart()
-        let start = MonotonicClock.now()
-        var timer = PhaseTimer(start: start)
-        let safepointWait = stopTheWorld()
+        let pause = openPause()
         defer { startTheWorld() }
-        timer.end("safepoint")
-        foldAll()
+        var cpuStart = pause.cpuStart
+        let (start, safepointWait) = (pause.start, pause.safepointWait)
+        var timer = pause.phaseTimer()
         collecting = true
         defer { collecting = false }
         let inUseBefore = inUseBytes
