@@ -128,11 +128,11 @@ public final class GCHeap: MemoryManager {
     deinit {
         // A context dropped without `detach` (the one `init(configuration:pauseLog:)` made, typically) leaves
         // the heap here: its blocks go back to the classes, its counts into the totals. Its roots are gone with it.
+        // No parking: this may run on another attached thread, which a stop counts as itself, not as this
+        // context. Unlinking during a stop request is safe: the collector waits with the lock released and
+        // starts the cycle only under it, and it stops waiting for this context once it is unlinked.
         shared.withLock {
-            if attached {
-                shared.parkIfStopRequested(self)
-                shared.unlink(self)
-            }
+            if attached { shared.unlink(self) }
         }
         roots.deallocate()
         allocators.deallocate()

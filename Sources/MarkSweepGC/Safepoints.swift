@@ -58,7 +58,7 @@ extension SharedHeap {
                 spinning = spinUnlocked(upTo: SharedHeap.stopSpinNanoseconds) { running.load(ordering: .relaxed) <= 1 }
                 continue  // look again under the lock
             }
-            pthread_cond_wait(allStopped, mutex)
+            waitForStopsCheckingThreads()
         }
         var wait = SafepointWait(nanoseconds: MonotonicClock.now() &- start)
         // The last mutator to stop decided the wait: its wall time from the request to its stop, minus the CPU
@@ -85,6 +85,24 @@ extension SharedHeap {
         stats.maxSafepointNanoseconds = max(stats.maxSafepointNanoseconds, wait.nanoseconds)
         stats.totalSafepointOffCPUNanoseconds &+= wait.offCPUNanoseconds ?? 0
         return wait
+    }
+
+    /// Sleeps on `allStopped` for up to 100 ms (lock held, released while asleep); on a timeout, stops with a
+    /// precondition failure if a running mutator's thread has exited: a thread that ends without detaching its
+    /// context (kept alive elsewhere) would otherwise hold up every collection forever.
+    private func waitForStopsCheckingThreads() {
+        var deadline = timespec()
+        clock_gettime(CLOCK_REALTIME, &deadline)  // pthread_cond_timedwait's default clock
+        deadline.tv_nsec += 100_000_000
+        if deadline.tv_nsec >= 1_000_000_000 {
+            deadline.tv_sec += 1
+            deadline.tv_nsec -= 1_000_000_000
+        }
+        guard pthread_cond_timedwait(allStopped, mutex, &deadline) == ETIMEDOUT else { return }
+        forEachMutator { m in
+            precondition(m.state != .running || ThreadCPUClock.read(m.cpuClock) != nil,
+                         "gc: a collection is waiting for a mutator context whose thread (\(m.owner.label)) has exited without detaching it (call shared.detach(_:) before a thread ends)")
+        }
     }
 
     /// Ends the stop begun by the matching `stopTheWorld()`: the outermost call restarts every stopped mutator.

@@ -134,6 +134,20 @@ final class MutatorContextTests: XCTestCase {
                 _ = try? foreign.allocate(ObjectShape(referenceSlots: 0, payloadBytes: 64 << 10))
                 done.signal()
             }.start()
+        case "thread-exited-attached":
+            // The context outlives its thread, still attached: the next collection must not wait for it forever.
+            final class Holder: @unchecked Sendable { var context: GCHeap? }  // written once, before the join
+            let holder = Holder()
+            let thread = Thread {
+                holder.context = try! shared.attach()
+                done.signal()
+            }
+            thread.start()
+            main.withoutCollector { done.wait() }
+            usleep(100_000)  // let the thread end (Foundation's Thread has no join)
+            main.collect()
+            _ = holder.context
+            exit(0)
         default:
             XCTFail("unknown trap \(which)")
         }
@@ -154,6 +168,12 @@ final class MutatorContextTests: XCTestCase {
     /// A detached root stack is no longer scanned, so detaching with roots pushed stops the program (every build).
     func testDetachWithRootsPushedTraps() throws {
         try expectTrap("detach-with-roots", ["gc: detach with 2 roots still pushed"])
+    }
+
+    /// A thread that ends without detaching its context (kept alive elsewhere) would hold up every collection
+    /// forever; the waiting collector notices the thread is gone and stops the program, naming it (every build).
+    func testThreadThatExitedAttachedStopsTheCollectionWithAMessage() throws {
+        try expectTrap("thread-exited-attached", ["has exited without detaching it"])
     }
 
     /// A context used on a thread other than its owner stops the program, naming the operation and both
