@@ -91,6 +91,7 @@ public final class AttachedThreads<Context: MemoryManager & AnyObject, Attachmen
 /// on a context's rare paths (scopes, statistics, slow paths), never on its allocation fast path.
 ///
 /// - Parameters:
+///   - owner: the thread the context was attached on, or nil for a manager made on its own.
 ///   - manager: the manager's name, evaluated only when the check fails.
 ///   - operation: what was called, for the message (`withScope`, `statistics()`).
 @inlinable @inline(__always)
