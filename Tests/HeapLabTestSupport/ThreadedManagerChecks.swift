@@ -27,7 +27,12 @@ public enum ThreadedManagerChecks {
 
     /// Runs `body(t)` for t in 0..<count, each on a new thread of its own, all at once, and returns the results in
     /// thread order once every thread has finished.
-    public static func runThreads<R: Sendable>(_ count: Int, stackBytes: Int = 1 << 22,
+    ///
+    /// The default stack, 32 MiB of address space (touched only as deep as the thread goes), is what a
+    /// `dropTree` on the malloc family needs in an AddressSanitizer debug build: `ManualHeap.freeTree` recurses
+    /// up to 4,096 levels before it switches to an explicit stack, and ASan's frames are about 1-2 KiB (4 MiB
+    /// overflowed there; a release build needs about 200 KiB).
+    public static func runThreads<R: Sendable>(_ count: Int, stackBytes: Int = 32 << 20,
                                                _ body: @escaping @Sendable (Int) -> R) -> [R] {
         // A pthread mutex (LockedValue), which ThreadSanitizer sees (see LockedValue).
         let results = LockedValue<[(Int, R)]>([])
