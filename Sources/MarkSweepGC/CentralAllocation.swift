@@ -132,12 +132,10 @@ extension SharedHeap {
         object.storeBytes(of: ObjectHeader(shape).bits, as: UInt64.self)
         // Allocation during incremental marking is black.
         if incremental.marking { LargeObjectSpace.descriptor(ofObject: object).pointee.marked = 1 }
-        // Counted in the shared totals at once (the lock is held), and in `m`'s folded share.
+        // Counted in the shared totals at once (the lock is held).
         allocations += 1
         bytesRequested += shape.bytes
         inUseBytes += objectBytes
-        m.foldedAllocations += 1
-        m.foldedBytesRequested += shape.bytes
         return GCRef(object)
     }
 

@@ -69,9 +69,6 @@ public final class GCHeap: MemoryManager {
     @exclusivity(unchecked) @usableFromInline var pendingAllocations = 0
     @exclusivity(unchecked) @usableFromInline var pendingBytesRequested = 0
     @exclusivity(unchecked) @usableFromInline var pendingInUseBytes = 0
-    /// What this context has folded so far (its share of the shared totals, kept when it detaches).
-    @exclusivity(unchecked) var foldedAllocations = 0
-    @exclusivity(unchecked) var foldedBytesRequested = 0
 
     // MARK: this thread's collector state
 

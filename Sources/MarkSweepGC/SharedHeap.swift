@@ -68,9 +68,6 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
         get { running.load(ordering: .relaxed) }
         set { running.store(newValue, ordering: .relaxed) }
     }
-    /// Counters of contexts already detached, so totals survive their threads.
-    @exclusivity(unchecked) var detachedAllocations = 0
-    @exclusivity(unchecked) var detachedBytesRequested = 0
 
     // MARK: totals folded from the mutators
 
@@ -241,9 +238,7 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
                 allocationQueue[Int(h.pointee.sizeClass)].append(b)
             }
         }
-        fold(context)
-        detachedAllocations += context.foldedAllocations
-        detachedBytesRequested += context.foldedBytesRequested
+        fold(context)  // the totals keep a detached context's counts: nothing else to carry over
         if let i = mutators.firstIndex(where: { $0.takeUnretainedValue() === context }) { mutators.remove(at: i) }
         runningCount -= 1
         context.attached = false
@@ -257,8 +252,6 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
         allocations &+= context.pendingAllocations
         bytesRequested &+= context.pendingBytesRequested
         inUseBytes &+= context.pendingInUseBytes
-        context.foldedAllocations &+= context.pendingAllocations
-        context.foldedBytesRequested &+= context.pendingBytesRequested
         context.pendingAllocations = 0
         context.pendingBytesRequested = 0
         context.pendingInUseBytes = 0
