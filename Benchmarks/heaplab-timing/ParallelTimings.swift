@@ -15,8 +15,9 @@ enum ParallelTimings {
         var heaps: [(markers: Int, heap: GCHeap, log: PauseLog)] = []
         for n in markers {
             let log = PauseLog()
-            // GOGC off: the only collections are the forced ones (and none while the tree is built).
-            let heap = GCHeap(configuration: GCConfiguration(gogc: nil, markThreads: n), pauseLog: log)
+            // GOGC off: the only collections are the forced ones (and none while the tree is built). Every collection
+            // marks with all its markers, however small the tree (no `parallelMinimumLiveBytes`).
+            let heap = GCHeap(configuration: GCConfiguration(gogc: nil, markThreads: n, parallelMinimumLiveBytes: 0), pauseLog: log)
             heap.pushRoot(try GCTimings.buildTree(heap, depth: depth))
             heaps.append((n, heap, log))
         }
@@ -25,7 +26,7 @@ enum ParallelTimings {
         var marks: [[UInt64]] = Array(repeating: [], count: heaps.count)
         var sweeps: [[UInt64]] = Array(repeating: [], count: heaps.count)
         var pauses: [[UInt64]] = Array(repeating: [], count: heaps.count)
-        var helperCPU: [UInt64] = Array(repeating: 0, count: heaps.count)
+        var cpuTotals: [UInt64] = Array(repeating: 0, count: heaps.count)
         for round in 1...max(1, rounds) {
             for (i, h) in heaps.enumerated() {
                 let cpuBefore = h.heap.statistics().extra["collectorThreadsCPUNanoseconds"] ?? 0
@@ -38,7 +39,7 @@ enum ParallelTimings {
                 sweeps[i].append(sweep)
                 pauses[i].append(e.durationNanoseconds)
                 let cpu = UInt64((h.heap.statistics().extra["collectorThreadsCPUNanoseconds"] ?? 0) - cpuBefore)
-                helperCPU[i] &+= cpu
+                cpuTotals[i] &+= (e.cpuNanoseconds ?? 0) &+ cpu
                 print("round \(round), \(h.markers) marker\(h.markers == 1 ? "" : "s"): pause \(T.milliseconds(e.durationNanoseconds)) ms, mark \(T.milliseconds(mark)) ms, sweep \(T.milliseconds(sweep)) ms, CPU: collecting thread \(T.milliseconds(e.cpuNanoseconds ?? 0)) ms, collector threads \(T.milliseconds(cpu)) ms")
             }
         }
@@ -47,7 +48,9 @@ enum ParallelTimings {
         for (i, h) in heaps.enumerated() {
             let mark = T.median(marks[i])
             let rate = Double(nodes) / Double(mark) * 1e3
-            print("median, \(h.markers) marker\(h.markers == 1 ? "" : "s"): pause \(T.milliseconds(T.median(pauses[i]))) ms, mark \(T.milliseconds(mark)) ms (\(Int(rate)) Mobjects/s, \((baseMark / Double(mark) * 100).rounded() / 100)x the first), sweep \(T.milliseconds(T.median(sweeps[i]))) ms, pause \((basePause / Double(T.median(pauses[i])) * 100).rounded() / 100)x shorter than the first")
+            let markSpeedUp = (baseMark / Double(mark) * 100).rounded() / 100
+            let pauseSpeedUp = (basePause / Double(T.median(pauses[i])) * 100).rounded() / 100
+            print("median, \(h.markers) marker\(h.markers == 1 ? "" : "s"): pause \(T.milliseconds(T.median(pauses[i]))) ms, mark \(T.milliseconds(mark)) ms (\(Int(rate)) Mobjects/s), sweep \(T.milliseconds(T.median(sweeps[i]))) ms; speed-up over \(heaps[0].markers) marker\(heaps[0].markers == 1 ? "" : "s"): mark \(markSpeedUp)x, pause \(pauseSpeedUp)x, total CPU \(T.milliseconds(cpuTotals[i] / UInt64(max(1, rounds)))) ms a round")
         }
         for h in heaps { h.heap.popRoots(to: 0) }
     }
