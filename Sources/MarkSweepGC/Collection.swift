@@ -99,6 +99,7 @@ extension SharedHeap {
         defer { collecting = false }
         let inUseBefore = inUseBytes
         let objectsBefore = liveObjectCount
+        let helpersCPUBefore = stats.collectorThreadsCPUNanoseconds
 
         if configuration.sweepMode == .lazy {
             finishSweeping()
@@ -134,7 +135,9 @@ extension SharedHeap {
                                durationNanoseconds: duration, phases: timer.phases, heapBytesBefore: inUseBefore,
                                heapBytesAfter: inUseBytes, objectsMarked: counts.objects, bytesMarked: counts.bytes,
                                cellsFreed: objectsBefore - counts.objects, cpuNanoseconds: pauseCPUTime(since: cpuStart),
-                               safepointOffCPUNanoseconds: safepointWait.offCPUNanoseconds)
+                               safepointOffCPUNanoseconds: safepointWait.offCPUNanoseconds,
+                               collectorThreadsCPUNanoseconds: parallel && configuration.measurePauseCPUTime
+                                   ? stats.collectorThreadsCPUNanoseconds &- helpersCPUBefore : nil)
         recordCycle(event, largeObjectsFreed: largeFreed, reason: reason)
     }
 

@@ -48,6 +48,9 @@ final class ParallelMarkingTests: XCTestCase {
                 XCTAssertGreaterThan(s["parallelMarks"] ?? 0, 0, label)
                 XCTAssertEqual(s["markThreads"], Double(markers), label)
                 if mode == .eager { XCTAssertGreaterThan(s["parallelSweeps"] ?? 0, 0, label) }
+                // The pause records what the collector threads spent in it.
+                XCTAssertNotNil(log.events.last?.collectorThreadsCPUNanoseconds, label)
+                XCTAssertNotNil(log.events.last?.cpuNanoseconds, label)
                 heap.popRoots(to: 0)
                 heap.collect()
                 XCTAssertEqual(heap.liveObjectCount, 0, "\(label): nothing left once the root is gone")
