@@ -109,7 +109,7 @@ extension SharedHeap {
         var counts = MarkCounts()
         markRoots(&counts)
         timer.end("roots")
-        let parallel = marksInParallel
+        let parallel = startsParallelPause()
         markHeap(&counts, parallel: parallel)
         timer.end("mark")
         if parallel && configuration.checkmark {
@@ -122,7 +122,7 @@ extension SharedHeap {
             timer.lapStart = MonotonicClock.now()
             cpuStart &+= pauseCPUStart() &- cpuBeforeCheckmark
         }
-        let largeFreed = sweepAfterMark()
+        let largeFreed = sweepAfterMark(parallel: parallel)
         finishCycle(liveBytes: counts.bytes, liveObjects: counts.objects)
         releaseUnneededMemory()
         // Incremental mode sweeps the blocks this cycle left unswept in a paced pass before its next cycle.

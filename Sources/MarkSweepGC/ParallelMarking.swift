@@ -19,10 +19,13 @@ import Synchronization
 /// markers take work without the owner's help, at the price of a fence on every pop of the owner's hot loop.
 /// Here the owner's pop stays a plain array access, and sharing costs one relaxed load per 32 objects.
 ///
-/// Termination: a marker with an empty stack takes the pool's lock and counts itself idle; it takes a packet if
-/// there is one, and otherwise waits. When every marker is idle and the pool is empty, no grey object is left
-/// anywhere (a marker only goes idle with an empty stack, and only a busy marker can publish), so marking is
-/// done: the last one to go idle says so and wakes the others.
+/// Termination: markers join the pool as they start (the collecting thread first; a helper that starts after
+/// marking is done does nothing, so a helper the scheduler keeps waiting never holds the pause up). A marker
+/// with an empty stack takes the pool's lock and counts itself idle; it takes a packet if there is one, and
+/// otherwise waits. When every marker that joined is idle and the pool is empty, no grey object is left
+/// anywhere (a marker only goes idle with an empty stack, only a busy marker can publish, and a marker that
+/// joins later starts with an empty stack), so marking is done: the last one to go idle says so and wakes the
+/// others.
 ///
 /// Mark-stack overflow: a marker whose stack can not grow drops the push and sets its `overflowed`, as the
 /// single marker does; after the parallel phase the collecting thread recovers alone, by the same rescan of
@@ -36,8 +39,8 @@ import Synchronization
 /// and disjoint work items whose results are published by the workers' lock); the packets themselves under the
 /// pool's mutex. What the markers read of the heap was written before the pause and is not written during it.
 final class MarkWorkPool: @unchecked Sendable {
-    // @unchecked Sendable: shared by the markers of one pause; `packets`, `idle`, `done` and `packetsShared`
-    // are guarded by `mutex`; each helper's stack and result slot is touched only by that helper during a job
+    // @unchecked Sendable: shared by the markers of one pause; `packets`, `idle`, `joined`, `done` and
+    // `packetsShared` are guarded by `mutex`; each helper's stack and result slot is touched only by that helper during a job
     // and by the collecting thread between jobs.
 
     /// Markers, the collecting thread included.
@@ -47,6 +50,8 @@ final class MarkWorkPool: @unchecked Sendable {
     private let available: UnsafeMutablePointer<pthread_cond_t>
     private var packets: [MarkPacket] = []
     private var idle = 0
+    /// Markers taking part in this mark: the collecting thread, and each helper that joined before `done`.
+    private var joined = 1
     private var done = false
     /// Packets published since the pool was made.
     private(set) var packetsShared = 0
@@ -94,12 +99,15 @@ final class MarkWorkPool: @unchecked Sendable {
     @inline(__always)
     var wantsWork: Bool { hungry.load(ordering: .relaxed) > 0 }
 
-    /// Makes the pool ready for a new mark (called by the collecting thread before the job starts).
+    /// Makes the pool ready for a new job (called by the collecting thread before it starts): no packet, only
+    /// the collecting thread joined, every result slot zero (a helper that skips the job leaves its slot so).
     func begin() {
         lock()
         packets.removeAll(keepingCapacity: true)
         idle = 0
+        joined = 1
         done = false
+        results.update(repeating: MarkerResult(), count: markers)
         hungry.store(0, ordering: .relaxed)
         unlock()
         sweepCursor.store(0, ordering: .relaxed)
@@ -118,6 +126,16 @@ final class MarkWorkPool: @unchecked Sendable {
         unlock()
     }
 
+    /// Called by a helper as it starts marking: true when it joined, false when marking is done already (the
+    /// helper then has nothing to do).
+    func join() -> Bool {
+        lock()
+        defer { unlock() }
+        guard !done else { return false }
+        joined += 1
+        return true
+    }
+
     /// Called by a marker whose stack is empty: takes a packet into `stack` and returns true, waiting for one
     /// while other markers are busy; returns false when marking is done (every marker idle, no packet left).
     func take(into stack: inout MarkStack) -> Bool {
@@ -132,8 +150,9 @@ final class MarkWorkPool: @unchecked Sendable {
                 return true
             }
             if done { break }
-            if idle == markers {
-                // Every marker is idle and no packet is left: nothing grey remains (see the type's comment).
+            if idle == joined {
+                // Every marker that joined is idle and no packet is left: nothing grey remains (see the type's
+                // comment).
                 done = true
                 hungry.store(0, ordering: .relaxed)
                 pthread_cond_broadcast(available)
@@ -172,13 +191,27 @@ extension SharedHeap {
         configuration.markThreads > 1 && liveBytesAfterLastCycle >= configuration.parallelMinimumLiveBytes
     }
 
-    /// The collector threads and their work pool, made at the first parallel pause.
-    func parallelWorkers() -> (CollectorWorkers, MarkWorkPool) {
-        if let workers = collectorWorkers, let pool = markWorkPool { return (workers, pool) }
-        let workers = CollectorWorkers(helpers: configuration.markThreads - 1)
-        let pool = MarkWorkPool(markers: configuration.markThreads, maximumEntries: configuration.markStackMaximumEntries)
+    /// Whether this pause marks and sweeps with collector threads: `marksInParallel`, and the threads exist or
+    /// can be started now. When the system refuses every thread (under a memory or process limit), the pause
+    /// marks alone, and the next parallel pause tries again.
+    func startsParallelPause() -> Bool {
+        marksInParallel && (collectorWorkers != nil || makeCollectorWorkers())
+    }
+
+    /// Starts the collector threads and their work pool; false when not one thread could be started.
+    func makeCollectorWorkers() -> Bool {
+        guard let workers = CollectorWorkers(helpers: configuration.markThreads - 1) else { return false }
         collectorWorkers = workers
-        markWorkPool = pool
+        markWorkPool = MarkWorkPool(markers: workers.helperCount + 1, maximumEntries: configuration.markStackMaximumEntries)
+        return true
+    }
+
+    /// The collector threads and their work pool.
+    /// - Precondition: `startsParallelPause()` returned true in this pause.
+    func parallelWorkers() -> (CollectorWorkers, MarkWorkPool) {
+        guard let workers = collectorWorkers, let pool = markWorkPool else {
+            preconditionFailure("gc: a parallel pass without collector threads")
+        }
         return (workers, pool)
     }
 
@@ -191,6 +224,7 @@ extension SharedHeap {
         pool.begin()
         let measureCPU = configuration.measurePauseCPUTime
         workers.run { i in
+            guard i == 0 || pool.join() else { return }
             let cpuStart = i > 0 && measureCPU ? ThreadCPUClock.now() : 0
             // Invariant: marker i alone uses its stack during the job (0: the heap's, else helperStacks[i - 1]).
             var stack = i == 0 ? markStack : pool.helperStacks[i - 1]

@@ -9,9 +9,10 @@ import HeapLabCore
 /// the end of marking until it is swept; `needsSweep` (the block's sweep epoch against the heap's) says which
 /// blocks are in that state.
 extension SharedHeap {
-    /// Step 5: eager mode sweeps every block now; lazy mode queues every block for the allocator. Large
-    /// objects are swept now in both modes. Returns how many large objects were freed.
-    func sweepAfterMark() -> Int {
+    /// Step 5: eager mode sweeps every block now (with the collector threads when `parallel`); lazy mode
+    /// queues every block for the allocator. Large objects are swept now in both modes. Returns how many large
+    /// objects were freed.
+    func sweepAfterMark(parallel: Bool = false) -> Int {
         // Invariant: every block was swept before this mark phase (step 1), so all of them carry the current
         // epoch; after this line, all of them carry the one before: unswept, their marks the record of what is
         // live. Blocks formatted from now on carry the new epoch.
@@ -28,7 +29,7 @@ extension SharedHeap {
         switch configuration.sweepMode {
         case .eager:
             // With collector threads, they sweep the blocks first; the loop below then only sorts them.
-            if marksInParallel { sweepBlocksInParallel() }
+            if parallel { sweepBlocksInParallel() }
             for c in 0..<SizeClasses.count {
                 allocationQueue[c].removeAll(keepingCapacity: true)
                 // Backwards, so removing a block (swap with the last) never skips one.
