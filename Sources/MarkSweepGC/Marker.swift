@@ -183,8 +183,8 @@ extension SharedHeap {
     /// The mark loop, shared by the stop-the-world drain, incremental slices and parallel marking: pops
     /// objects into a ring of `prefetchDistance` entries, prefetching each as it enters, and scans the oldest.
     /// With a budget it stops when the budget is spent and pushes the ring's objects back on the stack (they
-    /// are grey). With a work pool (`share`, parallel marking) it marks with shared mark bytes (`testAndSetMarkShared`) and, every 32
-    /// objects scanned, gives part of its stack to the pool when another worker is out of work
+    /// are grey). With a work pool (`share`, parallel marking) it marks through `testAndSetMarkShared` and,
+    /// every 32 objects scanned, gives part of its stack to the pool when another marker is out of work
     /// (ParallelMarking.swift); it returns when its own stack is empty. Always inlined into its callers, so the
     /// single-threaded stop-the-world loop (`budget` and `share` constant nils) carries neither check.
     @inline(__always)
