@@ -189,7 +189,7 @@ extension SharedHeap {
     /// single-threaded stop-the-world loop (`budget` and `share` constant nils) carries neither check.
     @inline(__always)
     func drainRing(_ stack: inout MarkStack, _ counts: inout MarkCounts, budget: DrainBudget?,
-                   share: MarkWorkPool? = nil) {
+                   share: Unmanaged<MarkWorkPool>? = nil) {
         let parallel = share != nil
         // A ring of `prefetchDistance` entries on the native stack (a tuple), indexed modulo its size.
         typealias P = UnsafeMutableRawPointer?
@@ -209,7 +209,7 @@ extension SharedHeap {
                 guard head != tail else {
                     // Nothing grey but the rest of a huge array, perhaps: a chunk of it, then the budget.
                     guard scanNextChunk(&stack, &counts, parallel: parallel) else { return }
-                    if let share, share.wantsWork { share.publish(from: &stack) }
+                    if let share { offerWork(share, &stack) }
                     if let budget, counts.bytes >= budget.untilBytes || MonotonicClock.now() >= budget.deadline { return }
                     continue
                 }
@@ -218,7 +218,7 @@ extension SharedHeap {
                 scanObject(object, &stack, &counts, parallel: parallel)
                 guard budget != nil || share != nil else { continue }
                 scanned &+= 1
-                if let share, scanned & 31 == 0, share.wantsWork { share.publish(from: &stack) }
+                if scanned & 31 == 0, let share { offerWork(share, &stack) }
                 guard let budget else { continue }
                 if counts.bytes >= budget.untilBytes || (scanned & 31 == 0 && MonotonicClock.now() >= budget.deadline) {
                     // Budget spent: the ring's objects are grey and go back on the stack. (A push dropped for
@@ -230,6 +230,16 @@ extension SharedHeap {
                     return
                 }
             }
+        }
+    }
+
+    /// Parallel marking: gives part of `stack` to the pool when another marker is out of work. The pool is
+    /// reached without a retain: every marker would otherwise write its reference count, one cache line
+    /// bouncing between the markers' cores every 32 objects. (The pool outlives the job: the heap holds it.)
+    @inline(__always)
+    func offerWork(_ share: Unmanaged<MarkWorkPool>, _ stack: inout MarkStack) {
+        share._withUnsafeGuaranteedRef { pool in
+            if pool.wantsWork { pool.publish(from: &stack) }
         }
     }
 

@@ -230,7 +230,7 @@ extension SharedHeap {
             var stack = i == 0 ? markStack : pool.helperStacks[i - 1]
             var local = MarkCounts()
             repeat {
-                drainRing(&stack, &local, budget: nil, share: pool)
+                drainRing(&stack, &local, budget: nil, share: Unmanaged.passUnretained(pool))
             } while pool.take(into: &stack)
             if i == 0 { markStack = stack } else { pool.helperStacks[i - 1] = stack }
             pool.results[i] = MarkerResult(counts: local, cpuNanoseconds: i > 0 && measureCPU ? ThreadCPUClock.now() &- cpuStart : 0)
