@@ -4,6 +4,6 @@
 #include <pthread.h>
 #include "CMarkSweepGC.h"
 
-int heaplab_set_thread_name(const char *name) {
-    return pthread_setname_np(pthread_self(), name);
+int heaplab_set_thread_name(pthread_t thread, const char *name) {
+    return pthread_setname_np(thread, name);
 }

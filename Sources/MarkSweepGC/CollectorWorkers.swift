@@ -67,6 +67,9 @@ final class CollectorWorkers: @unchecked Sendable {
                 start.release()  // the thread never ran: its start record is released here instead
                 break
             }
+            // Named by this thread, so the name is there as soon as the thread is (perf, gdb, /proc); a name
+            // the system refuses changes nothing else.
+            _ = heaplab_set_thread_name(thread, "heaplab-gc-\(index)")
             started.append(thread)
         }
         threads = started
@@ -120,8 +123,6 @@ final class CollectorWorkers: @unchecked Sendable {
     }
 
     private func helperLoop(index: Int) {
-        // Named for perf and gdb; a name the system refuses changes nothing else.
-        _ = heaplab_set_thread_name(String("heaplab-gc-\(index)".prefix(15)))
         lock()
         var seen = 0
         while true {

@@ -4,6 +4,7 @@
 #ifndef CMARKSWEEPGC_H
 #define CMARKSWEEPGC_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,9 +25,9 @@ static inline void heaplab_spin_hint(void) {
 }
 
 
-/// Names the calling thread for debuggers and profilers (at most 15 characters; longer names are refused).
+/// Names `thread` for debuggers and profilers (at most 15 characters; longer names are refused).
 /// Returns 0 on success, an error number otherwise.
-int heaplab_set_thread_name(const char *name);
+int heaplab_set_thread_name(pthread_t thread, const char *name);
 
 /// Parallel marking: marks the cell whose mark byte is at `byte` and returns true when it was unmarked (the
 /// caller then scans the cell), false when it was marked already. A relaxed atomic load and store, not a
