@@ -31,10 +31,10 @@ public struct MTServer: ThreadedWorkload {
     public static let summary = "worker threads serving requests on a shared sharded LRU cache, each request making garbage (per-request latency over threads)"
     public static let parameters: [WorkloadParameter] = [
         WorkloadParameter("entries", default: 200_000, test: 2_000, range: 1...100_000_000, help: "cache capacity over all shards, entries"),
-        WorkloadParameter("requests", default: 1_000_000, test: 20_000, range: 0...1_000_000_000, help: "requests served by all threads together"),
+        WorkloadParameter("requests", default: 1_000_000, test: 8_000, range: 0...1_000_000_000, help: "requests served by all threads together"),
         WorkloadParameter("valueBytes", default: 256, test: 64, range: 16...1_048_576, help: "mean value payload, bytes (uniform in [v/2, 3v/2], multiple of 8)"),
         WorkloadParameter("shards", default: 64, test: 8, range: 1...65_536, help: "cache shards, each with its own lock"),
-        WorkloadParameter("rebuildInterval", default: 100_000, test: 3_000, range: 1...1_000_000_000, help: "requests per cache generation (arena only, per thread)"),
+        WorkloadParameter("rebuildInterval", default: 100_000, test: 1_000, range: 1...1_000_000_000, help: "requests per cache generation (arena only, per thread)"),
         WorkloadParameter("seed", default: 42, test: 42, range: 0...Int.max, help: "random seed"),
         threadsParameter,
     ]

@@ -90,12 +90,12 @@ final class ThreadedWorkloadTests: XCTestCase {
 
     func testOnGC() throws {
         // A small heap goal, so that collections (and their stop-the-world handshakes) happen at the test size.
-        try runEvery { log in Self.sharedHeap(try GCConfiguration(options: ["min-heap": "256KiB", "verify": "on"]), log) }
+        try runEvery { log in Self.sharedHeap(try GCConfiguration(options: ["min-heap": "1MiB", "verify": "on"]), log) }
     }
 
     func testOnIncrementalGC() throws {
         try runEvery { log in
-            Self.sharedHeap(try GCConfiguration(options: ["mode": "incremental", "min-heap": "256KiB", "verify": "on"]), log)
+            Self.sharedHeap(try GCConfiguration(options: ["mode": "incremental", "min-heap": "1MiB", "verify": "on"]), log)
         }
     }
 
