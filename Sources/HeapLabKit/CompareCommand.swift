@@ -65,7 +65,8 @@ struct CompareCommand: ParsableCommand {
         for workload in workloadNames {
             let type = types[workload]!
             let own = given.filter { entry in type.parameters.contains { $0.name == entry.key } }
-            for count in threadCounts.map { $0.map(Optional.some) } ?? [nil] {
+            let counts: [Int?] = threadCounts.map { $0.map(Optional.some) } ?? [nil]
+            for count in counts {
                 let parameters = count.map { own.merging(["threads": $0]) { _, new in new } } ?? own
                 for manager in managerNames {
                     specs.append(try registry.spec(workload: workload, manager: manager, parameters: parameters,

@@ -57,10 +57,11 @@ final class ThreadFailureTests: XCTestCase {
 
     /// An allocation failure on one thread is the run's error as it is (status outOfMemory in a report).
     func testAllocationErrorOfOneThreadIsTheRunsError() throws {
-        let context = GCHeap(configuration: try GCConfiguration(options: ["heap-limit": "4MiB"]), pauseLog: PauseLog())
+        let context = GCHeap(configuration: try GCConfiguration(options: ["heap-limit": "2MiB"]), pauseLog: PauseLog())
         let shared = context.shared
         shared.detach(context)
-        let workload = try MTGCBench.make(["threads": 2, "longLivedDepth": 18], testSize: true)
+        // Each thread's long-lived tree alone (2^17 nodes of 24 bytes, 3 MiB) is over the limit.
+        let workload = try MTGCBench.make(["threads": 2, "longLivedDepth": 16], testSize: true)
         XCTAssertThrowsError(try workload.run(threaded: shared, context: RunContext(pauseLog: PauseLog()))) {
             XCTAssertTrue($0 is AllocationError, "\($0)")
         }
