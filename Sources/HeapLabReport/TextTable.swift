@@ -100,9 +100,11 @@ extension TextTable {
             if threadCounts.count > 1 { columns.insert(Column("threads"), at: 1) }
             var table = TextTable(columns: columns)
             for manager in managers {
-                for threads in rowThreads {
+                // A manager that does not apply at any count (a native reference) gets one row, not one per count.
+                let neverApplies = ofWorkload.filter { $0.manager == manager }.allSatisfy { $0.status == .notApplicable }
+                for threads in neverApplies ? [nil] : rowThreads {
                     let inRow = { (r: RunReport) in threads == nil || r.parameters["threads"] == threads }
-                    let threadsCells = threads.map { ["\($0)"] } ?? []
+                    let threadsCells = threads.map { ["\($0)"] } ?? (threadCounts.count > 1 ? ["-"] : [])
                     let baselineTime = median(ofWorkload.filter { $0.manager == baseline && $0.status == .ok && inRow($0) }.map(\.wallNanoseconds))
                     let runs = ofWorkload.filter { $0.manager == manager && inRow($0) }
                     guard !runs.isEmpty else { continue }
