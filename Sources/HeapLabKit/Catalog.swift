@@ -61,6 +61,16 @@ public enum WorkloadListNode<Head: Workload, Tail: WorkloadList>: WorkloadList {
     }
 }
 
+/// `Tail` with threaded workload `Head` in front: what `Lab.adding(workload:)` builds for a `ThreadedWorkload`.
+public enum ThreadedWorkloadListNode<Head: ThreadedWorkload, Tail: WorkloadList>: WorkloadList {
+    public static var types: [any Workload.Type] { Tail.types + [Head.self] }
+
+    @inlinable
+    public static func withWorkload<V: WorkloadVisitor>(named name: String, _ visitor: V) throws -> V.Result? {
+        name == Head.name ? try visitor.visitThreaded(Head.self) : try Tail.withWorkload(named: name, visitor)
+    }
+}
+
 /// `Tail` with manager `Head` in front: what `Lab.adding(manager:)` builds.
 public enum ManagerListNode<Head: ManagerDescriptor, Tail: ManagerList>: ManagerList {
     public static var entries: [ManagerEntry] { Tail.entries + [Head.entry] }

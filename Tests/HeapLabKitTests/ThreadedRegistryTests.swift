@@ -69,3 +69,30 @@ private enum NoThreadsDescriptor: ManagerDescriptor {
     static var entry: ManagerEntry { ManagerEntry(name: "no-threads", summary: "a descriptor without a threaded form") }
     static func make(options: [String: String], pauseLog: PauseLog) -> GCHeap { GCHeap(pauseLog: pauseLog) }
 }
+
+/// A threaded workload added to a lab (`Lab.adding(workload:)`) runs on the managers' threaded forms.
+final class AddedThreadedWorkloadTests: XCTestCase {
+    func testAddedThreadedWorkloadRunsThreaded() throws {
+        let registry = HeapLab.standard.adding(workload: CountingThreads.self).registry
+        let spec = try registry.spec(workload: "counting-threads", manager: "malloc", parameters: ["threads": 3])
+        let report = try registry.run(inProcess: spec)
+        XCTAssertEqual(report.status, .ok, report.failure)
+        XCTAssertEqual(report.outcome?.checksum, 3, "one per thread that attached")
+    }
+}
+
+/// Every thread allocates and frees one object; the checksum counts the threads.
+private struct CountingThreads: ThreadedWorkload {
+    static let name = "counting-threads"
+    static let summary = "each thread allocates one object (a test of Lab.adding(workload:))"
+    static let parameters = [threadsParameter]
+    let threads: Int
+    init(parameters: [String: Int]) throws(ParameterError) { threads = try Self.resolve(parameters)["threads"]! }
+    func run<T: ThreadedMemoryManager>(threaded manager: T, context: RunContext) throws -> WorkloadOutcome {
+        let ones = try MutatorThreads.run(threads, on: manager, context: context, stop: StopSignal()) { _, m, threadContext in
+            try threadContext.operation { m.free(try m.allocate(ObjectShape(referenceSlots: 0, payloadBytes: 8))) }
+            return UInt64(1)
+        }
+        return WorkloadOutcome(checksum: ones.reduce(0, +))
+    }
+}
