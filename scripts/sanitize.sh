@@ -62,6 +62,10 @@ thread_tests=(
     # thread, both collection modes), and attach, detach and withoutCollector
     'MarkSweepGCTests\.MultiMutatorStressTests'
     'MarkSweepGCTests\.MutatorContextTests'
+    # parallel marking and sweeping: collector threads marking one heap with shared mark bytes and a work pool
+    # (the multi-mutator stress test above runs them too, with mutator threads)
+    'MarkSweepGCTests\.ParallelMarkingTests'
+    'MarkSweepGCTests\.StressTests/testRandomGraphsAgainstTheModelParallelMarking'
     # threaded managers: threads attached at once, hand-offs and cross-thread frees and releases, the registry's
     # lock; the misuse tests' children are not started here (they trap on purpose)
     'SystemHeapsTests\.ThreadedManualHeapTests'

@@ -33,6 +33,10 @@
 // alloc-scaling [M] [rounds]
 //                          allocation throughput of 1 and 2 threads, M million GCBench nodes each (default 20),
 //                          interleaved `rounds` times (default 5): medians and the ratio 2T/1T.
+// mark-scaling [depth] [rounds] [markers]
+//                          parallel marking: a live depth-`depth` tree (default 22) in one heap per marker count
+//                          (comma list, default 1,2), `rounds` forced collections each (default 5), interleaved:
+//                          mark and sweep phases, medians, mark rate and speed-up (ParallelTimings.swift).
 // swift-costs [M]          Swift-specific costs (Docs/Internals.md), each as a pair: GCBench on gc specialized
 //                          and unspecialized, 3 rounds; a list walk with and without reference counting, M
 //                          million steps (default 50).
@@ -65,11 +69,15 @@ do {
     case "safepoint":
         try ThreadTimings.safepoint(threads: max(1, rest.first.flatMap { Int($0) } ?? 2),
                                     seconds: rest.count > 1 ? Double(rest[1]) ?? 3 : 3)
+    case "mark-scaling":
+        try ParallelTimings.markScaling(depth: rest.first.flatMap { Int($0) } ?? 22,
+                                        rounds: rest.count > 1 ? Int(rest[1]) ?? 5 : 5,
+                                        markers: rest.count > 2 ? rest[2].split(separator: ",").compactMap { Int($0) } : [1, 2])
     case "alloc-scaling":
         try ThreadTimings.allocScaling(millions: rest.first.flatMap { Int($0) } ?? 20,
                                        rounds: rest.count > 1 ? Int(rest[1]) ?? 5 : 5)
     default:
-        print("usage: heaplab-timing gcbench [rounds] | alloc [managers] [millions] | tree [rounds] | sweep [rounds] [MiB] [eager|lazy] | pauses [maxMiB] | native [rounds] | swift-costs [millions] | incremental [gcbench|tree|barrier] [rounds] [key=value ...] | safepoint [threads] [seconds] | alloc-scaling [millions] [rounds]")
+        print("usage: heaplab-timing gcbench [rounds] | alloc [managers] [millions] | tree [rounds] | sweep [rounds] [MiB] [eager|lazy] | pauses [maxMiB] | native [rounds] | swift-costs [millions] | incremental [gcbench|tree|barrier] [rounds] [key=value ...] | safepoint [threads] [seconds] | alloc-scaling [millions] [rounds] | mark-scaling [depth] [rounds] [markers]")
         exit(command == "help" ? 0 : 2)
     }
 } catch {

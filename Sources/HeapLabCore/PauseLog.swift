@@ -56,6 +56,10 @@ public struct PauseEvent: Codable, Equatable, Sendable {
     /// That share of time to safepoint is the scheduler's (the thread was preempted, or waiting for a core),
     /// the rest is the handshake's own cost. Nil when no other thread was running at the request.
     public var safepointOffCPUNanoseconds: UInt64?
+    /// For a collector pause marked or swept by more than one thread: the CPU time the collector's helper
+    /// threads spent in it (beside `cpuNanoseconds`, the pausing thread's own), nil otherwise. The sum of the
+    /// two is what the pause cost in processor time; the duration is what the mutator waited.
+    public var collectorThreadsCPUNanoseconds: UInt64?
     /// The mutator thread that recorded the event, numbered from 0 in a threaded workload's run (a stall at
     /// one of that thread's drop points); nil for a single-threaded run and for collector pauses, which stop
     /// every thread.
@@ -64,7 +68,8 @@ public struct PauseEvent: Codable, Equatable, Sendable {
     public init(kind: PauseKind, cycle: Int = 0, startNanoseconds: UInt64, durationNanoseconds: UInt64,
                 phases: [PhaseTime] = [], heapBytesBefore: Int = 0, heapBytesAfter: Int = 0,
                 objectsMarked: Int = 0, bytesMarked: Int = 0, cellsFreed: Int = 0, label: String = "",
-                cpuNanoseconds: UInt64? = nil, safepointOffCPUNanoseconds: UInt64? = nil, thread: Int? = nil) {
+                cpuNanoseconds: UInt64? = nil, safepointOffCPUNanoseconds: UInt64? = nil,
+                collectorThreadsCPUNanoseconds: UInt64? = nil, thread: Int? = nil) {
         self.kind = kind
         self.cycle = cycle
         self.startNanoseconds = startNanoseconds
@@ -78,6 +83,7 @@ public struct PauseEvent: Codable, Equatable, Sendable {
         self.label = label
         self.cpuNanoseconds = cpuNanoseconds
         self.safepointOffCPUNanoseconds = safepointOffCPUNanoseconds
+        self.collectorThreadsCPUNanoseconds = collectorThreadsCPUNanoseconds
         self.thread = thread
     }
 

@@ -135,9 +135,10 @@ public enum GCDescriptor: ManagerDescriptor {
         ManagerOption(name: "mode", help: "stop-the-world or incremental (default stop-the-world; the manager gc-incremental sets incremental)"),
         ManagerOption(name: "slice-budget-us", help: "incremental: the longest mark slice, microseconds, or off (default 500)"),
         ManagerOption(name: "slice-budget-bytes", help: "incremental: the most mark work per slice, bytes with optional KiB/MiB/GiB, or off (default off)"),
-        ManagerOption(name: "checkmark", help: "after each incremental mark, re-mark stop-the-world and check nothing reachable was missed: on/off (default off)"),
+        ManagerOption(name: "checkmark", help: "after each incremental or parallel mark, re-mark on one thread and check nothing reachable was missed: on/off (default off)"),
         ManagerOption(name: "mark-trigger", help: "incremental: start marking at this fraction of the way from the last live size to the goal (default 0.5)"),
         ManagerOption(name: "pause-cpu", help: "record each pause's thread CPU time beside its duration (two system calls per pause): on/off (default on)"),
+        ManagerOption(name: "mark-threads", help: "threads that mark and sweep a stop-the-world pause, 1 to 64 (default: the processors online, at most 8)"),
     ]
 }
 

@@ -1,3 +1,4 @@
+internal import CMarkSweepGC
 /// Fixed sizes of the heap's memory layout.
 @usableFromInline
 enum HeapLayout {
@@ -23,15 +24,18 @@ enum HeapLayout {
     }
 }
 
-/// The metadata at the start of every small-object block. The mark bitmap follows it, then the cells:
+/// The metadata at the start of every small-object block. The mark bytes follow it, then the cells:
 ///
-///     +0    BlockHeader (64 bytes)
-///     +64   mark bitmap: 4096 bits, one per 16-byte granule of the block (512 bytes)
-///     +576  cells: cellCount cells of cellBytes each, 16-byte aligned
+///     +0     BlockHeader (64 bytes)
+///     +64    mark bytes: 4096, one per 16-byte granule of the block (4 KiB)
+///     +4160  cells: cellCount cells of cellBytes each, 16-byte aligned
 ///
-/// The mark bit of a cell is the bit of the granule its header starts in. Keeping mark bits on the side (not in
-/// the object header) means marking writes only to the bitmap -- a few cache lines per block -- and clearing
-/// every mark for the next cycle is a 512-byte fill per block.
+/// The mark of a cell is the byte of the granule its header starts in (0 or 1). Keeping marks on the side (not
+/// in the object header) means marking writes only to the mark bytes -- a few cache lines per block -- and
+/// clearing every mark for the next cycle is a 4 KiB fill per block. A byte, not a bit, per granule: parallel
+/// markers then set marks with plain stores, where bits sharing a word would need an atomic OR, a locked
+/// instruction that doubled the mark loop's time (Docs/Internals.md, "Parallel marking"); Boehm GC's parallel
+/// marker and whippet use mark bytes for the same reason. The price is 3.5 KiB more metadata per 64 KiB block.
 @usableFromInline
 struct BlockHeader {
     /// `HeapLayout.smallBlockKind` while the block belongs to a size class.
@@ -39,7 +43,7 @@ struct BlockHeader {
     @usableFromInline var sizeClass: UInt16
     /// The heap's sweep epoch when this block was last swept (or formatted). The heap advances its epoch when a
     /// mark phase ends, which makes every block owned by a size class unswept at once without touching any of
-    /// them (Go's `mspan.sweepgen` does the same): the block needs a sweep, and its mark bits are the only
+    /// them (Go's `mspan.sweepgen` does the same): the block needs a sweep, and its marks are the only
     /// record of which cells are live, while this differs from `GCHeap.sweepEpoch` (`GCHeap.needsSweep`).
     /// Every block is swept before the next mark phase ends, so this is always the heap's epoch or the one
     /// before: eight bits that wrap are enough.
@@ -67,10 +71,10 @@ struct Block: Hashable {
     @usableFromInline let base: UnsafeMutableRawPointer
 
     @usableFromInline static let headerBytes = 64
-    @usableFromInline static let bitmapBytes = HeapLayout.blockBytes / SizeClasses.granuleBytes / 8
-    @usableFromInline static let bitmapWords = bitmapBytes / 8
-    /// Offset of the first cell: after the header and the bitmap, on a granule boundary.
-    @usableFromInline static let firstCellOffset = headerBytes + bitmapBytes
+    /// One mark byte per 16-byte granule of the block.
+    @usableFromInline static let markByteCount = HeapLayout.blockBytes / SizeClasses.granuleBytes
+    /// Offset of the first cell: after the header and the mark bytes, on a granule boundary.
+    @usableFromInline static let firstCellOffset = headerBytes + markByteCount
 
     @inlinable @inline(__always)
     init(base: UnsafeMutableRawPointer) {
@@ -87,9 +91,10 @@ struct Block: Hashable {
     @inlinable @inline(__always)
     var header: UnsafeMutablePointer<BlockHeader> { base.assumingMemoryBound(to: BlockHeader.self) }
 
+    /// Invariant: the `markByteCount` bytes after the header were bound to UInt8 by `format`.
     @inlinable @inline(__always)
-    var markBits: UnsafeMutablePointer<UInt64> {
-        (base + Block.headerBytes).assumingMemoryBound(to: UInt64.self)
+    var markBytes: UnsafeMutablePointer<UInt8> {
+        (base + Block.headerBytes).assumingMemoryBound(to: UInt8.self)
     }
 
     @inlinable @inline(__always)
@@ -102,36 +107,58 @@ struct Block: Hashable {
         return offset >= 0 && offset % h.cellBytes == 0 && offset / h.cellBytes < h.cellCount
     }
 
-    // MARK: mark bits
+    // MARK: mark bytes
 
-    /// Whether the cell at `cell` is marked.
+    /// The mark byte of the cell at `cell`: the byte of the granule its header starts in.
     /// - Precondition: `cell` is the start of a cell of this block (granule-aligned, inside it).
     @inlinable @inline(__always)
-    func isMarked(_ cell: UnsafeRawPointer) -> Bool {
+    func markByte(of cell: UnsafeRawPointer) -> UnsafeMutablePointer<UInt8> {
         let granule = (cell - UnsafeRawPointer(base)) &>> 4
         assert(granule >= Block.firstCellOffset / 16 && granule < HeapLayout.blockBytes / 16, "Block: \(cell) is not inside \(base)")
-        return markBits[granule &>> 6] & (1 &<< UInt64(granule & 63)) != 0
+        // Invariant: granule < blockBytes / 16 (checked above in debug builds), so the byte is inside this
+        // block's mark bytes, memory bound to UInt8 by `format`.
+        return markBytes + granule
     }
+
+    /// Whether the cell at `cell` is marked.
+    /// - Precondition: as `markByte(of:)`.
+    @inlinable @inline(__always)
+    func isMarked(_ cell: UnsafeRawPointer) -> Bool { markByte(of: cell).pointee != 0 }
 
     /// Marks the cell at `cell`; returns true when it was not marked before (so the caller traces it once).
-    /// - Precondition: as `isMarked`.
+    /// - Precondition: as `markByte(of:)`.
     @inlinable @inline(__always)
     func testAndSetMark(_ cell: UnsafeRawPointer) -> Bool {
-        let granule = (cell - UnsafeRawPointer(base)) &>> 4
-        assert(granule >= Block.firstCellOffset / 16 && granule < HeapLayout.blockBytes / 16, "Block: \(cell) is not inside \(base)")
-        let word = markBits + (granule &>> 6)
-        let bit: UInt64 = 1 &<< UInt64(granule & 63)
-        let old = word.pointee
-        word.pointee = old | bit
-        return old & bit == 0
+        let byte = markByte(of: cell)
+        guard byte.pointee == 0 else { return false }
+        byte.pointee = 1
+        return true
     }
 
+    /// `testAndSetMark` for parallel marking, where other collector threads mark at the same time: a relaxed
+    /// atomic load and store of the byte (plain moves on x86-64, no locked instruction). Two markers that
+    /// reach the same unmarked cell at once may both get true: the cell is then scanned twice, which marks
+    /// nothing twice, and counted twice, which is why a parallel mark counts live cells from the mark bytes
+    /// afterwards (`countMarked`). No other cell's mark can be lost: each has a byte of its own.
+    /// - Precondition: as `markByte(of:)`.
+    @inline(__always)
+    func testAndSetMarkShared(_ cell: UnsafeRawPointer) -> Bool {
+        heaplab_test_and_set_mark_byte(markByte(of: cell))
+    }
+
+    /// Marks or unmarks the cell at `cell` (black allocation in incremental mode).
+    /// - Precondition: as `markByte(of:)`.
+    @inline(__always)
+    func setMark(_ cell: UnsafeRawPointer, _ marked: Bool) { markByte(of: cell).pointee = marked ? 1 : 0 }
+
     func clearMarks() {
-        markBits.update(repeating: 0, count: Block.bitmapWords)
+        markBytes.update(repeating: 0, count: Block.markByteCount)
     }
 
     func hasAnyMark() -> Bool {
-        for w in 0..<Block.bitmapWords where markBits[w] != 0 { return true }
+        // Invariant: the mark bytes are markByteCount bytes, a multiple of 8, read a word at a time.
+        let raw = UnsafeRawPointer(markBytes)
+        for w in 0..<(Block.markByteCount / 8) where raw.load(fromByteOffset: w &* 8, as: UInt64.self) != 0 { return true }
         return false
     }
 
@@ -141,14 +168,16 @@ struct Block: Hashable {
     @inlinable @inline(__always)
     var cellsEnd: UnsafeMutableRawPointer { firstCell + header.pointee.cellCount &* header.pointee.cellBytes }
 
-    /// Number of mark bits set: the live cells of a block that has just been marked.
+    /// Number of cells marked: the live cells of a block that has just been marked. A mark byte is 0 or 1,
+    /// so the set bits of each 8-byte word count its marked bytes.
     func markCount() -> Int {
+        let raw = UnsafeRawPointer(markBytes)
         var n = 0
-        for w in 0..<Block.bitmapWords { n &+= markBits[w].nonzeroBitCount }
+        for w in 0..<(Block.markByteCount / 8) { n &+= raw.load(fromByteOffset: w &* 8, as: UInt64.self).nonzeroBitCount }
         return n
     }
 
-    /// Makes a pool block a block of `sizeClass`: writes its header and clears its bitmap. Every cell is free,
+    /// Makes a pool block a block of `sizeClass`: writes its header and clears its mark bytes. Every cell is free,
     /// above `bumpFrom`; no cell memory is touched (the allocator touches each cell when it hands it out),
     /// except with `poison`, where every cell gets a zero first word and the poison pattern.
     func format(sizeClass: Int, sweepEpoch: UInt8, poison: Bool) {
@@ -156,7 +185,7 @@ struct Block: Hashable {
         let cellBytes = SizeClasses.cellBytesOfClass[sizeClass]
         let cellCount = (HeapLayout.blockBytes - Block.firstCellOffset) / cellBytes
         base.bindMemory(to: BlockHeader.self, capacity: 1)
-        (base + Block.headerBytes).bindMemory(to: UInt64.self, capacity: Block.bitmapWords)
+        (base + Block.headerBytes).bindMemory(to: UInt8.self, capacity: Block.markByteCount)
         header.initialize(to: BlockHeader(kind: HeapLayout.smallBlockKind, sizeClass: UInt16(sizeClass),
                                           sweptEpoch: sweepEpoch, cellBytes: cellBytes, cellCount: cellCount,
                                           freeList: nil, bumpFrom: firstCell, freeCount: cellCount, liveCount: 0,

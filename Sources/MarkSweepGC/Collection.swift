@@ -62,7 +62,7 @@ struct PhaseTimer {
 // One stop-the-world cycle, top to bottom (Docs/Internals.md explains each step and why):
 //
 //   1. finish sweeping   lazy mode: blocks the allocator did not get to since the last cycle are swept now, so
-//                        every mark bit is clear and every free cell is recorded as free before marking starts.
+//                        every mark is clear and every free cell is recorded as free before marking starts.
 //   2. retire allocators each size class's allocation block takes back its unused free list or bump range.
 //   3. roots             every object on the shadow stack and in the global roots is marked and pushed.
 //   4. mark              the mark stack is drained: each popped object's slots are read and every unmarked
@@ -91,13 +91,15 @@ extension SharedHeap {
     func collect(reason: CollectionReason) {
         let pause = openPause()
         defer { startTheWorld() }
-        let (cpuStart, start, safepointWait) = (pause.cpuStart, pause.start, pause.safepointWait)
+        var cpuStart = pause.cpuStart
+        let (start, safepointWait) = (pause.start, pause.safepointWait)
         var timer = pause.phaseTimer()
         abandonIncrementalCycle()  // a stop-the-world cycle marks from scratch (IncrementalMarking.swift)
         collecting = true
         defer { collecting = false }
         let inUseBefore = inUseBytes
         let objectsBefore = liveObjectCount
+        let helpersCPUBefore = stats.collectorThreadsCPUNanoseconds
 
         if configuration.sweepMode == .lazy {
             finishSweeping()
@@ -107,21 +109,35 @@ extension SharedHeap {
         var counts = MarkCounts()
         markRoots(&counts)
         timer.end("roots")
-        markHeap(&counts)
+        let parallel = startsParallelPause()
+        markHeap(&counts, parallel: parallel)
         timer.end("mark")
-        let largeFreed = sweepAfterMark()
+        if parallel && configuration.checkmark {
+            // A parallel mark is checked as an incremental one is: by an independent re-mark, not timed.
+            let cpuBeforeCheckmark = pauseCPUStart()
+            let problems = checkmarkProblems()
+            if !problems.isEmpty {
+                reportCheckFailure(HeapCheckFailure(check: .checkmark, cycle: stats.cycles + 1, problems: problems))
+            }
+            timer.lapStart = MonotonicClock.now()
+            cpuStart &+= pauseCPUStart() &- cpuBeforeCheckmark
+        }
+        let largeFreed = sweepAfterMark(parallel: parallel)
         finishCycle(liveBytes: counts.bytes, liveObjects: counts.objects)
         releaseUnneededMemory()
         // Incremental mode sweeps the blocks this cycle left unswept in a paced pass before its next cycle.
         if configuration.collectionMode == .incremental { beginFinishingSweep() }
         timer.end("sweep")
-        let end = timer.lapStart
+        // The sum of the phases: a checkmark's time is left out (without one, the time from start to end).
+        let duration = timer.phases.reduce(0) { $0 &+ $1.nanoseconds }
 
         let event = PauseEvent(kind: .collection, cycle: stats.cycles + 1, startNanoseconds: start,
-                               durationNanoseconds: end &- start, phases: timer.phases, heapBytesBefore: inUseBefore,
+                               durationNanoseconds: duration, phases: timer.phases, heapBytesBefore: inUseBefore,
                                heapBytesAfter: inUseBytes, objectsMarked: counts.objects, bytesMarked: counts.bytes,
                                cellsFreed: objectsBefore - counts.objects, cpuNanoseconds: pauseCPUTime(since: cpuStart),
-                               safepointOffCPUNanoseconds: safepointWait.offCPUNanoseconds)
+                               safepointOffCPUNanoseconds: safepointWait.offCPUNanoseconds,
+                               collectorThreadsCPUNanoseconds: parallel && configuration.measurePauseCPUTime
+                                   ? stats.collectorThreadsCPUNanoseconds &- helpersCPUBefore : nil)
         recordCycle(event, largeObjectsFreed: largeFreed, reason: reason)
     }
 

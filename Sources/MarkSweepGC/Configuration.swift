@@ -56,9 +56,10 @@ public struct GCConfiguration: Equatable, Sendable {
     /// Incremental mode: the most mark work one slice does, in bytes of objects marked. nil: no byte cap (time
     /// only). A slice does the work allocation has paid for since the last one (the assist debt), up to both caps.
     public var sliceBudgetBytes: Int?
-    /// Incremental mode: after every incremental cycle's mark, a stop-the-world re-mark from the roots checks
-    /// that nothing reachable was left unmarked and stops with a precondition message naming the object if
-    /// something was (Go's gccheckmark). Slow: for tests and debugging; not counted in pauses.
+    /// After every incremental cycle's mark, and every stop-the-world mark made by more than one thread
+    /// (`markThreads`), a re-mark from the roots on one thread checks that nothing reachable was left unmarked
+    /// and stops with a precondition message naming the object if something was (Go's gccheckmark). Slow: for
+    /// tests and debugging; not counted in pauses.
     public var checkmark: Bool
     /// Incremental mode: where between the last cycle's live bytes (0) and the pacer's goal (1) the heap in use
     /// starts the next cycle. Earlier spreads the marking over more allocation (shorter mark work per
@@ -73,6 +74,21 @@ public struct GCConfiguration: Equatable, Sendable {
     /// or keep the report for `GCHeap.takeCheckFailures()` (`.record`, for tests). Programmatic only: the
     /// runner has no option for it.
     public var checkFailureMode: CheckFailureMode
+    /// Threads that mark (and, in eager mode, sweep) in a stop-the-world pause: the collecting thread and
+    /// `markThreads - 1` collector threads made for the purpose (Docs/Internals.md, "Parallel marking"). 1 marks
+    /// on the collecting thread alone. A pause uses them only when the last collection found at least
+    /// `parallelMinimumLiveBytes` live. Incremental mode's slices and final pause mark on one thread (its
+    /// stop-the-world collections use them). Default: the processors online, at most 8. In 1...64.
+    public var markThreads: Int
+    /// With `markThreads` > 1, a pause marks and sweeps on the collecting thread alone unless the last
+    /// collection found at least this many bytes live: waking the collector threads costs tens of
+    /// microseconds, more than a small heap's whole mark. Default 1 MiB; tests set 0 (every mark parallel).
+    /// Programmatic only.
+    public var parallelMinimumLiveBytes: Int
+
+    /// The default of `markThreads`: the processors online (`sysconf(_SC_NPROCESSORS_ONLN)`), at least 1 and
+    /// at most 8 (as Boehm GC caps its markers; beyond that a mark is bound by memory, not processors).
+    public static let defaultMarkThreads: Int = min(8, max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
     /// Whether this build is a debug build (the defaults of `poisonFreedCells` and `checkReferences`).
     public static var isDebugBuild: Bool {
@@ -90,7 +106,8 @@ public struct GCConfiguration: Equatable, Sendable {
                 markStackMaximumEntries: Int = 1 << 32, lazySweepLogThresholdNanoseconds: UInt64 = 100_000,
                 collectionMode: CollectionMode = .stopTheWorld, sliceBudgetNanoseconds: UInt64? = 500_000,
                 sliceBudgetBytes: Int? = nil, checkmark: Bool = false, markTriggerFraction: Double = 0.5,
-                measurePauseCPUTime: Bool = true, checkFailureMode: CheckFailureMode = .trap) {
+                measurePauseCPUTime: Bool = true, checkFailureMode: CheckFailureMode = .trap,
+                markThreads: Int = GCConfiguration.defaultMarkThreads, parallelMinimumLiveBytes: Int = 1 << 20) {
         precondition(gogc.map { $0 >= 0 } ?? true, "GCConfiguration: gogc must not be negative (use nil for off)")
         precondition(minimumHeapBytes >= 0, "GCConfiguration: minimumHeapBytes must not be negative")
         precondition(heapLimitBytes.map { $0 > 0 } ?? true, "GCConfiguration: heapLimitBytes must be positive")
@@ -100,6 +117,8 @@ public struct GCConfiguration: Equatable, Sendable {
         precondition(sliceBudgetNanoseconds.map { $0 > 0 } ?? true, "GCConfiguration: sliceBudgetNanoseconds must be positive")
         precondition(sliceBudgetBytes.map { $0 > 0 } ?? true, "GCConfiguration: sliceBudgetBytes must be positive")
         precondition(markTriggerFraction > 0 && markTriggerFraction < 1, "GCConfiguration: markTriggerFraction must be in (0, 1)")
+        precondition((1...64).contains(markThreads), "GCConfiguration: markThreads must be in 1...64 (got \(markThreads))")
+        precondition(parallelMinimumLiveBytes >= 0, "GCConfiguration: parallelMinimumLiveBytes must not be negative")
         self.gogc = gogc
         self.minimumHeapBytes = minimumHeapBytes
         self.heapLimitBytes = heapLimitBytes
@@ -117,11 +136,14 @@ public struct GCConfiguration: Equatable, Sendable {
         self.markTriggerFraction = markTriggerFraction
         self.measurePauseCPUTime = measurePauseCPUTime
         self.checkFailureMode = checkFailureMode
+        self.markThreads = markThreads
+        self.parallelMinimumLiveBytes = parallelMinimumLiveBytes
     }
 
     /// The option keys `init(options:environment:)` accepts.
     public static let optionKeys = ["gogc", "heap-limit", "min-heap", "sweep", "verify", "poison", "trace",
-                                    "mode", "slice-budget-us", "slice-budget-bytes", "checkmark", "mark-trigger", "pause-cpu"]
+                                    "mode", "slice-budget-us", "slice-budget-bytes", "checkmark", "mark-trigger", "pause-cpu",
+                                    "mark-threads"]
 
     /// Environment variables read by `init(options:environment:)`.
     public static let environmentKeys = ["HEAPLAB_GOGC", "HEAPLAB_MEMLIMIT", "HEAPLAB_GCTRACE"]
@@ -139,10 +161,12 @@ public struct GCConfiguration: Equatable, Sendable {
     /// - `slice-budget-us`: incremental mode, the longest mark slice in microseconds (> 0, default 500), or `off`.
     /// - `slice-budget-bytes`: incremental mode, the most mark work per slice, bytes (same syntax as
     ///   `heap-limit`, > 0), or `off` (default).
-    /// - `checkmark`: `on`/`off`, verify every incremental mark with a stop-the-world re-mark.
+    /// - `checkmark`: `on`/`off`, verify every incremental or parallel mark with a stop-the-world re-mark.
     /// - `mark-trigger`: incremental mode, a fraction strictly between 0 and 1 (default 0.5), see
     ///   `markTriggerFraction`.
     /// - `pause-cpu`: `on` (default)/`off`, record each pause's thread CPU time (`measurePauseCPUTime`).
+    /// - `mark-threads`: threads that mark in a pause, 1 to 64 (default: the processors online, at most 8),
+    ///   see `markThreads`.
     ///
     /// Environment: `HEAPLAB_GOGC` (as `gogc`), `HEAPLAB_MEMLIMIT` (as `heap-limit`), `HEAPLAB_GCTRACE=1`
     /// (as `trace=on`). The default `environment` is the process's.
@@ -184,6 +208,11 @@ public struct GCConfiguration: Equatable, Sendable {
                 }
                 markTriggerFraction = f
             case "pause-cpu": measurePauseCPUTime = try Self.parseSwitch(value, key: key)
+            case "mark-threads":
+                guard let n = Int(value), (1...64).contains(n) else {
+                    throw ParameterError("gc: mark-threads must be a whole number from 1 to 64 (got '\(value)')")
+                }
+                markThreads = n
             default:
                 throw ParameterError("gc: unknown option '\(key)' (known: \(Self.optionKeys.joined(separator: ", ")))")
             }
@@ -219,7 +248,8 @@ public struct GCConfiguration: Equatable, Sendable {
          "slice-budget-bytes": sliceBudgetBytes.map(String.init) ?? "off",
          "checkmark": checkmark ? "on" : "off",
          "mark-trigger": String(markTriggerFraction),
-         "pause-cpu": measurePauseCPUTime ? "on" : "off"]
+         "pause-cpu": measurePauseCPUTime ? "on" : "off",
+         "mark-threads": String(markThreads)]
     }
 
     // MARK: parsing

@@ -465,7 +465,7 @@ public final class GCHeap: MemoryManager {
 
     /// Stops with a precondition message when `ref` is not a live object (only called when `checkReferences`,
     /// debug builds by default). Takes the shared lock: another thread's slow path may be changing the block
-    /// headers and mark bits it reads. Not a safepoint: the caller may hold unrooted references.
+    /// headers and marks it reads. Not a safepoint: the caller may hold unrooted references.
     @usableFromInline @inline(never)
     func checkReference(_ ref: GCRef, _ operation: StaticString) {
         shared.lock()

@@ -7,6 +7,9 @@ import HeapLabCore
 /// GODEBUG=gctrace=1. Format (documented in Docs/Internals.md, "The trace line"):
 ///
 ///     gc 12 @1.234s 3%: 0.001+0.000+0.004+1.250+0.870 ms stw+fin+roots+mark+sweep, 17.1->8.3->8.0 MiB, 16.0 MiB goal, 131073 objects, 250004 freed, eager pacer
+///
+/// A pause marked by more than one thread has `, 1.180+1.090 ms cpu collector+helpers` after its phases: the
+/// CPU time of the thread that collected and of the collector threads.
 enum GCTrace {
     static func line(for event: PauseEvent, heapCreated: UInt64, totalPauseNanoseconds: UInt64,
                      footprintBytes: Int, goalBytes: Int, sweepMode: SweepMode, reason: String) -> String {
@@ -18,8 +21,13 @@ enum GCTrace {
         let sinceStart = event.endNanoseconds &- heapCreated
         let percent = sinceStart == 0 ? 0 : Int((Double(totalPauseNanoseconds) / Double(sinceStart) * 100).rounded())
         let goal = goalBytes == Int.max ? "unbounded" : "\(mib(goalBytes)) MiB"
+        var cpu = ""
+        if let helpers = event.collectorThreadsCPUNanoseconds, let own = event.cpuNanoseconds {
+            cpu = "\(fixed(Double(own) / 1e6, 3))+\(fixed(Double(helpers) / 1e6, 3)) ms cpu collector+helpers, "
+        }
         return "gc \(event.cycle) @\(fixed(Double(sinceStart) / 1e9, 3))s \(percent)%: "
             + "\(ms("safepoint"))+\(ms("finish-sweep"))+\(ms("roots"))+\(ms("mark"))+\(ms("sweep")) ms stw+fin+roots+mark+sweep, "
+            + cpu
             + "\(mib(event.heapBytesBefore))->\(mib(footprintBytes))->\(mib(event.bytesMarked)) MiB, \(goal) goal, "
             + "\(event.objectsMarked) objects, \(event.cellsFreed) freed, \(sweepMode.rawValue) \(reason)"
     }

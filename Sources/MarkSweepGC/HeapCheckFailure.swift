@@ -35,7 +35,7 @@ public struct HeapCheckFailure: Sendable, Equatable, CustomStringConvertible {
     /// The header the heap's precondition message uses, then the first 20 problems, one a line.
     public var description: String {
         let what = check == .verifier ? "heap verification failed after cycle \(cycle)"
-            : "checkmark: incremental marking left reachable objects unmarked in cycle \(cycle)"
+            : "checkmark: marking (incremental or parallel) left reachable objects unmarked in cycle \(cycle)"
         let shown = problems.prefix(20).joined(separator: "\n")
         let more = problems.count > 20 ? "\n(\(problems.count - 20) more)" : ""
         return "gc: \(what):\n\(shown)\(more)"

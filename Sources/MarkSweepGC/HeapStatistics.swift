@@ -13,7 +13,10 @@ extension SharedHeap {
     /// `mappedBytes` (regions plus large objects), `releasedBytes` (given back to the system with madvise,
     /// total), `lazySweepNanoseconds`, `lazySweptBlocks`, `markStackOverflows`, `markStackCapacityEntries` (what
     /// the mark stack grew to: the deepest marking so far needed about that many entries),
-    /// `limitCollections`, `outOfMemoryErrors`.
+    /// `limitCollections`, `outOfMemoryErrors`; parallel marking (ParallelMarking.swift): `markThreads` (the
+    /// setting), `parallelMarks` and `parallelSweeps` (pauses that used the collector threads),
+    /// `markPacketsShared` (work handed from one marker to another), `collectorThreadsCPUNanoseconds` (the
+    /// collector threads' CPU time, beside the collecting thread's in each pause).
     func statistics() -> ManagerStatistics {
         let s = stats
         let markTime = s.totalMarkNanoseconds &+ s.totalRootsNanoseconds
@@ -40,7 +43,7 @@ extension SharedHeap {
             "releasedBytes": Double(blockSpace.releasedBytesTotal),
             "lazySweepNanoseconds": Double(s.lazySweepNanoseconds),
             "lazySweptBlocks": Double(s.lazySweptBlocks),
-            "markStackOverflows": Double(markStack.overflowCount),
+            "markStackOverflows": Double(markStackOverflowCount),
             "markStackCapacityEntries": Double(markStack.capacity),
             "limitCollections": Double(s.limitCollections),
             "outOfMemoryErrors": Double(s.outOfMemoryErrors),
@@ -49,6 +52,11 @@ extension SharedHeap {
             "maxSafepointNanoseconds": Double(s.maxSafepointNanoseconds),
             "safepointOffCPUNanoseconds": Double(s.totalSafepointOffCPUNanoseconds),
             "threads": Double(mutators.count),
+            "markThreads": Double(configuration.markThreads),
+            "parallelMarks": Double(s.parallelMarks),
+            "parallelSweeps": Double(s.parallelSweeps),
+            "markPacketsShared": Double(markWorkPool?.packetsShared ?? 0),
+            "collectorThreadsCPUNanoseconds": Double(s.collectorThreadsCPUNanoseconds),
         ]
         return ManagerStatistics(allocations: allocations, bytesRequested: bytesRequested, heapBytes: footprintBytes,
                                  liveBytes: liveBytesAfterLastCycle, extra: extra.merging(incrementalStatistics()) { a, _ in a })

@@ -8,7 +8,7 @@ import HeapLabCore
 //   0. trigger        the allocation slow path sees the heap in use pass the trigger, by default half-way from
 //                     the last live size to the pacer's goal, and the cycle begins. If the pass has not
 //                     finished, the rest is swept in slices (`.sweep` events) first, because marking reuses the
-//                     mark bits.
+//                     marks.
 //   1. sweep pass     the previous cycle's end made every block and large object unswept (one epoch step). A
 //                     pass over the large objects and every class's queue sweeps them, paced by allocation so
 //                     that it has looked at everything when the heap in use reaches this trigger (proportional
@@ -120,7 +120,7 @@ extension SharedHeap {
         case .sweeping:
             if inUse >= incrementalTriggerBytes {
                 // The trigger came before the pass finished: the rest is swept in full slices (`.sweep`
-                // events), because marking reuses the mark bits; then marking starts.
+                // events), because marking reuses the marks; then marking starts.
                 if sweepSlice(maxBlocks: Int.max) { startIncrementalMarking() }
                 return
             }
@@ -177,7 +177,7 @@ extension SharedHeap {
         return live + Int(Double(goal - live) * configuration.markTriggerFraction)
     }
 
-    /// Step 2, the start pause: every block is swept already (step 1), so every mark bit is clear; the
+    /// Step 2, the start pause: every block is swept already (step 1), so every mark is clear; the
     /// allocation blocks are retired and queued again (so the next block installed for each class is allocated
     /// black), the roots are marked grey, and the barrier is switched on. No step here visits every block: the
     /// pause is O(size classes + roots).
@@ -270,7 +270,7 @@ extension SharedHeap {
         collecting = true
         defer { collecting = false }
         let inUseBefore = inUseBytes
-        // First the allocation blocks: retired, the mark bits of their free cells cleared. Nothing allocates
+        // First the allocation blocks: retired, the marks of their free cells cleared. Nothing allocates
         // until the pause ends, and a mark-stack overflow recovery below rescans every *marked* cell, which
         // must then all hold objects.
         let installed = installedAllocationBlocks()
@@ -364,7 +364,7 @@ extension SharedHeap {
 
     // MARK: black allocation
 
-    /// Allocation during marking is black: a block about to be installed for allocation gets a mark bit on
+    /// Allocation during marking is black: a block about to be installed for allocation gets a mark on
     /// every free cell, so whatever the allocator hands out from it is marked. The cells still free when
     /// marking ends are unmarked again (`unmarkFreeCells`). The allocation fast path is unchanged.
     ///
@@ -373,7 +373,7 @@ extension SharedHeap {
         setMarksOfFreeCells(b, to: true)
     }
 
-    /// Clears the mark bits of the free cells of a retired block (which hold no object).
+    /// Clears the marks of the free cells of a retired block (which hold no object).
     func unmarkFreeCells(_ b: Block) {
         setMarksOfFreeCells(b, to: false)
     }
@@ -381,27 +381,19 @@ extension SharedHeap {
     private func setMarksOfFreeCells(_ b: Block, to marked: Bool) {
         let h = b.header.pointee
         var cursor = h.freeList
-        // Invariant: free-list entries are cell starts of `b` (the verifier checks it), so each has a mark bit.
+        // Invariant: free-list entries are cell starts of `b` (the verifier checks it), so each has a mark byte.
         while let cell = cursor {
-            setMark(b, cell, marked)
+            b.setMark(cell, marked)
             cursor = cell.load(as: UnsafeMutableRawPointer?.self)
         }
         if let from = h.bumpFrom {
             var cell = from
             let end = b.cellsEnd
             while cell < end {
-                setMark(b, cell, marked)
+                b.setMark(cell, marked)
                 cell += h.cellBytes
             }
         }
-    }
-
-    @inline(__always)
-    private func setMark(_ b: Block, _ cell: UnsafeMutableRawPointer, _ marked: Bool) {
-        let granule = (cell - b.base) &>> 4
-        assert(granule >= Block.firstCellOffset / 16 && granule < HeapLayout.blockBytes / 16, "gc: \(cell) is not a cell of \(b.base)")
-        let bit: UInt64 = 1 &<< UInt64(granule & 63)
-        if marked { b.markBits[granule &>> 6] |= bit } else { b.markBits[granule &>> 6] &= ~bit }
     }
 
     // MARK: budgeted draining

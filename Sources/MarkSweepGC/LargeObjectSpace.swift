@@ -22,6 +22,9 @@ struct LargeObjectHeader {
     /// (`BlockHeader.sweptEpoch`), it differs from the heap's while the object waits on `unswept`, and then
     /// its mark says whether the last cycle found it live.
     @usableFromInline var sweptEpoch: UInt8
+
+    /// Byte offset of `marked` in the descriptor, for parallel marking's atomic set (`SharedHeap.markObject`).
+    static let markedOffset = MemoryLayout<LargeObjectHeader>.offset(of: \.marked)!
 }
 
 /// The large-object space: every object whose cell would exceed 8 KiB gets a mapping of its own, aligned to

@@ -84,6 +84,54 @@ struct MarkStack {
     }
 
     func deallocate() { Glibc.free(entries) }
+
+    // MARK: sharing work (parallel marking)
+
+    /// Takes part of this stack's grey objects out for another marker (ParallelMarking.swift): half of the
+    /// entries, from the bottom, when there are at least two (the oldest entries are nearest the roots, so
+    /// usually the largest subgraphs); else, with no entries to spare, half of a huge array's remaining
+    /// chunks, or half of the scans under way. Nil when there is nothing worth giving.
+    mutating func takeShare() -> MarkPacket? {
+        if count >= 2 {
+            let n = count / 2
+            // Invariant: entries[0..<count] are initialized; the first n are copied out, the rest moved down
+            // (the ranges may overlap: memmove).
+            let objects = Array(UnsafeBufferPointer(start: entries, count: n))
+            memmove(entries, entries + n, (count - n) * MemoryLayout<UnsafeMutableRawPointer>.stride)
+            count -= n
+            return MarkPacket(objects: objects, partials: [])
+        }
+        if partialScans.count >= 2 {
+            let n = partialScans.count / 2
+            let given = Array(partialScans[..<n])
+            partialScans.removeFirst(n)
+            return MarkPacket(objects: [], partials: given)
+        }
+        if var last = partialScans.last, last.slotCount - last.nextSlot >= 2 * SharedHeap.scanChunkSlots {
+            // One huge array: the upper half of its remaining slots, on a chunk boundary, goes to the other
+            // marker; `slotCount` is where a scan stops, so each half ends where it should.
+            let remainingChunks = (last.slotCount - last.nextSlot) / SharedHeap.scanChunkSlots
+            let middle = last.nextSlot + remainingChunks / 2 * SharedHeap.scanChunkSlots
+            let upper = PartialScan(object: last.object, nextSlot: middle, slotCount: last.slotCount)
+            last.slotCount = middle
+            partialScans[partialScans.count - 1] = last
+            return MarkPacket(objects: [], partials: [upper])
+        }
+        return nil
+    }
+
+    /// Adds another marker's share to this stack (a push may overflow, as any push).
+    mutating func load(_ packet: MarkPacket) {
+        for object in packet.objects { push(object) }
+        partialScans.append(contentsOf: packet.partials)
+    }
+}
+
+/// Grey objects handed from one parallel marker to another: entries of a mark stack and scans of huge arrays
+/// under way (each a range of its slots).
+struct MarkPacket {
+    var objects: [UnsafeMutableRawPointer]
+    var partials: [PartialScan]
 }
 
 /// A large object being scanned a chunk at a time: the next slot to scan, and how many it has.

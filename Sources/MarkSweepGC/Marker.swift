@@ -3,7 +3,7 @@ import HeapLabCore
 
 /// The mark phase: find every object reachable from the roots, with an explicit stack.
 ///
-/// Tri-colour terms: an object is white while its mark bit is clear, grey once marked and on the mark stack,
+/// Tri-colour terms: an object is white while its mark is clear, grey once marked and on the mark stack,
 /// black once popped and its slots scanned. Marking ends when no grey object is left; every white object is
 /// then garbage.
 ///
@@ -26,22 +26,26 @@ extension SharedHeap {
         for case let object? in globalRoots.slots { markObject(object, &stack, &counts) }
     }
 
-    /// Step 4: drains the mark stack; then, while a push was dropped because the stack could not grow,
-    /// rescans the heap for marked objects with unmarked children.
-    func markHeap(_ counts: inout MarkCounts) {
+    /// Step 4: drains the mark stack, with every collector thread when `parallel` (ParallelMarking.swift);
+    /// then, while a push was dropped because a stack could not grow, rescans the heap for marked objects with
+    /// unmarked children (on this thread). A parallel mark may count a cell twice (`testAndSetMarkShared`), so
+    /// it replaces `counts` by a count of the marks it set, roots included.
+    func markHeap(_ counts: inout MarkCounts, parallel: Bool = false) {
+        if parallel { markHeapInParallel() }
         var stack = markStack
-        defer { markStack = stack }
         drain(&stack, &counts)
         while stack.overflowed {
             stack.overflowed = false
             rescanMarkedObjects(&stack, &counts)
         }
+        markStack = stack
+        if parallel { counts = countMarked() }
     }
 
     /// Marks `object` if it is not marked yet, counts it, and pushes it when it has slots to scan.
     ///
     /// The object's block is found by masking its address; the first word there says whether it is a small
-    /// block (mark bit in the side bitmap) or a large object's descriptor (mark flag in the descriptor).
+    /// block (mark byte on the side) or a large object's descriptor (mark flag in the descriptor).
     ///
     /// Every build first checks that `object` is in the heap, because marking writes where the reference
     /// points: a reference into one of this heap's regions must be in a block owned by a size class (not a
@@ -50,11 +54,12 @@ extension SharedHeap {
     /// else a byte-map lookup (`RegionMap`); the block test reuses the kind load the mark needs anyway; only a
     /// reference outside the regions pays a hash lookup, and large objects are few. (Its cost on the mark
     /// loop: Docs/Internals.md, "Marking".) Not caught here: a reference into a live
-    /// block that is not a cell start (between cells, or into the block's header and bitmap), or to a cell
+    /// block that is not a cell start (between cells, or into the block's header and mark bytes), or to a cell
     /// freed and not yet reused; the debug `checkReferences` catches all three. Telling a cell start apart
     /// takes a division per reference, which is why release builds leave it out.
     @inline(__always)
-    func markObject(_ object: UnsafeMutableRawPointer, _ stack: inout MarkStack, _ counts: inout MarkCounts) {
+    func markObject(_ object: UnsafeMutableRawPointer, _ stack: inout MarkStack, _ counts: inout MarkCounts,
+                    parallel: Bool = false) {
         if checkReferences, let problem = referenceProblem(GCRef(object)) {
             preconditionFailure("gc: marking found a reference that is not a live object: \(problem)")
         }
@@ -75,7 +80,7 @@ extension SharedHeap {
             let block = Block(base: base)
             // Invariant: `object` is in a block owned by a size class (checked above); that it is a cell start
             // is the program's promise (references only ever point at headers), checked in debug builds.
-            guard block.testAndSetMark(object) else { return }
+            guard parallel ? block.testAndSetMarkShared(object) : block.testAndSetMark(object) else { return }
             counts.objects &+= 1
             counts.bytes &+= block.header.pointee.cellBytes
         } else {
@@ -83,8 +88,14 @@ extension SharedHeap {
             // Invariant: a large object of this heap: its descriptor (bound to LargeObjectHeader when it was
             // mapped) starts at the block-aligned base.
             let d = base.assumingMemoryBound(to: LargeObjectHeader.self)
-            guard d.pointee.marked == 0 else { return }
-            d.pointee.marked = 1
+            if parallel {
+                // Invariant: `marked` is a UInt32 field of the descriptor `d` points at.
+                let flag = (UnsafeMutableRawPointer(d) + LargeObjectHeader.markedOffset).assumingMemoryBound(to: UInt32.self)
+                guard heaplab_atomic_test_and_set_flag(flag) else { return }
+            } else {
+                guard d.pointee.marked == 0 else { return }
+                d.pointee.marked = 1
+            }
             counts.objects &+= 1
             counts.bytes &+= d.pointee.objectBytes
         }
@@ -102,29 +113,31 @@ extension SharedHeap {
 
     /// Scans the slots of `object`, marking its children.
     @inline(__always)
-    func scanObject(_ object: UnsafeMutableRawPointer, _ stack: inout MarkStack, _ counts: inout MarkCounts) {
+    func scanObject(_ object: UnsafeMutableRawPointer, _ stack: inout MarkStack, _ counts: inout MarkCounts,
+                    parallel: Bool = false) {
         // Invariant: `object` is a marked live object (only those are pushed or rescanned), so its header is
         // valid and its `slots` words after the header lie inside its cell or mapping. Debug builds check every
         // child below (`checkReferences`) before following it.
         let slots = ObjectHeader(bits: object.load(as: UInt64.self)).referenceSlots
         if _slowPath(slots > SharedHeap.scanChunkSlots) {
             // A huge array: its first chunk now, the rest a chunk at a time as `drainRing` gets to it.
-            scanSlots(of: object, from: 0, to: SharedHeap.scanChunkSlots, &stack, &counts)
+            scanSlots(of: object, from: 0, to: SharedHeap.scanChunkSlots, &stack, &counts, parallel: parallel)
             stack.partialScans.append(PartialScan(object: object, nextSlot: SharedHeap.scanChunkSlots, slotCount: slots))
             return
         }
-        scanSlots(of: object, from: 0, to: slots, &stack, &counts)
+        scanSlots(of: object, from: 0, to: slots, &stack, &counts, parallel: parallel)
     }
 
     /// Marks the children in slots `from..<to` of `object`.
     ///
     /// - Precondition: `object` is a marked live object and `to` is at most its slot count.
     @inline(__always)
-    func scanSlots(of object: UnsafeMutableRawPointer, from: Int, to: Int, _ stack: inout MarkStack, _ counts: inout MarkCounts) {
+    func scanSlots(of object: UnsafeMutableRawPointer, from: Int, to: Int, _ stack: inout MarkStack, _ counts: inout MarkCounts,
+                   parallel: Bool = false) {
         var slot = object + ObjectHeader.bytes + from &* 8
         let end = object + ObjectHeader.bytes + to &* 8
         while slot < end {
-            if let child = slot.load(as: UnsafeMutableRawPointer?.self) { markObject(child, &stack, &counts) }
+            if let child = slot.load(as: UnsafeMutableRawPointer?.self) { markObject(child, &stack, &counts, parallel: parallel) }
             slot += 8
         }
     }
@@ -136,12 +149,12 @@ extension SharedHeap {
 
     /// Scans the next chunk of the most recent partial scan. Returns false when there is none.
     @inline(__always)
-    func scanNextChunk(_ stack: inout MarkStack, _ counts: inout MarkCounts) -> Bool {
+    func scanNextChunk(_ stack: inout MarkStack, _ counts: inout MarkCounts, parallel: Bool = false) -> Bool {
         guard var partial = stack.partialScans.popLast() else { return false }
         let end = min(partial.nextSlot &+ SharedHeap.scanChunkSlots, partial.slotCount)
         // Invariant: the object is marked and live (it was scanned from its first chunk) and `end` is at most
         // its slot count.
-        scanSlots(of: partial.object, from: partial.nextSlot, to: end, &stack, &counts)
+        scanSlots(of: partial.object, from: partial.nextSlot, to: end, &stack, &counts, parallel: parallel)
         if end < partial.slotCount {
             partial.nextSlot = end
             stack.partialScans.append(partial)
@@ -167,12 +180,17 @@ extension SharedHeap {
         var deadline: UInt64
     }
 
-    /// The mark loop, shared by the stop-the-world drain and incremental slices: pops objects into a ring of
-    /// `prefetchDistance` entries, prefetching each as it enters, and scans the oldest. With a budget it stops
-    /// when the budget is spent and pushes the ring's objects back on the stack (they are grey). Always inlined
-    /// into its two callers, so the stop-the-world loop (`budget` a constant nil) carries no budget checks.
+    /// The mark loop, shared by the stop-the-world drain, incremental slices and parallel marking: pops
+    /// objects into a ring of `prefetchDistance` entries, prefetching each as it enters, and scans the oldest.
+    /// With a budget it stops when the budget is spent and pushes the ring's objects back on the stack (they
+    /// are grey). With a work pool (`share`, parallel marking) it marks through `testAndSetMarkShared` and,
+    /// every 32 objects scanned, gives part of its stack to the pool when another marker is out of work
+    /// (ParallelMarking.swift); it returns when its own stack is empty. Always inlined into its callers, so the
+    /// single-threaded stop-the-world loop (`budget` and `share` constant nils) carries neither check.
     @inline(__always)
-    func drainRing(_ stack: inout MarkStack, _ counts: inout MarkCounts, budget: DrainBudget?) {
+    func drainRing(_ stack: inout MarkStack, _ counts: inout MarkCounts, budget: DrainBudget?,
+                   share: MarkWorkPool? = nil) {
+        let parallel = share != nil
         // A ring of `prefetchDistance` entries on the native stack (a tuple), indexed modulo its size.
         typealias P = UnsafeMutableRawPointer?
         var ring: (P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P)
@@ -190,15 +208,18 @@ extension SharedHeap {
                 }
                 guard head != tail else {
                     // Nothing grey but the rest of a huge array, perhaps: a chunk of it, then the budget.
-                    guard scanNextChunk(&stack, &counts) else { return }
+                    guard scanNextChunk(&stack, &counts, parallel: parallel) else { return }
+                    if let share, share.wantsWork { share.publish(from: &stack) }
                     if let budget, counts.bytes >= budget.untilBytes || MonotonicClock.now() >= budget.deadline { return }
                     continue
                 }
                 let object = slots[head & 31]
                 head &+= 1
-                scanObject(object, &stack, &counts)
-                guard let budget else { continue }
+                scanObject(object, &stack, &counts, parallel: parallel)
+                guard budget != nil || share != nil else { continue }
                 scanned &+= 1
+                if let share, scanned & 31 == 0, share.wantsWork { share.publish(from: &stack) }
+                guard let budget else { continue }
                 if counts.bytes >= budget.untilBytes || (scanned & 31 == 0 && MonotonicClock.now() >= budget.deadline) {
                     // Budget spent: the ring's objects are grey and go back on the stack. (A push dropped for
                     // lack of stack sets `overflowed`, which the final pause's `markHeap` recovers from.)

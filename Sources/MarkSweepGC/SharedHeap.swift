@@ -92,6 +92,10 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
     @exclusivity(unchecked) var largeObjects = LargeObjectSpace()
     @exclusivity(unchecked) var globalRoots = GlobalRoots()
     @exclusivity(unchecked) var markStack: MarkStack
+    /// The collector threads and their mark work pool (ParallelMarking.swift), made at the first pause that
+    /// marks in parallel; nil while `configuration.markThreads` is 1 or no pause has needed them.
+    @exclusivity(unchecked) var collectorWorkers: CollectorWorkers?
+    @exclusivity(unchecked) var markWorkPool: MarkWorkPool?
     @exclusivity(unchecked) var pacer: Pacer
     @exclusivity(unchecked) var stats = GCStatistics()
     /// What the last collection found live, and the allocation count then (for `liveObjectCount`).
@@ -138,6 +142,7 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
 
     deinit {
         // Every context holds this heap strongly, so none is left when this runs.
+        collectorWorkers?.shutDown()
         blockSpace.unmapAll()
         largeObjects.unmapAll()
         markStack.deallocate()

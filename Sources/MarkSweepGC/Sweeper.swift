@@ -1,17 +1,18 @@
 import HeapLabCore
 
-/// The sweep phase: unmarked cells back onto their block's free list, empty blocks to the pool, mark bits
+/// The sweep phase: unmarked cells back onto their block's free list, empty blocks to the pool, marks
 /// cleared for the next cycle.
 ///
 /// Eager sweeping does every block inside the pause. Lazy sweeping only queues them: the allocator sweeps a
 /// block when it needs one of its class (`GCHeap.nextAllocationBlock`), and the next cycle finishes whatever
-/// is left before it marks. Either way, a block's mark bits are the only record of what is live in it from
+/// is left before it marks. Either way, a block's marks are the only record of what is live in it from
 /// the end of marking until it is swept; `needsSweep` (the block's sweep epoch against the heap's) says which
 /// blocks are in that state.
 extension SharedHeap {
-    /// Step 5: eager mode sweeps every block now; lazy mode queues every block for the allocator. Large
-    /// objects are swept now in both modes. Returns how many large objects were freed.
-    func sweepAfterMark() -> Int {
+    /// Step 5: eager mode sweeps every block now (with the collector threads when `parallel`); lazy mode
+    /// queues every block for the allocator. Large objects are swept now in both modes. Returns how many large
+    /// objects were freed.
+    func sweepAfterMark(parallel: Bool = false) -> Int {
         // Invariant: every block was swept before this mark phase (step 1), so all of them carry the current
         // epoch; after this line, all of them carry the one before: unswept, their marks the record of what is
         // live. Blocks formatted from now on carry the new epoch.
@@ -27,6 +28,8 @@ extension SharedHeap {
         }
         switch configuration.sweepMode {
         case .eager:
+            // With collector threads, they sweep the blocks first; the loop below then only sorts them.
+            if parallel { sweepBlocksInParallel() }
             for c in 0..<SizeClasses.count {
                 allocationQueue[c].removeAll(keepingCapacity: true)
                 // Backwards, so removing a block (swap with the last) never skips one.
@@ -46,14 +49,14 @@ extension SharedHeap {
         return large.objects
     }
 
-    /// Sweeps one block. Its mark bits say which cells are live; everything else becomes free:
+    /// Sweeps one block. Its marks say which cells are live; everything else becomes free:
     /// - no cell marked: the block is empty; every cell is free above `bumpFrom` (no cell memory is touched);
     /// - every cell marked: the block is full; no free cell;
     /// - otherwise: the unmarked cells are linked, in address order, into the block's free list.
     /// With poisoning, every object freed now is filled with the pattern (and its first word zeroed) first.
-    /// Clears the mark bits.
+    /// Clears the marks.
     ///
-    /// Invariants on return: `freeCount + liveCount == cellCount`, every mark bit clear, `needsSweep(b)` false,
+    /// Invariants on return: `freeCount + liveCount == cellCount`, every mark clear, `needsSweep(b)` false,
     /// and at most one of `freeList` and `bumpFrom` set.
     func sweep(_ b: Block) {
         let h = b.header
@@ -80,7 +83,7 @@ extension SharedHeap {
             }
             h.pointee.freeList = head
         }
-        b.clearMarks()
+        if live > 0 { b.clearMarks() }  // no mark set: nothing to clear (a 4 KiB fill saved per dead block)
         h.pointee.freeCount = cellCount - live
         h.pointee.liveCount = live
         h.pointee.sweptEpoch = sweepEpoch
@@ -101,7 +104,7 @@ extension SharedHeap {
         return b.header.pointee.freeCount > 0
     }
 
-    /// Whether `b` has been marked by a cycle since it was last swept: its mark bits, not its free list, say
+    /// Whether `b` has been marked by a cycle since it was last swept: its marks, not its free list, say
     /// which cells are live. O(1): one byte of the block header against the heap's epoch.
     @inline(__always)
     func needsSweep(_ b: Block) -> Bool { b.header.pointee.sweptEpoch != sweepEpoch }
@@ -134,7 +137,7 @@ extension SharedHeap {
         b.header.pointee.indexInClass = -1
     }
 
-    /// Sweeps every block still waiting (lazy mode): afterwards every mark bit is clear and every free cell
+    /// Sweeps every block still waiting (lazy mode): afterwards every mark is clear and every free cell
     /// is on a free list. Empty blocks go back to the pool. The collection cycle calls this first; a program
     /// may call it to measure or verify a fully swept heap.
     func finishSweeping() {
@@ -179,7 +182,7 @@ extension SharedHeap {
 //
 // Incremental mode's step 1 (IncrementalMarking.swift has the whole cycle): after a cycle's final pause every
 // block is unswept; a pass over the large objects and every class's allocation queue sweeps them, paced by
-// allocation, before the next cycle's marking reuses the mark bits. Its state is `IncrementalState`'s
+// allocation, before the next cycle's marking reuses the marks. Its state is `IncrementalState`'s
 // `sweep...` fields.
 extension SharedHeap {
     /// Step 1 begins, as a cycle ends (its pause calls this once every block is unswept): the pass starts at

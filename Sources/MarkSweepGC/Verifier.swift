@@ -7,7 +7,7 @@
 ///   cycle, none holding an object header, the count as recorded, the poison intact (when poisoning);
 /// - every allocated cell: a valid header whose shape belongs to the block's size class, and every non-nil
 ///   slot of a live object pointing at a live object;
-/// - mark bits: all clear in swept blocks (between cycles, marks must not leak into the next one); in blocks
+/// - marks: all clear in swept blocks (between cycles, marks must not leak into the next one); in blocks
 ///   waiting for a lazy sweep, set only on allocated cells;
 /// - pool blocks marked free, the blocks-in-use count, every large object's descriptor and list links;
 /// - that the heap in use equals the sum of live cells and large objects;
@@ -114,7 +114,7 @@ extension SharedHeap {
                         fail("\(name): cell \(index), \(describeObject(cell)), is a \(header.objectBytes)-byte object: wrong class")
                         continue
                     }
-                    if !unswept && marked { fail("\(name): mark bit of cell \(index), \(describeObject(cell)), set between cycles") }
+                    if !unswept && marked { fail("\(name): mark of cell \(index), \(describeObject(cell)), set between cycles") }
                     let live = !unswept || marked
                     if live {
                         inUse += cellBytes
@@ -122,7 +122,7 @@ extension SharedHeap {
                     }
                 }
                 // Bits set at addresses that are not cell starts would mark nothing and leak into a later cycle.
-                if !unswept && b.hasAnyMark() { fail("\(name): mark bits set between cycles") }
+                if !unswept && b.hasAnyMark() { fail("\(name): marks set between cycles") }
             }
         }
         if blocksSeen != blockSpace.blocksInUse {

@@ -31,7 +31,7 @@ extension GCHeap {
     }
 
     /// Marks `object` grey if it is white. Outlined: it runs only while marking, and only for non-nil old values.
-    /// Takes the shared lock (mark bits and the mark stack are shared), but is not a safepoint: the caller of
+    /// Takes the shared lock (marks and the mark stack are shared), but is not a safepoint: the caller of
     /// `store` may hold unrooted references. The collector never marks while this thread runs (every slice
     /// stops the world), so the lock only orders this shade against other mutators' shades and slow paths.
     @usableFromInline @inline(never)

@@ -119,6 +119,13 @@ final class LayoutTests: XCTestCase {
         let line = GCTrace.line(for: event, heapCreated: 500_000_000, totalPauseNanoseconds: 20_000_000,
                                 footprintBytes: 9 << 20, goalBytes: 16 << 20, sweepMode: .eager, reason: "pacer")
         XCTAssertEqual(line, "gc 7 @0.502s 4%: 0.012+0.000+0.004+1.500+0.996 ms stw+fin+roots+mark+sweep, 17.0->9.0->8.0 MiB, 16.0 MiB goal, 1234 objects, 99 freed, eager pacer")
+        // A pause marked by several threads also shows the CPU time of the collecting thread and its helpers.
+        var parallel = event
+        parallel.cpuNanoseconds = 2_300_000
+        parallel.collectorThreadsCPUNanoseconds = 1_250_000
+        let parallelLine = GCTrace.line(for: parallel, heapCreated: 500_000_000, totalPauseNanoseconds: 20_000_000,
+                                        footprintBytes: 9 << 20, goalBytes: 16 << 20, sweepMode: .eager, reason: "pacer")
+        XCTAssertEqual(parallelLine, "gc 7 @0.502s 4%: 0.012+0.000+0.004+1.500+0.996 ms stw+fin+roots+mark+sweep, 2.300+1.250 ms cpu collector+helpers, 17.0->9.0->8.0 MiB, 16.0 MiB goal, 1234 objects, 99 freed, eager pacer")
     }
 }
 

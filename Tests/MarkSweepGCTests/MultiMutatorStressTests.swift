@@ -20,14 +20,19 @@ final class MultiMutatorStressTests: XCTestCase {
     static let interval = 500
 
     @discardableResult
+    /// `markThreads` > 1 marks every stop-the-world collection (in incremental mode, the explicit ones) with
+    /// that many markers, checkmarked; 1 marks on the collecting thread alone.
     func runStress(_ name: String, threads: Int, seed: UInt64, incremental: Bool, sweepMode: SweepMode = .lazy,
-                   debugChecks: Bool = true, file: StaticString = #filePath, line: UInt = #line) -> MultiMutatorRun {
+                   debugChecks: Bool = true, markThreads: Int = 1,
+                   file: StaticString = #filePath, line: UInt = #line) -> MultiMutatorRun {
         let configuration = incremental
             ? GCConfiguration(gogc: 50, minimumHeapBytes: 32 << 10, sweepMode: .lazy, verifyAfterEveryCycle: true,
                               poisonFreedCells: debugChecks, checkReferences: debugChecks, collectionMode: .incremental,
-                              sliceBudgetNanoseconds: nil, sliceBudgetBytes: 4096, checkmark: true, checkFailureMode: .record)
+                              sliceBudgetNanoseconds: nil, sliceBudgetBytes: 4096, checkmark: true, checkFailureMode: .record,
+                              markThreads: markThreads, parallelMinimumLiveBytes: 0)
             : GCConfiguration(gogc: 50, minimumHeapBytes: 32 << 10, sweepMode: sweepMode, verifyAfterEveryCycle: true,
-                              poisonFreedCells: debugChecks, checkReferences: debugChecks, checkFailureMode: .record)
+                              poisonFreedCells: debugChecks, checkReferences: debugChecks, checkmark: true,
+                              checkFailureMode: .record, markThreads: markThreads, parallelMinimumLiveBytes: 0)
         let log = PauseLog()
         let main = GCHeap(configuration: configuration, pauseLog: log)
         let globals = (0..<4).map { _ in main.addGlobalRoot(nil) }
@@ -64,6 +69,12 @@ final class MultiMutatorStressTests: XCTestCase {
         XCTAssertEqual(main.heapInUseBytes, 0, "\(label): bytes left after every root is gone", file: file, line: line)
         XCTAssertEqual(main.verify(), [], file: file, line: line)
         for failure in main.takeCheckFailures() { XCTFail("\(label): \(failure)", file: file, line: line) }
+        let parallelMarks = main.statistics().extra["parallelMarks"] ?? 0
+        if markThreads > 1 {
+            XCTAssertGreaterThan(parallelMarks, 0, "\(label): pauses marked with \(markThreads) markers", file: file, line: line)
+        } else {
+            XCTAssertEqual(parallelMarks, 0, "\(label): one marker", file: file, line: line)
+        }
 
         // What the run must have gone through, beyond the oracle's checks.
         XCTAssertEqual(run.operations, run.rounds * Self.interval * threads, "\(label): every operation ran", file: file, line: line)
@@ -92,16 +103,20 @@ final class MultiMutatorStressTests: XCTestCase {
         return run
     }
 
-    func testTwoThreadsStopTheWorld() {
-        runStress("2 threads, stop-the-world, eager sweep", threads: 2, seed: 31, incremental: false, sweepMode: .eager)
+    /// Parallel marking and sweeping: every pause with two markers, checkmarked.
+    func testTwoThreadsStopTheWorldParallelMarking() {
+        runStress("2 threads, stop-the-world, 2 markers, eager sweep", threads: 2, seed: 31, incremental: false,
+                  sweepMode: .eager, markThreads: 2)
     }
 
     func testFourThreadsStopTheWorld() {
         runStress("4 threads, stop-the-world, lazy sweep", threads: 4, seed: 32, incremental: false, sweepMode: .lazy)
     }
 
-    func testTwoThreadsIncremental() {
-        runStress("2 threads, incremental", threads: 2, seed: 33, incremental: true)
+    /// Incremental cycles between explicit stop-the-world collections marked by three markers (more markers
+    /// than processors here).
+    func testTwoThreadsIncrementalThreeMarkers() {
+        runStress("2 threads, incremental, 3 markers", threads: 2, seed: 33, incremental: true, markThreads: 3)
     }
 
     /// The release-build settings (no poisoning, no reference checks); verifier and checkmark still on.

@@ -1,6 +1,11 @@
-// What the collector needs from C: a prefetch hint and a spin-wait hint, which Swift cannot express.
+// What the collector needs from C: a prefetch hint, a spin-wait hint, and atomic operations on heap memory
+// (mark bytes, large-object descriptors), which Swift cannot express: Synchronization's `Atomic` is a
+// value that owns its storage, it cannot be laid over a word of an mmap'd block.
 #ifndef CMARKSWEEPGC_H
 #define CMARKSWEEPGC_H
+
+#include <stdbool.h>
+#include <stdint.h>
 
 /// Asks the processor to start loading the cache line at `address` (for reading and writing, keep in all cache
 /// levels). A hint only: it never faults, even for an invalid address, and has no effect on program meaning.
@@ -16,6 +21,35 @@ static inline void heaplab_spin_hint(void) {
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
 #endif
+}
+
+
+/// Names the calling thread for debuggers and profilers (at most 15 characters; longer names are refused).
+/// Returns 0 on success, an error number otherwise.
+int heaplab_set_thread_name(const char *name);
+
+/// Parallel marking: marks the cell whose mark byte is at `byte` and returns true when it was unmarked (the
+/// caller then scans the cell), false when it was marked already. A relaxed atomic load and store, not a
+/// read-modify-write: plain moves on x86-64, where an atomic exchange or OR is a locked instruction that stalls
+/// the mark loop's overlapping cache misses. Two markers that reach the same unmarked cell at once may both get
+/// true; the cell is then scanned twice (harmless: its children are marked once) and counted twice, so a
+/// parallel mark recounts live cells from the mark bytes. No other mark can be lost: each cell has its own byte.
+///
+/// Relaxed ordering: the byte decides only which thread scans the cell. What the scan reads (the object's
+/// header and slots) was written before the world stopped and is not written while marking runs, and the
+/// sweeper reads the mark bytes after every marker has finished, ordered by the workers' lock.
+static inline bool heaplab_test_and_set_mark_byte(uint8_t *byte) {
+    if (__atomic_load_n(byte, __ATOMIC_RELAXED) != 0) return false;
+    __atomic_store_n(byte, 1, __ATOMIC_RELAXED);
+    return true;
+}
+
+/// Parallel marking: a large object's 32-bit mark flag set to 1; true when it was 0. An atomic exchange, so
+/// exactly one marker gets true (large objects are few: the locked instruction costs nothing that shows).
+/// Relaxed, for the reasons above.
+static inline bool heaplab_atomic_test_and_set_flag(uint32_t *flag) {
+    if (__atomic_load_n(flag, __ATOMIC_RELAXED) != 0) return false;
+    return __atomic_exchange_n(flag, 1u, __ATOMIC_RELAXED) == 0;
 }
 
 #endif
