@@ -80,7 +80,7 @@ let package = Package(
             dependencies: ["NativeReference", "Workloads", "SystemHeaps", "ScopedArena", "HeapLabCore", "HeapLabTestSupport"]
         ),
         .testTarget(name: "SystemHeapsTests", dependencies: ["SystemHeaps", "HeapLabCore", "HeapLabTestSupport"]),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SystemHeaps", "HeapLabCore", "HeapLabTestSupport"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SystemHeaps", "MarkSweepGC", "ScopedArena", "HeapLabCore", "HeapLabTestSupport"]),
         // Workloads and SystemHeaps only to make real runs to report on (tests may import several modules).
         .testTarget(name: "HeapLabReportTests", dependencies: ["HeapLabReport", "HeapLabCore", "Workloads", "SystemHeaps"]),
         .testTarget(

@@ -9,7 +9,11 @@
 #   4. rewrites the part of Docs/Results.md between the markers
 #        <!-- BEGIN run-experiments.sh -->  and  <!-- END run-experiments.sh -->
 #      with the date, the machine, the exact commands, the tables and links to the charts
-#      (scripts/results-markdown.py renders it from OUT/results.json).
+#      (scripts/results-markdown.py renders it from OUT/results.json);
+#   5. runs the threaded workloads at 1, 2 and 4 threads (`heaplab compare --threads 1,2,4`, into OUT/threads/),
+#      copies their scaling charts to Docs/results/threads-*.svg and rewrites the part of Docs/Results.md between
+#        <!-- BEGIN run-experiments.sh threads -->  and  <!-- END run-experiments.sh threads -->
+#      (scripts/threads-markdown.py renders it from OUT/threads/results.json).
 #
 # The default is the full experiment: every workload at its experiment size, 3 repeats. On a 2-core machine one
 # repeat takes about 7-13 minutes depending on its load (binary-trees at depth 21 dominates). Smaller runs:
@@ -32,6 +36,9 @@
 #   --from DIR         skip building and running; render from DIR/results.json (DIR/command.txt, if present,
 #                      holds the command that produced it)
 #   --no-doc           run and write the report, but leave Docs/ alone
+#   --threads LIST     thread counts of the threaded pass (HEAPLAB_EXPERIMENT_THREADS, default 1,2,4); `none`
+#                      skips it. It runs every threaded workload on the chosen managers, with --repeats, --quick
+#                      and --timeout (not --param or --workloads, which name the single-threaded workloads)
 #
 # Manager settings go through heaplab's own environment variables (HEAPLAB_GOGC, HEAPLAB_MEMLIMIT,
 # HEAPLAB_GCTRACE; Docs/Experiments.md) and are recorded in every RunReport's managerConfiguration.
@@ -47,6 +54,7 @@ out="${HEAPLAB_EXPERIMENT_OUT:-.build/experiments}"
 from=""
 doc=1
 params=()
+threads="${HEAPLAB_EXPERIMENT_THREADS:-1,2,4}"
 for p in ${HEAPLAB_EXPERIMENT_PARAMS:-}; do params+=("$p"); done
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
@@ -61,6 +69,7 @@ while [ $# -gt 0 ]; do
         --out) out="$2"; shift 2 ;;
         --from) from="$2"; shift 2 ;;
         --no-doc) doc=0; shift ;;
+        --threads) threads="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "run-experiments.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -108,12 +117,35 @@ if [ ! -d "$out/report/charts" ]; then
     .build/release/heaplab report "$out/results.json" --out "$out/report" > "$out/table.txt"
 fi
 
+# The threaded workloads at each thread count.
+if [ "$threads" != none ] && [ -z "$from" ]; then
+    mkdir -p "$out/threads"
+    rm -rf "$out/threads/report" "$out/threads/results.json"
+    tcmd=(.build/release/heaplab compare --threads "$threads" --repeats "$repeats")
+    [ "$quick" = 1 ] && tcmd+=(--test-size)
+    [ -n "$managers" ] && tcmd+=(--managers "$managers")
+    [ -n "$timeout" ] && tcmd+=(--timeout "$timeout")
+    tcmd+=(--json "$out/threads/results.json" --report-dir "$out/threads/report")
+    printf '%s\n' "${tcmd[*]}" > "$out/threads/command.txt"
+    echo "== $(cat "$out/threads/command.txt")" >&2
+    run_started=$(date +%s)
+    date -u +%Y-%m-%dT%H:%M:%SZ > "$out/threads/started.txt"
+    uptime > "$out/threads/load-before.txt"
+    "${tcmd[@]}" | tee "$out/threads/table.txt"
+    uptime > "$out/threads/load-after.txt"
+    echo "$(( $(date +%s) - run_started ))" > "$out/threads/seconds.txt"
+    echo "   thread matrix took $(cat "$out/threads/seconds.txt") s" >&2
+fi
+
 [ "$doc" = 1 ] || exit 0
 
 echo "== charts -> Docs/results/, section -> Docs/Results.md" >&2
 rm -rf Docs/results
 mkdir -p Docs/results
 cp "$out"/report/charts/*.svg Docs/results/
+if [ -r "$out/threads/results.json" ]; then
+    for chart in "$out"/threads/report/charts/*-scaling.svg; do cp "$chart" "Docs/results/threads-$(basename "$chart")"; done
+fi
 python3 scripts/results-markdown.py "$out" results > "$out/section.md"   # chart links relative to Docs/
 
 begin='<!-- BEGIN run-experiments.sh -->'
@@ -129,4 +161,18 @@ head, rest = text.split(begin, 1)
 _, tail = rest.split(end, 1)
 open("Docs/Results.md", "w", encoding="utf-8").write(head + begin + "\n" + section + "\n" + end + tail)
 PY
+if [ -r "$out/threads/results.json" ]; then
+    python3 scripts/threads-markdown.py "$out/threads" results > "$out/threads/section.md"
+    python3 - "$out/threads/section.md" <<'PY'
+import sys
+begin, end = "<!-- BEGIN run-experiments.sh threads -->", "<!-- END run-experiments.sh threads -->"
+section = open(sys.argv[1], encoding="utf-8").read().rstrip("\n")
+text = open("Docs/Results.md", encoding="utf-8").read()
+if begin not in text or end not in text:
+    sys.exit("run-experiments.sh: Docs/Results.md has no '%s' ... '%s' markers" % (begin, end))
+head, rest = text.split(begin, 1)
+_, tail = rest.split(end, 1)
+open("Docs/Results.md", "w", encoding="utf-8").write(head + begin + "\n" + section + "\n" + end + tail)
+PY
+fi
 echo "   done: Docs/Results.md, Docs/results/*.svg; the HTML page is $out/report/index.html" >&2

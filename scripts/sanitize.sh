@@ -72,6 +72,11 @@ thread_tests=(
     'SystemHeapsTests\.ThreadedARCManagerTests'
     'SystemHeapsTests\.ThreadedBoehmManagerTests'
     'ScopedArenaTests\.ThreadedArenaManagerTests'
+    # the threaded workloads on every threaded manager with 1, 2 and 4 threads (shared cache shards under their
+    # locks, hand-off queues, barriers), a failing thread stopping the others, and the runner's threaded pairs
+    'WorkloadsTests\.ThreadedWorkloadTests'
+    'WorkloadsTests\.ThreadFailureTests'
+    'HeapLabKitTests\.ThreadedRegistryTests'
 )
 
 step() {

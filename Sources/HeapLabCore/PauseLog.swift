@@ -60,12 +60,16 @@ public struct PauseEvent: Codable, Equatable, Sendable {
     /// threads spent in it (beside `cpuNanoseconds`, the pausing thread's own), nil otherwise. The sum of the
     /// two is what the pause cost in processor time; the duration is what the mutator waited.
     public var collectorThreadsCPUNanoseconds: UInt64?
+    /// The mutator thread that recorded the event, numbered from 0 in a threaded workload's run (a stall at
+    /// one of that thread's drop points); nil for a single-threaded run and for collector pauses, which stop
+    /// every thread.
+    public var thread: Int?
 
     public init(kind: PauseKind, cycle: Int = 0, startNanoseconds: UInt64, durationNanoseconds: UInt64,
                 phases: [PhaseTime] = [], heapBytesBefore: Int = 0, heapBytesAfter: Int = 0,
                 objectsMarked: Int = 0, bytesMarked: Int = 0, cellsFreed: Int = 0, label: String = "",
                 cpuNanoseconds: UInt64? = nil, safepointOffCPUNanoseconds: UInt64? = nil,
-                collectorThreadsCPUNanoseconds: UInt64? = nil) {
+                collectorThreadsCPUNanoseconds: UInt64? = nil, thread: Int? = nil) {
         self.kind = kind
         self.cycle = cycle
         self.startNanoseconds = startNanoseconds
@@ -80,6 +84,7 @@ public struct PauseEvent: Codable, Equatable, Sendable {
         self.cpuNanoseconds = cpuNanoseconds
         self.safepointOffCPUNanoseconds = safepointOffCPUNanoseconds
         self.collectorThreadsCPUNanoseconds = collectorThreadsCPUNanoseconds
+        self.thread = thread
     }
 
     /// Time off the CPU during the pause (duration minus CPU time), or nil when CPU time was not measured.
@@ -155,6 +160,21 @@ public final class PauseLog {
         startChunk()
         unloggedStallCount = 0
         unloggedStallNanoseconds = 0
+    }
+
+    /// Adds every event of `other` (a log one mutator thread of a threaded run wrote its stalls to) to this one,
+    /// each labelled with `thread`, and its count of unlogged stalls. Call it after that thread has ended: a
+    /// log is written by one thread at a time.
+    public func merge(_ other: PauseLog, thread: Int) {
+        for chunk in other.chunks {
+            for var event in chunk {
+                event.thread = thread
+                if chunks[chunks.count - 1].count == Self.chunkCapacity { startChunk() }
+                chunks[chunks.count - 1].append(event)
+            }
+        }
+        unloggedStallCount += other.unloggedStallCount
+        unloggedStallNanoseconds &+= other.unloggedStallNanoseconds
     }
 
     /// Times `body` and records it as a stall with `label` (a bulk free at a workload's drop point).

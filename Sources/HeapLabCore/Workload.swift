@@ -130,6 +130,26 @@ public final class RunContext {
         self.startNanoseconds = MonotonicClock.now()
     }
 
+    /// The context of one mutator thread of a threaded run whose whole context is `run`: the same start time,
+    /// sample interval and timing switch, and a pause log of its own (a `PauseLog` is written by one thread),
+    /// with `run`'s stall threshold. Merge it back with `merge(_:thread:)` once the thread has ended.
+    public init(threadOf run: RunContext) {
+        pauseLog = PauseLog(stallThresholdNanoseconds: run.pauseLog.stallThresholdNanoseconds,
+                            recordsStalls: run.pauseLog.recordsStalls)
+        memorySampleIntervalNanoseconds = run.memorySampleIntervalNanoseconds
+        timesOperations = run.timesOperations
+        startNanoseconds = run.startNanoseconds
+    }
+
+    /// Adds what the context of mutator thread `thread` measured (made with `init(threadOf:)`, its thread
+    /// ended) to this one: its latencies, its stalls (labelled with the thread), its memory samples (in time
+    /// order with this context's own).
+    public func merge(_ other: RunContext, thread: Int) {
+        latency.merge(other.latency)
+        pauseLog.merge(other.pauseLog, thread: thread)
+        memorySamples = (memorySamples + other.memorySamples).sorted { $0.elapsedNanoseconds < $1.elapsedNanoseconds }
+    }
+
     /// Times one operation and records its latency (or only runs it, when `timesOperations` is false).
     @inlinable
     public func operation<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {

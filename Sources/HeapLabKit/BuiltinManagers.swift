@@ -36,7 +36,7 @@ public enum BuiltinManagers: ManagerList {
 
     @inlinable
     static func visit<D: ManagerDescriptor, V: ManagerVisitor>(_ descriptor: D.Type, _ options: [String: String], _ visitor: V) throws -> V.Result {
-        try visitor.visit { log in try D.make(options: options, pauseLog: log) }
+        try visitor.visit(descriptor: D.self, options: options)
     }
 }
 
@@ -66,6 +66,10 @@ public enum MallocDescriptor: ManagerDescriptor {
                      nativeReference: "c-malloc")
     }
     @inlinable public static func make(options: [String: String], pauseLog: PauseLog) -> MallocManager { MallocManager() }
+    @inlinable public static func makeThreaded(options: [String: String], pauseLog: PauseLog) -> ThreadedMallocManager {
+        ThreadedMallocManager()
+    }
+    public static func report(_ manager: ThreadedMallocManager) -> ThreadedManagerReport { .init(statistics: manager.statistics()) }
 }
 
 /// Swift ARC.
@@ -76,6 +80,10 @@ public enum ARCDescriptor: ManagerDescriptor {
                      nativeReference: "c-malloc")
     }
     @inlinable public static func make(options: [String: String], pauseLog: PauseLog) -> ARCManager { ARCManager() }
+    @inlinable public static func makeThreaded(options: [String: String], pauseLog: PauseLog) -> ThreadedARCManager {
+        ThreadedARCManager()
+    }
+    public static func report(_ manager: ThreadedARCManager) -> ThreadedManagerReport { .init(statistics: manager.statistics()) }
 }
 
 /// HeapLab's collector, stop-the-world.
@@ -88,6 +96,31 @@ public enum GCDescriptor: ManagerDescriptor {
     }
     @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> GCHeap {
         GCHeap(configuration: try GCConfiguration(options: options), pauseLog: pauseLog)
+    }
+    @inlinable public static func makeThreaded(options: [String: String], pauseLog: PauseLog) throws -> SharedHeap {
+        try sharedHeap(make(options: options, pauseLog: pauseLog))
+    }
+    public static func report(_ manager: SharedHeap) -> ThreadedManagerReport { heapReport(manager) }
+
+    /// The shared heap of `context`, with the calling thread (the runner's, which runs no mutator work and waits
+    /// for the mutator threads without declaring itself inactive) detached, so no collection waits for it.
+    @inlinable static func sharedHeap(_ context: GCHeap) -> SharedHeap {
+        let shared = context.shared
+        shared.detach(context)
+        return shared
+    }
+
+    /// The whole heap's statistics and settings, read through a context attached for that (the heap's
+    /// statistics stop the world, so they are exact).
+    static func heapReport(_ heap: SharedHeap) -> ThreadedManagerReport {
+        do {
+            let context = try heap.attach()
+            defer { heap.detach(context) }
+            return ThreadedManagerReport(statistics: context.statistics(), settings: context.settings)
+        } catch {
+            // Only after the run, on the runner's thread, which is never attached then.
+            preconditionFailure("gc: the runner's thread could not attach to read statistics: \(error)")
+        }
     }
 
     /// The collector's `--set` keys (GCConfiguration.init(options:) parses them).
@@ -121,6 +154,10 @@ public enum IncrementalGCDescriptor: ManagerDescriptor {
     @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> GCHeap {
         GCHeap(configuration: try GCConfiguration(options: incremental(options)), pauseLog: pauseLog)
     }
+    @inlinable public static func makeThreaded(options: [String: String], pauseLog: PauseLog) throws -> SharedHeap {
+        try GCDescriptor.sharedHeap(make(options: options, pauseLog: pauseLog))
+    }
+    public static func report(_ manager: SharedHeap) -> ThreadedManagerReport { GCDescriptor.heapReport(manager) }
     @inlinable static func incremental(_ options: [String: String]) -> [String: String] {
         options.merging(["mode": "incremental"]) { _, mode in mode }
     }
@@ -139,6 +176,13 @@ public enum ArenaDescriptor: ManagerDescriptor {
     @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> ArenaManager {
         ArenaManager(configuration: try ArenaConfiguration(options: options), pauseLog: pauseLog)
     }
+    /// One arena per thread; its contexts log no scope ends (a pause log is written by one thread).
+    @inlinable public static func makeThreaded(options: [String: String], pauseLog: PauseLog) throws -> ThreadedArenaManager {
+        ThreadedArenaManager(configuration: try ArenaConfiguration(options: options))
+    }
+    public static func report(_ manager: ThreadedArenaManager) -> ThreadedManagerReport {
+        .init(statistics: manager.statistics(), settings: manager.configuration.dictionary)
+    }
 }
 
 /// jemalloc through dlopen.
@@ -151,6 +195,10 @@ public enum JemallocDescriptor: ManagerDescriptor {
     @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> JemallocManager {
         JemallocManager(allocator: try loadComparator(JemallocAllocator.load))
     }
+    @inlinable public static func makeThreaded(options: [String: String], pauseLog: PauseLog) throws -> ThreadedJemallocManager {
+        ThreadedJemallocManager(allocator: try loadComparator(JemallocAllocator.load))
+    }
+    public static func report(_ manager: ThreadedJemallocManager) -> ThreadedManagerReport { .init(statistics: manager.statistics()) }
 }
 
 /// mimalloc through dlopen.
@@ -163,6 +211,10 @@ public enum MimallocDescriptor: ManagerDescriptor {
     @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> MimallocManager {
         MimallocManager(allocator: try loadComparator(MimallocAllocator.load))
     }
+    @inlinable public static func makeThreaded(options: [String: String], pauseLog: PauseLog) throws -> ThreadedMimallocManager {
+        ThreadedMimallocManager(allocator: try loadComparator(MimallocAllocator.load))
+    }
+    public static func report(_ manager: ThreadedMimallocManager) -> ThreadedManagerReport { .init(statistics: manager.statistics()) }
 }
 
 /// Boehm GC through dlopen.
@@ -175,4 +227,9 @@ public enum BoehmDescriptor: ManagerDescriptor {
     @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> BoehmManager {
         try loadComparator { () throws(ComparatorUnavailable) in try BoehmManager(pauseLog: pauseLog) }
     }
+    /// Every thread registered with Boehm; its contexts log no collections (see `ThreadedBoehmManager`).
+    @inlinable public static func makeThreaded(options: [String: String], pauseLog: PauseLog) throws -> ThreadedBoehmManager {
+        try loadComparator { () throws(ComparatorUnavailable) in try ThreadedBoehmManager() }
+    }
+    public static func report(_ manager: ThreadedBoehmManager) -> ThreadedManagerReport { .init(statistics: manager.statistics()) }
 }

@@ -5,7 +5,7 @@ import Workloads
 /// meets its concrete type. Adding a workload to `WorkloadCatalog.all` needs one `case` here too;
 /// `RegistryTests` fails until it is there.
 public enum BuiltinWorkloads: WorkloadList {
-    public static var types: [any Workload.Type] { WorkloadCatalog.all }
+    public static var types: [any Workload.Type] { WorkloadCatalog.all + WorkloadCatalog.threaded.map { $0 } }
 
     @inlinable
     public static func withWorkload<V: WorkloadVisitor>(named name: String, _ visitor: V) throws -> V.Result? {
@@ -18,6 +18,9 @@ public enum BuiltinWorkloads: WorkloadList {
         case DeepList.name: return try visitor.visit(DeepList.self)
         case DeepListOnLargeStack.name: return try visitor.visit(DeepListOnLargeStack.self)
         case LargeObjects.name: return try visitor.visit(LargeObjects.self)
+        case MTGCBench.name: return try visitor.visitThreaded(MTGCBench.self)
+        case MTServer.name: return try visitor.visitThreaded(MTServer.self)
+        case Handoff.name: return try visitor.visitThreaded(Handoff.self)
         default: return nil
         }
     }

@@ -23,16 +23,29 @@ struct CompareCommand: ParsableCommand {
                                valueName: "manager.key=value"))
     var options: [String] = []
 
+    @Option(help: ArgumentHelp("Comma-separated thread counts (1...64): run the threaded workloads (default: all of them) at each count, a table row per manager and count. Without it, compare runs the single-threaded workloads by default.",
+                               valueName: "n,m"))
+    var threads: String?
+
     @OptionGroup var matrix: MatrixOptions
 
     /// One spec per (workload, manager) pair, in table order.
     func specs() throws(RunnerError) -> [RunSpec] {
         let registry = CommandContext.registry
-        let workloadNames = try Self.list(workloads, option: "--workloads") ?? registry.workloads.map { $0.name }
+        let threadCounts = try Self.threadCounts(threads)
+        // By default the single-threaded workloads; with --threads, the threaded ones.
+        let workloadNames = try Self.list(workloads, option: "--workloads")
+            ?? registry.workloads.filter { ($0 is any ThreadedWorkload.Type) == (threadCounts != nil) }.map { $0.name }
         let managerNames = try Self.list(managers, option: "--managers") ?? registry.availableManagers
         let given = try KeyValue.integers(parameters, option: "--param")
         var types: [String: any Workload.Type] = [:]
         for name in workloadNames { types[name] = try registry.workload(named: name) }
+        if threadCounts != nil {
+            if given["threads"] != nil { throw RunnerError("--threads and --param threads=... both give the thread count: use one") }
+            for name in workloadNames where !(types[name]! is any ThreadedWorkload.Type) {
+                throw RunnerError("--threads: workload \(name) is single-threaded (threaded workloads: \(registry.workloads.filter { $0 is any ThreadedWorkload.Type }.map { $0.name }.joined(separator: ", ")))")
+            }
+        }
         for name in given.keys.sorted() where !types.values.contains(where: { $0.parameters.contains { $0.name == name } }) {
             throw RunnerError("--param \(name): none of the chosen workloads has that parameter")
         }
@@ -52,9 +65,13 @@ struct CompareCommand: ParsableCommand {
         for workload in workloadNames {
             let type = types[workload]!
             let own = given.filter { entry in type.parameters.contains { $0.name == entry.key } }
-            for manager in managerNames {
-                specs.append(try registry.spec(workload: workload, manager: manager, parameters: own,
-                                              options: managerOptions[manager] ?? [:], testSize: matrix.testSize))
+            let counts: [Int?] = threadCounts.map { $0.map(Optional.some) } ?? [nil]
+            for count in counts {
+                let parameters = count.map { own.merging(["threads": $0]) { _, new in new } } ?? own
+                for manager in managerNames {
+                    specs.append(try registry.spec(workload: workload, manager: manager, parameters: parameters,
+                                                  options: managerOptions[manager] ?? [:], testSize: matrix.testSize))
+                }
             }
         }
         return specs
@@ -67,6 +84,17 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         try matrix.runAndReport(specs(), defaultRepeats: 3)
         if managers == nil { CommandContext.registry.notInstalledLines.forEach { print($0) } }
+    }
+
+    /// The thread counts of `--threads`, in the order given; nil when the option was not given.
+    static func threadCounts(_ text: String?) throws(RunnerError) -> [Int]? {
+        guard let items = try list(text, option: "--threads") else { return nil }
+        return try items.map { item throws(RunnerError) in
+            guard let n = Int(item), (1...64).contains(n) else {
+                throw RunnerError("--threads: '\(item)' is not a thread count in 1...64")
+            }
+            return n
+        }
     }
 
     /// Splits a comma-separated list; nil when the option was not given.

@@ -29,6 +29,18 @@ public struct PairDispatch<Managers: ManagerList>: WorkloadVisitor {
         }
         return report
     }
+
+    /// A threaded workload: the same, with a visitor that makes each manager's threaded form.
+    @inlinable
+    public func visitThreaded<W: ThreadedWorkload>(_ workload: W.Type) throws -> RunReport {
+        let instance: W
+        do { instance = try W(parameters: W.resolve(spec.parameters)) } catch { throw RunnerError(error.message) }
+        guard let report = try Managers.withManager(named: spec.manager, options: spec.options,
+                                                    ThreadedMeasuredRun(workload: instance, spec: spec)) else {
+            throw RunnerError("unknown manager '\(spec.manager)'")
+        }
+        return report
+    }
 }
 
 /// Step 2: both types are concrete. `visit` is specialized for each (W, M) pair, so `W.run(on: M)` inlines into

@@ -24,6 +24,11 @@ public struct Lab<Workloads: WorkloadList, Managers: ManagerList>: Sendable {
     @inlinable
     public func adding<W: Workload>(workload: W.Type) -> Lab<WorkloadListNode<W, Workloads>, Managers> { .init() }
 
+    /// This lab with the threaded workload `workload` added: it runs on every manager's threaded form
+    /// (`ManagerDescriptor.makeThreaded`), specialized as every pair is.
+    @inlinable
+    public func adding<W: ThreadedWorkload>(workload: W.Type) -> Lab<ThreadedWorkloadListNode<W, Workloads>, Managers> { .init() }
+
     /// This lab with the manager `descriptor` describes added.
     @inlinable
     public func adding<D: ManagerDescriptor>(manager descriptor: D.Type) -> Lab<Workloads, ManagerListNode<D, Managers>> { .init() }

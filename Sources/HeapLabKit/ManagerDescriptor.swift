@@ -104,4 +104,47 @@ public protocol ManagerDescriptor: SendableMetatype {
     /// has any, into `pauseLog`.
     /// - Throws: anything; the run then fails with that message.
     static func make(options: [String: String], pauseLog: PauseLog) throws -> Manager
+
+    /// The manager's threaded form, which the threads of a `ThreadedWorkload` attach to. Managers without one
+    /// keep the default, `NoThreadedForm`, and every threaded workload is `notApplicable` on them.
+    associatedtype Threaded: ThreadedMemoryManager = NoThreadedForm<Manager>
+    /// Makes a fresh threaded form of the manager with `options`, logging the pauses that stop every thread
+    /// into `pauseLog`, if it has any.
+    /// - Throws: anything (the run then fails with that message); `WorkloadNotApplicable` when the manager has
+    ///   no threaded form (the default).
+    static func makeThreaded(options: [String: String], pauseLog: PauseLog) throws -> Threaded
+    /// The threaded manager's statistics and effective settings after a run (every mutator thread detached).
+    static func report(_ manager: Threaded) -> ThreadedManagerReport
+}
+
+/// What a threaded manager says about itself after a run.
+public struct ThreadedManagerReport {
+    public var statistics: ManagerStatistics
+    public var settings: [String: String]
+    public init(statistics: ManagerStatistics, settings: [String: String] = [:]) {
+        self.statistics = statistics
+        self.settings = settings
+    }
+}
+
+extension ManagerDescriptor where Threaded == NoThreadedForm<Manager> {
+    /// No threaded form: `WorkloadNotApplicable` with the reason.
+    public static func makeThreaded(options: [String: String], pauseLog: PauseLog) throws -> Threaded {
+        throw WorkloadNotApplicable("\(entry.name) has no threaded form (no ThreadedMemoryManager that several threads attach to)")
+    }
+    public static func report(_ manager: Threaded) -> ThreadedManagerReport { .init(statistics: ManagerStatistics()) }
+}
+
+/// The threaded form of a manager that has none: never made (`makeThreaded` throws first); it only gives the
+/// descriptor's `Threaded` a type, so that every (threaded workload, manager) pair still compiles and reports
+/// `notApplicable`.
+public final class NoThreadedForm<Manager: MemoryManager>: ThreadedMemoryManager {
+    public typealias Context = Manager
+    public var name: String { "none" }
+    public var sharing: ThreadSharing { .byMoveOrCopy }
+    private init() {}
+    public func attach() throws(AttachError) -> Manager {
+        throw .refused(manager: name, reason: "the manager has no threaded form")
+    }
+    public func detach(_ context: Manager) {}
 }

@@ -18,6 +18,9 @@ public enum ChromeTrace {
     public static let runThread = 1
     public static let pauseThread = 2
     public static let stallThread = 3
+    /// Track of mutator thread t of a threaded workload's run: `mutatorThreadBase + t`. It holds that thread's
+    /// stalls (its drop points) and, for each collector pause, the span it was stopped for.
+    public static let mutatorThreadBase = 100
 
     /// One trace event. Only the fields the format needs for each phase type are written.
     struct Event: Encodable {
@@ -85,12 +88,24 @@ public enum ChromeTrace {
                     "unlogged_stalls": .integer(report.unloggedStallCount),
                   ]),
         ]
+        // A threaded workload's run (its `threads` parameter): one track per mutator thread.
+        let mutatorThreads = report.parameters["threads"] ?? 0
+        for t in 0..<mutatorThreads {
+            events.append(Event(name: "thread_name", ph: "M", pid: pid, tid: mutatorThreadBase + t,
+                                args: ["name": .text("mutator thread \(t)")]))
+        }
         for pause in report.pauses {
             if pause.kind == .stall {
                 events.append(Event(name: pause.label.isEmpty ? "stall" : "stall: \(pause.label)", cat: "stall", ph: "X",
                                     ts: microseconds(pause.startNanoseconds), dur: microseconds(pause.durationNanoseconds),
-                                    pid: pid, tid: stallThread, args: nil))
+                                    pid: pid, tid: pause.thread.map { mutatorThreadBase + $0 } ?? stallThread, args: nil))
                 continue
+            }
+            // A collector pause stops every mutator thread (the first, `safepoint`, phase is the wait for them).
+            for t in 0..<mutatorThreads {
+                events.append(Event(name: "stopped: \(name(of: pause.kind)) \(pause.cycle)", cat: "stopped", ph: "X",
+                                    ts: microseconds(pause.startNanoseconds), dur: microseconds(pause.durationNanoseconds),
+                                    pid: pid, tid: mutatorThreadBase + t, args: nil))
             }
             var args: [String: Argument] = [
                 "cycle": .integer(pause.cycle),

@@ -40,7 +40,7 @@ public enum HTMLPage {
         html += remarks(reports)
         for workload in ReportCharts.workloads(reports) {
             html += "<h2 id=\"\(escaped(ReportCharts.slug(workload)))\">\(escaped(workload))</h2>\n<div class=\"charts\">\n"
-            for kind in ReportCharts.Kind.allCases {
+            for kind in ReportCharts.kinds(for: workload, reports: reports) {
                 html += "<figure>\n"
                 html += charts[ReportCharts.fileName(workload: workload, kind: kind)]
                     ?? ReportCharts.svg(kind, workload: workload, reports: reports, palette: palette, standalone: false)
@@ -63,6 +63,10 @@ public enum HTMLPage {
             return "Resident memory (solid) as the kernel counts it, beside the live bytes (dashed) and the manager's heap (dotted) where known. The gap is the manager's overhead: headers, free space, garbage not yet collected."
         case .latency:
             return "Latency of one operation of the workload at each percentile, the tail to the right. Flat is good; a steep rise at 99.9% shows pauses hitting a few operations."
+        case .throughputScaling:
+            return "Operations of every thread per second of wall time, at each thread count (median over the runs). On a machine with fewer cores than threads the line flattens at the core count; below that, a flat line means the manager serializes the threads."
+        case .latencyScaling:
+            return "The p99 latency of one operation at each thread count (median over the runs): what contention, stopped-world pauses and time to safepoint add to a request as threads are added."
         }
     }
 

@@ -12,6 +12,16 @@ public enum ReportCharts {
         case memory
         /// Per-operation latency percentiles (`LatencyChart`).
         case latency
+        /// Throughput against threads, per manager (`ScalingChart`): threaded workloads run at several counts.
+        case throughputScaling = "throughput-scaling"
+        /// p99 latency against threads, per manager (`ScalingChart`).
+        case latencyScaling = "latency-scaling"
+    }
+
+    /// The charts of `workload`: the scaling charts only when it ran at two thread counts or more.
+    public static func kinds(for workload: String, reports: [RunReport]) -> [Kind] {
+        let counts = Set(reports.filter { $0.workload == workload }.compactMap { $0.parameters["threads"] })
+        return counts.count > 1 ? Kind.allCases : Kind.allCases.filter { $0 != .throughputScaling && $0 != .latencyScaling }
     }
 
     /// The workloads of `reports`, in order of first appearance.
@@ -33,6 +43,10 @@ public enum ReportCharts {
         case .mmu: return MMUChart(workload: workload, reports: reports, palette: palette).svg(standalone: standalone)
         case .memory: return MemoryChart(workload: workload, reports: reports, palette: palette).svg(standalone: standalone)
         case .latency: return LatencyChart(workload: workload, reports: reports, palette: palette).svg(standalone: standalone)
+        case .throughputScaling:
+            return ScalingChart(workload: workload, measure: .throughput, reports: reports, palette: palette).svg(standalone: standalone)
+        case .latencyScaling:
+            return ScalingChart(workload: workload, measure: .p99Latency, reports: reports, palette: palette).svg(standalone: standalone)
         }
     }
 

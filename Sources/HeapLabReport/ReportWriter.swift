@@ -51,7 +51,7 @@ public enum ReportWriter {
         // Each chart is rendered once, for its file and for the page (the files only add the XML declaration).
         var rendered: [String: String] = [:]
         for workload in ReportCharts.workloads(reports) {
-            for kind in ReportCharts.Kind.allCases {
+            for kind in ReportCharts.kinds(for: workload, reports: reports) {
                 let name = ReportCharts.fileName(workload: workload, kind: kind)
                 let svg = ReportCharts.svg(kind, workload: workload, reports: reports, palette: palette, standalone: false)
                 rendered[name] = svg

@@ -90,70 +90,83 @@ extension TextTable {
         for workload in ordered(reports.map(\.workload)) {
             let ofWorkload = reports.filter { $0.workload == workload }
             let managers = ordered(ofWorkload.map(\.manager))
-            let baselineTime = median(ofWorkload.filter { $0.manager == baseline && $0.status == .ok }.map(\.wallNanoseconds))
-            var table = TextTable(columns: [
-                Column("manager", .left), Column("time (median, min-max)"), Column("×\(baseline)"), Column("×C"),
-                Column("peak RSS"), Column("allocs"), Column("lat p50"), Column("lat p99"), Column("lat max"),
-                Column("pauses n/total/max"), Column("stalls n/max"), Column("status", .left),
-            ])
+            // A threaded workload run at several thread counts (`compare --threads`): a row per manager and thread
+            // count, each compared with the baseline and the native reference at the same count.
+            let threadCounts = Set(ofWorkload.compactMap { $0.parameters["threads"] }).sorted()
+            let rowThreads: [Int?] = threadCounts.count > 1 ? threadCounts : [nil]
+            var columns = [Column("manager", .left), Column("time (median, min-max)"), Column("×\(baseline)"), Column("×C"),
+                           Column("peak RSS"), Column("allocs"), Column("lat p50"), Column("lat p99"), Column("lat max"),
+                           Column("pauses n/total/max"), Column("stalls n/max"), Column("status", .left)]
+            if threadCounts.count > 1 { columns.insert(Column("threads"), at: 1) }
+            var table = TextTable(columns: columns)
             for manager in managers {
-                let runs = ofWorkload.filter { $0.manager == manager }
-                let ok = runs.filter { $0.status == .ok }
-                for (i, run) in runs.enumerated() where run.status != .ok {
-                    if run.status == .notApplicable {
-                        if let k = notApplicable.firstIndex(where: { $0.workload == workload && $0.reason == run.failure }) {
-                            if !notApplicable[k].managers.contains(manager) { notApplicable[k].managers.append(manager) }
-                        } else {
-                            notApplicable.append((workload, run.failure, [manager]))
+                // A manager that does not apply at any count (a native reference) gets one row, not one per count.
+                let neverApplies = ofWorkload.filter { $0.manager == manager }.allSatisfy { $0.status == .notApplicable }
+                for threads in neverApplies ? [nil] : rowThreads {
+                    let inRow = { (r: RunReport) in threads == nil || r.parameters["threads"] == threads }
+                    let threadsCells = threads.map { ["\($0)"] } ?? (threadCounts.count > 1 ? ["-"] : [])
+                    let baselineTime = median(ofWorkload.filter { $0.manager == baseline && $0.status == .ok && inRow($0) }.map(\.wallNanoseconds))
+                    let runs = ofWorkload.filter { $0.manager == manager && inRow($0) }
+                    guard !runs.isEmpty else { continue }
+                    let ok = runs.filter { $0.status == .ok }
+                    for (i, run) in runs.enumerated() where run.status != .ok {
+                        if run.status == .notApplicable {
+                            if let k = notApplicable.firstIndex(where: { $0.workload == workload && $0.reason == run.failure }) {
+                                if !notApplicable[k].managers.contains(manager) { notApplicable[k].managers.append(manager) }
+                            } else {
+                                notApplicable.append((workload, run.failure, [manager]))
+                            }
+                            continue
                         }
+                        let lines = run.failure.split(separator: "\n", omittingEmptySubsequences: false)
+                        let shown = lines.prefix(14).joined(separator: "\n    ")
+                        footnotes.append("\(workload) on \(manager)\(threads.map { " with \($0) threads" } ?? ""), run \(i + 1) of \(runs.count): \(run.status.rawValue): \(shown)"
+                                         + (lines.count > 14 ? "\n    ..." : ""))
+                    }
+                    guard !ok.isEmpty else {
+                        table.append([manager] + threadsCells + ["-", "-", "-", "-", "-", "-", "-", "-", "-", "-", status(runs)])
                         continue
                     }
-                    let lines = run.failure.split(separator: "\n", omittingEmptySubsequences: false)
-                    let shown = lines.prefix(14).joined(separator: "\n    ")
-                    footnotes.append("\(workload) on \(manager), run \(i + 1) of \(runs.count): \(run.status.rawValue): \(shown)"
-                                     + (lines.count > 14 ? "\n    ..." : ""))
+                    let times = ok.map(\.wallNanoseconds)
+                    let t = median(times)!
+                    var timeCell = duration(t)
+                    if ok.count > 1 {
+                        let unit = UnitFormat.DurationUnit.fitting(Double(t))
+                        timeCell += " (" + number(Double(times.min()!) / unit.nanoseconds) + "-" + number(Double(times.max()!) / unit.nanoseconds) + ")"
+                    }
+                    let ratio = baselineTime.map { $0 > 0 ? number(Double(t) / Double($0)) + "×" : "-" } ?? "-"
+                    let referenceRatio: String
+                    if ok[0].isNativeReference == true {
+                        referenceRatio = "ref"
+                    } else if let reference = ok[0].nativeReference,
+                              let referenceTime = median(ofWorkload.filter { $0.manager == reference && $0.status == .ok && inRow($0) }.map(\.wallNanoseconds)),
+                              referenceTime > 0 {
+                        referenceRatio = number(Double(t) / Double(referenceTime)) + "×"
+                    } else {
+                        referenceRatio = "-"
+                    }
+                    let pauseCounts = ok.map { UInt64($0.collectorPauses.count) }
+                    let pauseCell = pauseCounts.allSatisfy({ $0 == 0 }) ? "-" :
+                        count(Int(median(pauseCounts)!)) + " / "
+                        + duration(median(ok.map { $0.collectorPauses.reduce(0) { $0 &+ $1.durationNanoseconds } })!) + " / "
+                        + duration(median(ok.map { $0.collectorPauses.map(\.durationNanoseconds).max() ?? 0 })!)
+                    let stallCounts = ok.map { UInt64($0.stalls.count + $0.unloggedStallCount) }
+                    let stallCell = stallCounts.allSatisfy({ $0 == 0 }) ? "-" :
+                        count(Int(median(stallCounts)!)) + " / " + Self.longestStall(ok)
+                    table.append([manager] + threadsCells + [
+                        timeCell, ratio, referenceRatio,
+                        bytes(Int(median(ok.map { UInt64($0.residentMemory.peakBytes) })!)),
+                        count(Int(median(ok.map { UInt64($0.managerStatistics.allocations) })!)),
+                        latencyCell(ok, \.p50Nanoseconds), latencyCell(ok, \.p99Nanoseconds), latencyCell(ok, \.maxNanoseconds),
+                        pauseCell, stallCell, status(runs),
+                    ])
                 }
-                guard !ok.isEmpty else {
-                    table.append([manager, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", status(runs)])
-                    continue
-                }
-                let times = ok.map(\.wallNanoseconds)
-                let t = median(times)!
-                var timeCell = duration(t)
-                if ok.count > 1 {
-                    let unit = UnitFormat.DurationUnit.fitting(Double(t))
-                    timeCell += " (" + number(Double(times.min()!) / unit.nanoseconds) + "-" + number(Double(times.max()!) / unit.nanoseconds) + ")"
-                }
-                let ratio = baselineTime.map { $0 > 0 ? number(Double(t) / Double($0)) + "×" : "-" } ?? "-"
-                let referenceRatio: String
-                if ok[0].isNativeReference == true {
-                    referenceRatio = "ref"
-                } else if let reference = ok[0].nativeReference,
-                          let referenceTime = median(ofWorkload.filter { $0.manager == reference && $0.status == .ok }.map(\.wallNanoseconds)),
-                          referenceTime > 0 {
-                    referenceRatio = number(Double(t) / Double(referenceTime)) + "×"
-                } else {
-                    referenceRatio = "-"
-                }
-                let pauseCounts = ok.map { UInt64($0.collectorPauses.count) }
-                let pauseCell = pauseCounts.allSatisfy({ $0 == 0 }) ? "-" :
-                    count(Int(median(pauseCounts)!)) + " / "
-                    + duration(median(ok.map { $0.collectorPauses.reduce(0) { $0 &+ $1.durationNanoseconds } })!) + " / "
-                    + duration(median(ok.map { $0.collectorPauses.map(\.durationNanoseconds).max() ?? 0 })!)
-                let stallCounts = ok.map { UInt64($0.stalls.count + $0.unloggedStallCount) }
-                let stallCell = stallCounts.allSatisfy({ $0 == 0 }) ? "-" :
-                    count(Int(median(stallCounts)!)) + " / " + Self.longestStall(ok)
-                table.append([
-                    manager, timeCell, ratio, referenceRatio,
-                    bytes(Int(median(ok.map { UInt64($0.residentMemory.peakBytes) })!)),
-                    count(Int(median(ok.map { UInt64($0.managerStatistics.allocations) })!)),
-                    latencyCell(ok, \.p50Nanoseconds), latencyCell(ok, \.p99Nanoseconds), latencyCell(ok, \.maxNanoseconds),
-                    pauseCell, stallCell, status(runs),
-                ])
             }
             let first = ofWorkload[0]
-            let parameters = first.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            let runsEach = Set(managers.map { m in ofWorkload.filter { $0.manager == m }.count })
+            var parameters = first.parameters.sorted { $0.key < $1.key }
+                .filter { threadCounts.count <= 1 || $0.key != "threads" }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            if threadCounts.count > 1 { parameters += " threads=" + threadCounts.map(String.init).joined(separator: ",") }
+            let runsEach = Set(managers.flatMap { m in rowThreads.map { t in ofWorkload.filter { $0.manager == m && (t == nil || $0.parameters["threads"] == t) }.count } }.filter { $0 > 0 })
             let runsText = runsEach.count == 1 ? "\(runsEach.first!) run\(runsEach.first! == 1 ? "" : "s") each" : "runs per manager vary"
             sections.append("\(workload) (\(parameters)), \(runsText)\n" + table.render())
         }

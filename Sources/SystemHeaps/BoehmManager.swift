@@ -76,7 +76,15 @@ public final class BoehmManager: MemoryManager {
     /// - Throws: `ComparatorUnavailable` when libgc.so.1 is missing, or when this thread is not registered with
     ///   the collector (Boehm was first loaded on another thread, and this one did not register with
     ///   `BoehmThreadRegistration`).
-    public init(pauseLog: PauseLog?) throws(ComparatorUnavailable) {
+    public convenience init(pauseLog: PauseLog?) throws(ComparatorUnavailable) {
+        try self.init(pauseLog: pauseLog, tagsShapes: true)
+    }
+
+    /// Makes a manager for the calling thread, as `init(pauseLog:)`; with `tagsShapes` false every object
+    /// carries its shape in an 8-byte header instead of a tag indexing this manager's own shape table. The
+    /// contexts of a `ThreadedBoehmManager` are made so: a reference handed to another thread's context is
+    /// then read with its own shape (a tag would index the other context's table, which holds other shapes).
+    init(pauseLog: PauseLog?, tagsShapes: Bool) throws(ComparatorUnavailable) {
         gc = try BoehmLibrary.load()
         guard gc.threadIsRegistered() != 0 else {
             throw ComparatorUnavailable(soname: "libgc.so.1", dlerror: "this thread is not registered with Boehm GC; use it from the thread that first loaded it")
@@ -89,7 +97,7 @@ public final class BoehmManager: MemoryManager {
         roots = block.bindMemory(to: UnsafeMutableRawPointer?.self, capacity: rootCapacity)
         shapeTable = .allocate(capacity: 16)
         shapeTable.initialize(repeating: .max, count: 16)
-        tagsShapes = gc.allInteriorPointers() != 0
+        self.tagsShapes = tagsShapes && gc.allInteriorPointers() != 0
         ownerThread = .current
         guard let pauseLog else {
             recorder = nil

@@ -75,7 +75,8 @@ public final class ThreadedBoehmManager: ThreadedMemoryManager, @unchecked Senda
             }
             let context: BoehmManager
             do throws(ComparatorUnavailable) {
-                context = try BoehmManager(pauseLog: nil)
+                // Shapes in headers: references cross between contexts (see `BoehmManager.init(pauseLog:tagsShapes:)`).
+                context = try BoehmManager(pauseLog: nil, tagsShapes: false)
             } catch {
                 throw .refused(manager: "boehm", reason: error.description)  // `registration` unregisters here
             }

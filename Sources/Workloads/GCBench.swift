@@ -61,6 +61,15 @@ public struct GCBench: Workload {
 
     @inlinable
     public func run<M: MemoryManager>(on m: M, context: RunContext) throws -> WorkloadOutcome {
+        try run(on: m, context: context, stop: nil)
+    }
+
+    /// The benchmark on one thread's manager, checking `stop` before every tree, so that one thread of
+    /// `mt-gcbench` ends soon after another has failed (nil: never stopped; the check then folds away).
+    ///
+    /// - Throws: as `run(on:context:)`, and `ThreadStopped` when `stop` was raised.
+    @inlinable
+    public func run<M: MemoryManager>(on m: M, context: RunContext, stop: StopSignal?) throws -> WorkloadOutcome {
         var checksum: UInt64 = 0
         let base = m.rootDepth
 
@@ -89,6 +98,7 @@ public struct GCBench: Workload {
         while depth <= maxDepth {
             let count = iterations(atDepth: depth)
             for _ in 0..<count {
+                try stop?.check()
                 try context.operation {
                     try m.withScope {
                         let tree = try m.allocate(Self.nodeShape)
@@ -103,6 +113,7 @@ public struct GCBench: Workload {
             }
             context.sampleMemory()
             for _ in 0..<count {
+                try stop?.check()
                 try context.operation {
                     try m.withScope {
                         let tree = try Self.makeTree(m, depth: depth)

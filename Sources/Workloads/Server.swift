@@ -118,6 +118,15 @@ public struct Server: Workload {
 
     @inlinable
     public func run<M: MemoryManager>(on m: M, context: RunContext) throws -> WorkloadOutcome {
+        try run(on: m, context: context, stop: nil)
+    }
+
+    /// The server on one thread's manager, checking `stop` before every request, so that one thread of
+    /// `mt-server` on the arena ends soon after another has failed (nil: never stopped; the check folds away).
+    ///
+    /// - Throws: as `run(on:context:)`, and `ThreadStopped` when `stop` was raised.
+    @inlinable
+    public func run<M: MemoryManager>(on m: M, context: RunContext, stop: StopSignal?) throws -> WorkloadOutcome {
         var rng = SplitMix64(seed: seed)
         var versions = [UInt32](repeating: 0, count: 2 * entries)  // the oracle: each key's current version
         var tally = Tally()
@@ -137,6 +146,7 @@ public struct Server: Workload {
                 m.pushRoot(root)
                 let end = served + min(generation, requests - served)
                 while served < end {
+                    try stop?.check()
                     try context.operation { try serve(m, root, rng: &rng, versions: &versions, tally: &tally) }
                     served += 1
                     context.sampleMemory(liveBytes: tally.liveBytes)
