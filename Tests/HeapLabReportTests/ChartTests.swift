@@ -70,6 +70,30 @@ final class ChartTests: XCTestCase {
         XCTAssertTrue(e.contains { $0.text.contains("1,234 more too short to log (457 µs)") })
     }
 
+    /// Collector pauses that had to stop another running thread carry a time to safepoint: the histogram draws
+    /// those over the pauses, outlined, and the panel's summary names them; a single-threaded run has none.
+    func testPauseHistogramOutlinesTimeToSafepointWithSeveralThreads() throws {
+        var threaded = reports.first { $0.manager == "marksweep" }!
+        for i in threaded.pauses.indices where threaded.pauses[i].kind == .collection {
+            // 40 us of the pause spent stopping the other thread, 10 us of it off the CPU.
+            threaded.pauses[i].phases.insert(PhaseTime("safepoint", nanoseconds: 40_000), at: 0)
+            threaded.pauses[i].safepointOffCPUNanoseconds = 10_000
+        }
+        let stops = threaded.pauses.filter { $0.kind == .collection }.count
+        XCTAssertGreaterThan(stops, 0)
+        XCTAssertEqual(PauseHistogramChart.safepointTimes(threaded), Array(repeating: 40_000, count: stops))
+        let e = try elements(.pauses, [threaded])
+        let outlined = e.filter { $0.attributes["class"] == "series safepoint" }
+        XCTAssertEqual(outlined.compactMap { $0.attributes["data-manager"] }, ["marksweep"])
+        XCTAssertTrue(e.contains { $0.name == "path" && $0.attributes["fill"] == "none" && $0.attributes["d"]!.contains("V") })
+        XCTAssertTrue(PauseHistogramChart.summary(threaded).contains("time to safepoint \(stops)x, longest 40"),
+                      PauseHistogramChart.summary(threaded))
+        // The fixture's own run stopped no other thread: no outline.
+        let single = try elements(.pauses, [reports.first { $0.manager == "marksweep" }!])
+        XCTAssertTrue(single.filter { $0.attributes["class"] == "series safepoint" }.isEmpty)
+        XCTAssertTrue(PauseHistogramChart.safepointTimes(reports.first { $0.manager == "marksweep" }!).isEmpty)
+    }
+
     func testHistogramBinsCountEveryPause() {
         let scale = LogScale(minimum: 1_000, maximum: 1_000_000)
         XCTAssertEqual(scale.lowerExponent, 3)
