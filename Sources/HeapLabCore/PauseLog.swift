@@ -23,6 +23,23 @@ public struct PhaseTime: Codable, Equatable, Sendable {
     }
 }
 
+/// What one collector thread did inside a pause: a named piece of work (`mark`, `count`, `sweep`) that began
+/// `offsetNanoseconds` after the pause began and took `nanoseconds`, on collector thread `thread` (1, 2, ...:
+/// the helpers of a parallel pause; the thread that collects is the pause itself).
+public struct CollectorThreadSpan: Codable, Equatable, Sendable {
+    public var thread: Int
+    public var name: String
+    public var offsetNanoseconds: UInt64
+    public var nanoseconds: UInt64
+
+    public init(thread: Int, name: String, offsetNanoseconds: UInt64, nanoseconds: UInt64) {
+        self.thread = thread
+        self.name = name
+        self.offsetNanoseconds = offsetNanoseconds
+        self.nanoseconds = nanoseconds
+    }
+}
+
 /// One interruption of the mutator, recorded exactly.
 ///
 /// Times are `MonotonicClock` readings in nanoseconds. Byte and object counts are 0 where they do not apply.
@@ -64,12 +81,16 @@ public struct PauseEvent: Codable, Equatable, Sendable {
     /// one of that thread's drop points); nil for a single-threaded run and for collector pauses, which stop
     /// every thread.
     public var thread: Int?
+    /// For a collector pause marked or swept by several threads: what each collector thread did in it and
+    /// when (a helper that the scheduler did not run before the work was done has no span); nil otherwise.
+    public var collectorThreadSpans: [CollectorThreadSpan]?
 
     public init(kind: PauseKind, cycle: Int = 0, startNanoseconds: UInt64, durationNanoseconds: UInt64,
                 phases: [PhaseTime] = [], heapBytesBefore: Int = 0, heapBytesAfter: Int = 0,
                 objectsMarked: Int = 0, bytesMarked: Int = 0, cellsFreed: Int = 0, label: String = "",
                 cpuNanoseconds: UInt64? = nil, safepointOffCPUNanoseconds: UInt64? = nil,
-                collectorThreadsCPUNanoseconds: UInt64? = nil, thread: Int? = nil) {
+                collectorThreadsCPUNanoseconds: UInt64? = nil, thread: Int? = nil,
+                collectorThreadSpans: [CollectorThreadSpan]? = nil) {
         self.kind = kind
         self.cycle = cycle
         self.startNanoseconds = startNanoseconds
@@ -84,6 +105,7 @@ public struct PauseEvent: Codable, Equatable, Sendable {
         self.cpuNanoseconds = cpuNanoseconds
         self.safepointOffCPUNanoseconds = safepointOffCPUNanoseconds
         self.collectorThreadsCPUNanoseconds = collectorThreadsCPUNanoseconds
+        self.collectorThreadSpans = collectorThreadSpans
         self.thread = thread
     }
 

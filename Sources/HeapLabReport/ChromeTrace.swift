@@ -10,6 +10,8 @@ import HeapLabCore
 /// - thread 2, `collector pauses`: one complete event (`"ph": "X"`) per collector pause, with its phases
 ///   (roots, mark, sweep, ...) nested inside it in order, and heap figures in its arguments;
 /// - thread 3, `stalls`: one event per logged stall at a drop point, named after what was dropped;
+/// - threads 201, 202, ..., `collector thread i`: in a pause marked by several threads, what each collector
+///   thread did in it (`mark`, `count`, `sweep`) and when;
 /// - counter `memory (MiB)`: resident memory, live and heap bytes at each memory sample.
 ///
 /// Times (`ts`, `dur`) are microseconds, as the format requires, with nanosecond precision in the fraction.
@@ -21,6 +23,9 @@ public enum ChromeTrace {
     /// Track of mutator thread t of a threaded workload's run: `mutatorThreadBase + t`. It holds that thread's
     /// stalls (its drop points) and, for each collector pause, the span it was stopped for.
     public static let mutatorThreadBase = 100
+    /// Track of collector thread i (a helper of parallel marking and sweeping, 1, 2, ...): `collectorThreadBase +
+    /// i`. It holds what that thread did inside each pause (`PauseEvent.collectorThreadSpans`).
+    public static let collectorThreadBase = 200
 
     /// One trace event. Only the fields the format needs for each phase type are written.
     struct Event: Encodable {
@@ -94,7 +99,18 @@ public enum ChromeTrace {
             events.append(Event(name: "thread_name", ph: "M", pid: pid, tid: mutatorThreadBase + t,
                                 args: ["name": .text("mutator thread \(t)")]))
         }
+        // Parallel pauses: one track per collector thread that did any work.
+        let collectorThreads = Set(report.pauses.flatMap { $0.collectorThreadSpans ?? [] }.map(\.thread)).sorted()
+        for i in collectorThreads {
+            events.append(Event(name: "thread_name", ph: "M", pid: pid, tid: collectorThreadBase + i,
+                                args: ["name": .text("collector thread \(i)")]))
+        }
         for pause in report.pauses {
+            for span in pause.collectorThreadSpans ?? [] {
+                events.append(Event(name: "\(span.name) (\(name(of: pause.kind)) \(pause.cycle))", cat: "collector-thread", ph: "X",
+                                    ts: microseconds(pause.startNanoseconds &+ span.offsetNanoseconds),
+                                    dur: microseconds(span.nanoseconds), pid: pid, tid: collectorThreadBase + span.thread, args: nil))
+            }
             if pause.kind == .stall {
                 events.append(Event(name: pause.label.isEmpty ? "stall" : "stall: \(pause.label)", cat: "stall", ph: "X",
                                     ts: microseconds(pause.startNanoseconds), dur: microseconds(pause.durationNanoseconds),

@@ -100,6 +100,8 @@ extension SharedHeap {
         let inUseBefore = inUseBytes
         let objectsBefore = liveObjectCount
         let helpersCPUBefore = stats.collectorThreadsCPUNanoseconds
+        helperSpans.removeAll(keepingCapacity: true)
+        pauseStart = start
 
         if configuration.sweepMode == .lazy {
             finishSweeping()
@@ -119,7 +121,10 @@ extension SharedHeap {
             if !problems.isEmpty {
                 reportCheckFailure(HeapCheckFailure(check: .checkmark, cycle: stats.cycles + 1, problems: problems))
             }
-            timer.lapStart = MonotonicClock.now()
+            let checkmarkEnd = MonotonicClock.now()
+            // Left out of the pause, so the collector threads' later spans are timed as if it had not run.
+            pauseStart &+= checkmarkEnd &- timer.lapStart
+            timer.lapStart = checkmarkEnd
             cpuStart &+= pauseCPUStart() &- cpuBeforeCheckmark
         }
         let largeFreed = sweepAfterMark(parallel: parallel)
@@ -137,7 +142,8 @@ extension SharedHeap {
                                cellsFreed: objectsBefore - counts.objects, cpuNanoseconds: pauseCPUTime(since: cpuStart),
                                safepointOffCPUNanoseconds: safepointWait.offCPUNanoseconds,
                                collectorThreadsCPUNanoseconds: parallel && configuration.measurePauseCPUTime
-                                   ? stats.collectorThreadsCPUNanoseconds &- helpersCPUBefore : nil)
+                                   ? stats.collectorThreadsCPUNanoseconds &- helpersCPUBefore : nil,
+                               collectorThreadSpans: parallel ? helperSpans : nil)
         recordCycle(event, largeObjectsFreed: largeFreed, reason: reason)
     }
 

@@ -176,11 +176,14 @@ final class MarkWorkPool: @unchecked Sendable {
     }
 }
 
-/// One marker's share of a parallel job: what it marked, and its thread CPU time in the job (helpers only, and
-/// only when pauses record CPU time; 0 otherwise).
+/// One marker's share of a parallel job: what it counted, its thread CPU time in the job (helpers only, and
+/// only when pauses record CPU time; 0 otherwise), and when it started and ended the job (`MonotonicClock`;
+/// both 0 for a helper that did not take part).
 struct MarkerResult {
     var counts = MarkCounts()
     var cpuNanoseconds: UInt64 = 0
+    var start: UInt64 = 0
+    var end: UInt64 = 0
 }
 
 extension SharedHeap {
@@ -225,6 +228,7 @@ extension SharedHeap {
         let measureCPU = configuration.measurePauseCPUTime
         workers.run { i in
             guard i == 0 || pool.join() else { return }
+            let start = MonotonicClock.now()
             let cpuStart = i > 0 && measureCPU ? ThreadCPUClock.now() : 0
             // Invariant: marker i alone uses its stack during the job (0: the heap's, else helperStacks[i - 1]).
             var stack = i == 0 ? markStack : pool.helperStacks[i - 1]
@@ -233,9 +237,11 @@ extension SharedHeap {
                 drainRing(&stack, &local, budget: nil, share: Unmanaged.passUnretained(pool))
             } while pool.take(into: &stack)
             if i == 0 { markStack = stack } else { pool.helperStacks[i - 1] = stack }
-            pool.results[i] = MarkerResult(counts: local, cpuNanoseconds: i > 0 && measureCPU ? ThreadCPUClock.now() &- cpuStart : 0)
+            pool.results[i] = MarkerResult(counts: local, cpuNanoseconds: i > 0 && measureCPU ? ThreadCPUClock.now() &- cpuStart : 0,
+                                           start: start, end: MonotonicClock.now())
         }
         for i in 1..<pool.markers { stats.collectorThreadsCPUNanoseconds &+= pool.results[i].cpuNanoseconds }
+        recordHelperSpans(pool, name: "mark")
         for i in 0..<(pool.markers - 1) where pool.helperStacks[i].overflowed {
             pool.helperStacks[i].overflowed = false
             markStack.overflowed = true
@@ -243,34 +249,13 @@ extension SharedHeap {
         stats.parallelMarks += 1
     }
 
-    /// The objects and bytes marked, counted from the marks with every marker (16 blocks at a time, each
-    /// block's mark bytes counted a word at a time) and, on this thread, the large objects' flags.
+    /// The objects and bytes marked, counted from the marks with every marker (each block's mark bytes counted
+    /// a word at a time) and, on this thread, the large objects' flags.
     func countMarked() -> MarkCounts {
-        let (workers, pool) = parallelWorkers()
-        let blocks = allClassBlocks()
-        pool.begin()
-        let measureCPU = configuration.measurePauseCPUTime
-        blocks.withUnsafeBufferPointer { blocks in
-            workers.run { i in
-                let cpuStart = i > 0 && measureCPU ? ThreadCPUClock.now() : 0
-                var counts = MarkCounts()
-                while true {
-                    let first = pool.sweepCursor.wrappingAdd(16, ordering: .relaxed).oldValue
-                    guard first < blocks.count else { break }
-                    for b in blocks[first..<min(first + 16, blocks.count)] {
-                        let marked = b.markCount()
-                        counts.objects &+= marked
-                        counts.bytes &+= marked &* b.header.pointee.cellBytes
-                    }
-                }
-                pool.results[i] = MarkerResult(counts: counts, cpuNanoseconds: i > 0 && measureCPU ? ThreadCPUClock.now() &- cpuStart : 0)
-            }
-        }
-        var total = MarkCounts()
-        for i in 0..<pool.markers {
-            total.objects &+= pool.results[i].counts.objects
-            total.bytes &+= pool.results[i].counts.bytes
-            stats.collectorThreadsCPUNanoseconds &+= pool.results[i].cpuNanoseconds
+        var total = forEachBlockInParallel(name: "count") { b, counts in
+            let marked = b.markCount()
+            counts.objects &+= marked
+            counts.bytes &+= marked &* b.header.pointee.cellBytes
         }
         var cursor = largeObjects.head
         while let base = cursor {
@@ -284,36 +269,61 @@ extension SharedHeap {
         return total
     }
 
-    /// Every block owned by a size class, in one array (the parallel passes hand them out by index).
-    func allClassBlocks() -> [Block] {
+    /// Eager sweeping with every marker: sweeps every block of every class, leaving the sorting into pool and
+    /// queues to `sweepAfterMark`'s pass on this thread.
+    func sweepBlocksInParallel() {
+        // Sweeping a block touches only that block.
+        _ = forEachBlockInParallel(name: "sweep") { b, _ in if needsSweep(b) { sweep(b) } }
+        stats.parallelSweeps += 1
+    }
+
+    /// Runs `body` on every block owned by a size class, with every marker: the blocks are handed out 16 at a
+    /// time from a shared cursor, so each is visited once, by one marker. Returns what the markers added up in
+    /// their `MarkCounts` (each starts from zero); adds the collector threads' CPU time to the statistics and
+    /// their spans, named `name`, to the pause's (`helperSpans`).
+    ///
+    /// - Precondition: `body` touches only the block it is given (and its own counts).
+    func forEachBlockInParallel(name: String, _ body: (Block, inout MarkCounts) -> Void) -> MarkCounts {
+        let (workers, pool) = parallelWorkers()
         var blocks: [Block] = []
         blocks.reserveCapacity(classBlocks.reduce(0) { $0 + $1.count })
         for c in 0..<SizeClasses.count { blocks.append(contentsOf: classBlocks[c]) }
-        return blocks
-    }
-
-    /// Eager sweeping with every marker: sweeps every block of every class (16 at a time from a shared
-    /// cursor), leaving the sorting into pool and queues to `sweepAfterMark`'s pass on this thread.
-    func sweepBlocksInParallel() {
-        let (workers, pool) = parallelWorkers()
-        let blocks = allClassBlocks()
         pool.begin()
         let measureCPU = configuration.measurePauseCPUTime
         blocks.withUnsafeBufferPointer { blocks in
             workers.run { i in
+                let start = MonotonicClock.now()
                 let cpuStart = i > 0 && measureCPU ? ThreadCPUClock.now() : 0
+                var counts = MarkCounts()
                 while true {
                     let first = pool.sweepCursor.wrappingAdd(16, ordering: .relaxed).oldValue
                     guard first < blocks.count else { break }
-                    // Invariant: blocks[first..<end] are this marker's alone (the cursor handed the range out
-                    // once), and sweeping a block touches only that block.
-                    for b in blocks[first..<min(first + 16, blocks.count)] where needsSweep(b) { sweep(b) }
+                    // Invariant: blocks[first..<first + 16] are this marker's alone: the cursor hands each range
+                    // out once.
+                    for b in blocks[first..<min(first + 16, blocks.count)] { body(b, &counts) }
                 }
-                pool.results[i].cpuNanoseconds = i > 0 && measureCPU ? ThreadCPUClock.now() &- cpuStart : 0
+                pool.results[i] = MarkerResult(counts: counts, cpuNanoseconds: i > 0 && measureCPU ? ThreadCPUClock.now() &- cpuStart : 0,
+                                               start: start, end: MonotonicClock.now())
             }
         }
-        for i in 1..<pool.markers { stats.collectorThreadsCPUNanoseconds &+= pool.results[i].cpuNanoseconds }
-        stats.parallelSweeps += 1
+        recordHelperSpans(pool, name: name)
+        var total = MarkCounts()
+        for i in 0..<pool.markers {
+            total.objects &+= pool.results[i].counts.objects
+            total.bytes &+= pool.results[i].counts.bytes
+            stats.collectorThreadsCPUNanoseconds &+= pool.results[i].cpuNanoseconds
+        }
+        return total
+    }
+
+    /// Adds what each helper did in the job just run to `helperSpans`, timed from `pauseStart` (a helper that
+    /// skipped the job has no span).
+    func recordHelperSpans(_ pool: MarkWorkPool, name: String) {
+        for i in 1..<pool.markers where pool.results[i].end > 0 {
+            let r = pool.results[i]
+            helperSpans.append(CollectorThreadSpan(thread: i, name: name, offsetNanoseconds: r.start &- pauseStart,
+                                                   nanoseconds: r.end &- r.start))
+        }
     }
 
     /// Mark-stack overflows so far, on every marker's stack.

@@ -96,6 +96,10 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
     /// marks in parallel; nil while `configuration.markThreads` is 1 or no pause has needed them.
     @exclusivity(unchecked) var collectorWorkers: CollectorWorkers?
     @exclusivity(unchecked) var markWorkPool: MarkWorkPool?
+    /// What the collector threads did in the pause under way (ParallelMarking.swift), for its `PauseEvent`,
+    /// and when that pause began (`MonotonicClock`), which the spans are timed from.
+    @exclusivity(unchecked) var helperSpans: [CollectorThreadSpan] = []
+    @exclusivity(unchecked) var pauseStart: UInt64 = 0
     @exclusivity(unchecked) var pacer: Pacer
     @exclusivity(unchecked) var stats = GCStatistics()
     /// What the last collection found live, and the allocation count then (for `liveObjectCount`).

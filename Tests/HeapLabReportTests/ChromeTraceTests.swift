@@ -53,6 +53,28 @@ final class ChromeTraceTests: XCTestCase {
         }
     }
 
+    /// A pause marked and swept by several threads: each collector thread gets a named track, and its spans lie
+    /// where the pause says, inside the pause.
+    func testCollectorThreadsGetATrackEachWithTheirSpans() throws {
+        var report = Fixtures.matrix()[0]
+        let index = try XCTUnwrap(report.pauses.firstIndex { $0.kind == .collection && $0.durationNanoseconds > 100_000 })
+        report.pauses[index].collectorThreadSpans = [
+            CollectorThreadSpan(thread: 1, name: "mark", offsetNanoseconds: 10_000, nanoseconds: 50_000),
+            CollectorThreadSpan(thread: 1, name: "sweep", offsetNanoseconds: 70_000, nanoseconds: 20_000),
+        ]
+        let e = try events([report])
+        let names = e.filter { $0["name"] as? String == "thread_name" && $0["tid"] as? Int == ChromeTrace.collectorThreadBase + 1 }
+        XCTAssertEqual(names.compactMap { ($0["args"] as? [String: Any])?["name"] as? String }, ["collector thread 1"])
+        let spans = e.filter { $0["cat"] as? String == "collector-thread" }
+        let pause = report.pauses[index]
+        XCTAssertEqual(spans.compactMap { $0["name"] as? String }, ["mark (collection \(pause.cycle))", "sweep (collection \(pause.cycle))"])
+        XCTAssertEqual(spans.compactMap { $0["tid"] as? Int }, [201, 201])
+        XCTAssertEqual(spans.first?["ts"] as? Double, Double(pause.startNanoseconds + 10_000) / 1_000)
+        XCTAssertEqual(spans.first?["dur"] as? Double, 50)
+        // Runs without parallel pauses have no collector-thread track.
+        XCTAssertTrue(try events([Fixtures.matrix()[0]]).filter { ($0["tid"] as? Int ?? 0) >= ChromeTrace.collectorThreadBase }.isEmpty)
+    }
+
     func testAPauseCarriesItsCPUTimeWhenMeasured() throws {
         var report = Fixtures.matrix()[0]
         let index = try XCTUnwrap(report.pauses.firstIndex { $0.kind != .stall })

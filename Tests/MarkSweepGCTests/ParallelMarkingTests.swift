@@ -51,6 +51,16 @@ final class ParallelMarkingTests: XCTestCase {
                 // The pause records what the collector threads spent in it.
                 XCTAssertNotNil(log.events.last?.collectorThreadsCPUNanoseconds, label)
                 XCTAssertNotNil(log.events.last?.cpuNanoseconds, label)
+                // Any span a collector thread recorded lies inside the pause and names its work. (How many there
+                // are depends on whether the scheduler ran the helper before the work was done.)
+                if let pause = log.events.last {
+                    for span in pause.collectorThreadSpans ?? [] {
+                        XCTAssertTrue(["mark", "count", "sweep"].contains(span.name), "\(label): \(span)")
+                        XCTAssertTrue((1..<markers).contains(span.thread), "\(label): \(span)")
+                        XCTAssertLessThanOrEqual(span.offsetNanoseconds + span.nanoseconds, pause.durationNanoseconds, "\(label): \(span)")
+                    }
+                    XCTAssertNotNil(pause.collectorThreadSpans, label)
+                }
                 heap.popRoots(to: 0)
                 heap.collect()
                 XCTAssertEqual(heap.liveObjectCount, 0, "\(label): nothing left once the root is gone")
