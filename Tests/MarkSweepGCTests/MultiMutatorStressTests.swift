@@ -13,8 +13,9 @@ import XCTest
 /// model's. The heap verifies itself after every cycle (and checkmarks every incremental mark), in record mode,
 /// so a broken cycle is a test failure naming the object.
 ///
-/// Size: 16,000 operations per test in a debug build, 250,000 in a release build (`scripts/stress.sh`: the
-/// four tests make 10^6), either times `HEAPLAB_STRESS_SCALE`; seeds as `StressEnvironment`.
+/// Size: 16,000 operations per test in a debug build, 125,000 in a release build (`scripts/stress.sh`: the
+/// four tests make 5 x 10^5; `HEAPLAB_STRESS_SCALE=2`, 10^6), either times `HEAPLAB_STRESS_SCALE`; seeds as
+/// `StressEnvironment`.
 final class MultiMutatorStressTests: XCTestCase {
     /// Operations per thread between two rendezvous checks.
     static let interval = 500
@@ -36,7 +37,7 @@ final class MultiMutatorStressTests: XCTestCase {
         let log = PauseLog()
         let main = GCHeap(configuration: configuration, pauseLog: log)
         let globals = (0..<4).map { _ in main.addGlobalRoot(nil) }
-        let total = StressEnvironment.operations(debug: 16_000, release: 250_000)
+        let total = StressEnvironment.operations(debug: 16_000, release: 125_000)
         let seed = StressEnvironment.seed(seed)
         let label = "multi-mutator \(name), seed \(seed) (replay: \(StressEnvironment.replay))"
         let run = MultiMutatorRun(label: label, shared: main.shared, globals: globals, threadCount: threads,

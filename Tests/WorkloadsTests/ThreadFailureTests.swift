@@ -18,7 +18,10 @@ final class ThreadFailureTests: XCTestCase {
         XCTAssertThrowsError(try MutatorThreads.run(3, on: manager, context: context, stop: stop) { t, m, threadContext in
             switch t {
             case 0:
-                m.pushRoot(try m.allocate(shape))  // left pushed: the runner pops it on the way out
+                let kept = try m.allocate(shape)
+                m.pushRoot(kept)  // left pushed: the runner pops it on the way out
+                // Dropped when the thread stops (on malloc this frees it; to a collector it is only a hint).
+                defer { m.dropTree(kept) }
                 while true {
                     try stop.check()
                     try threadContext.operation {
