@@ -1,3 +1,4 @@
+internal import CMarkSweepGC
 import HeapLabCore
 
 // MARK: - Central allocation: where a mutator's slow path meets the shared heap
@@ -176,14 +177,19 @@ extension SharedHeap {
             guard ObjectHeader(bits: address.load(as: UInt64.self)).isObject else {
                 return "\(ref) is a free cell (its object was reclaimed)"
             }
-            if h.sweptEpoch != sweepEpoch && !block.isMarked(address) {
+            // The mark byte is read atomically: parallel markers may be setting it (this check runs inside
+            // `markObject` when `checkReferences` is on).
+            if h.sweptEpoch != sweepEpoch && heaplab_load_mark_byte(block.markByte(of: address)) == 0 {
                 return "\(ref) was found unreachable by the last collection (it is reclaimed)"
             }
             return nil
         }
         if largeObjects.contains(object: address) {
-            let d = LargeObjectSpace.descriptor(ofObject: address).pointee
-            if d.sweptEpoch != sweepEpoch && d.marked == 0 {
+            // Field by field, never a copy of the whole descriptor: parallel markers may be exchanging its
+            // `marked` flag, which is read atomically for that reason.
+            let d = LargeObjectSpace.descriptor(ofObject: address)
+            let flag = (UnsafeMutableRawPointer(d) + LargeObjectHeader.markedOffset).assumingMemoryBound(to: UInt32.self)
+            if d.pointee.sweptEpoch != sweepEpoch && heaplab_load_flag(flag) == 0 {
                 return "\(ref) was found unreachable by the last collection (it is reclaimed)"
             }
             return nil

@@ -92,6 +92,8 @@ extension SharedHeap {
                 // Invariant: `marked` is a UInt32 field of the descriptor `d` points at.
                 let flag = (UnsafeMutableRawPointer(d) + LargeObjectHeader.markedOffset).assumingMemoryBound(to: UInt32.self)
                 guard heaplab_atomic_test_and_set_flag(flag) else { return }
+                // Only `objectBytes` is read from here on (never a copy of the descriptor): a marker that lost
+                // the race may still be exchanging `marked`.
             } else {
                 guard d.pointee.marked == 0 else { return }
                 d.pointee.marked = 1

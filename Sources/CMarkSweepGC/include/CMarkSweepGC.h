@@ -53,4 +53,16 @@ static inline bool heaplab_atomic_test_and_set_flag(uint32_t *flag) {
     return __atomic_exchange_n(flag, 1u, __ATOMIC_RELAXED) == 0;
 }
 
+/// A mark byte read while parallel markers may set it (the debug reference check in `markObject`): relaxed,
+/// because the reader only needs some value the byte has held (0 or 1), and a plain read racing with the
+/// markers' atomic stores is a data race in the C/C++ memory model (ThreadSanitizer reports it).
+static inline uint8_t heaplab_load_mark_byte(const uint8_t *byte) {
+    return __atomic_load_n(byte, __ATOMIC_RELAXED);
+}
+
+/// A large object's mark flag read while parallel markers may exchange it: relaxed, as above.
+static inline uint32_t heaplab_load_flag(const uint32_t *flag) {
+    return __atomic_load_n(flag, __ATOMIC_RELAXED);
+}
+
 #endif
