@@ -66,6 +66,10 @@ thread_tests=(
     # (the multi-mutator stress test above runs them too, with mutator threads)
     'MarkSweepGCTests\.ParallelMarkingTests'
     'MarkSweepGCTests\.StressTests/testRandomGraphsAgainstTheModelParallelMarking'
+    # concurrent marking: the background marker and assists marking while mutators run (slot stores and loads
+    # atomic on both sides), the random-graph oracle in concurrent mode, the heap limit with assists
+    'MarkSweepGCTests\.ConcurrentMarkingTests'
+    'MarkSweepGCTests\.IncrementalStressTests/testRandomGraphsWithConcurrentCycles'
     # threaded managers: threads attached at once, hand-offs and cross-thread frees and releases, the registry's
     # lock; the misuse tests' children are not started here (they trap on purpose)
     'SystemHeapsTests\.ThreadedManualHeapTests'

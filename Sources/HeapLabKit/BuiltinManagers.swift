@@ -10,6 +10,7 @@ public enum BuiltinManagers: ManagerList {
     /// In the order tables and `heaplab list` show them; malloc first, as the baseline of the `×malloc` column.
     public static var entries: [ManagerEntry] {
         [MallocDescriptor.entry, ARCDescriptor.entry, GCDescriptor.entry, IncrementalGCDescriptor.entry,
+         ConcurrentGCDescriptor.entry,
          ArenaDescriptor.entry, JemallocDescriptor.entry, MimallocDescriptor.entry, BoehmDescriptor.entry]
     }
 
@@ -26,6 +27,7 @@ public enum BuiltinManagers: ManagerList {
         case ARCDescriptor.name: return try visit(ARCDescriptor.self, options, visitor)
         case GCDescriptor.name: return try visit(GCDescriptor.self, options, visitor)
         case IncrementalGCDescriptor.name: return try visit(IncrementalGCDescriptor.self, options, visitor)
+        case ConcurrentGCDescriptor.name: return try visit(ConcurrentGCDescriptor.self, options, visitor)
         case ArenaDescriptor.name: return try visit(ArenaDescriptor.self, options, visitor)
         case JemallocDescriptor.name: return try visit(JemallocDescriptor.self, options, visitor)
         case MimallocDescriptor.name: return try visit(MimallocDescriptor.self, options, visitor)
@@ -132,13 +134,14 @@ public enum GCDescriptor: ManagerDescriptor {
         ManagerOption(name: "verify", help: "run the heap verifier after every cycle: on/off (default off)"),
         ManagerOption(name: "poison", help: "poison freed cells and check them on reuse: on/off (default on in debug builds)"),
         ManagerOption(name: "trace", help: "one gctrace line per cycle on stderr: on/off (default off, or HEAPLAB_GCTRACE=1)"),
-        ManagerOption(name: "mode", help: "stop-the-world or incremental (default stop-the-world; the manager gc-incremental sets incremental)"),
+        ManagerOption(name: "mode", help: "stop-the-world, incremental or concurrent (default stop-the-world; the managers gc-incremental and gc-concurrent set the other two)"),
         ManagerOption(name: "slice-budget-us", help: "incremental: the longest mark slice, microseconds, or off (default 500)"),
         ManagerOption(name: "slice-budget-bytes", help: "incremental: the most mark work per slice, bytes with optional KiB/MiB/GiB, or off (default off)"),
         ManagerOption(name: "checkmark", help: "after each incremental or parallel mark, re-mark on one thread and check nothing reachable was missed: on/off (default off)"),
         ManagerOption(name: "mark-trigger", help: "incremental: start marking at this fraction of the way from the last live size to the goal (default 0.5)"),
         ManagerOption(name: "pause-cpu", help: "record each pause's thread CPU time beside its duration (two system calls per pause): on/off (default on)"),
         ManagerOption(name: "mark-threads", help: "threads that mark and sweep a stop-the-world pause, 1 to 64 (default: the processors online, at most 8)"),
+        ManagerOption(name: "mark-cpu", help: "concurrent: the share of the processors the background marker aims to use while marking, in (0, 1] (default 0.25)"),
     ]
 }
 
@@ -160,6 +163,27 @@ public enum IncrementalGCDescriptor: ManagerDescriptor {
     public static func report(_ manager: SharedHeap) -> ThreadedManagerReport { GCDescriptor.heapReport(manager) }
     @inlinable static func incremental(_ options: [String: String]) -> [String: String] {
         options.merging(["mode": "incremental"]) { _, mode in mode }
+    }
+}
+
+/// The same collector marking concurrently (`mode=concurrent`): a background marker thread and mutator assists.
+public enum ConcurrentGCDescriptor: ManagerDescriptor {
+    public static let name = "gc-concurrent"
+    public static var entry: ManagerEntry {
+        ManagerEntry(name: name,
+                     summary: "the same collector marking concurrently: a background marker thread at 25% of the processors, mutator assists, a snapshot-at-the-beginning barrier, two short pauses, lazy sweeping (Docs/Internals.md)",
+                     options: GCDescriptor.gcOptions.filter { $0.name != "mode" && $0.name != "sweep" }, nativeReference: "c-malloc",
+                     checkValues: { options throws(ParameterError) in _ = try GCConfiguration(options: concurrent(options)) })
+    }
+    @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> GCHeap {
+        GCHeap(configuration: try GCConfiguration(options: concurrent(options)), pauseLog: pauseLog)
+    }
+    @inlinable public static func makeThreaded(options: [String: String], pauseLog: PauseLog) throws -> SharedHeap {
+        try GCDescriptor.sharedHeap(make(options: options, pauseLog: pauseLog))
+    }
+    public static func report(_ manager: SharedHeap) -> ThreadedManagerReport { GCDescriptor.heapReport(manager) }
+    @inlinable static func concurrent(_ options: [String: String]) -> [String: String] {
+        options.merging(["mode": "concurrent"]) { _, mode in mode }
     }
 }
 

@@ -26,7 +26,7 @@ extension SharedHeap {
             m.allocationBlocks[c] = nil
         }
         fold(m)
-        if configuration.collectionMode == .incremental {
+        if configuration.collectionMode.marksBetweenPauses {
             if !collecting { incrementalStep(pendingBytes: 0) }
         } else if pacer.shouldCollect(inUseBytes: inUseBytes) && !collecting {
             collect(reason: .pacer)
@@ -120,7 +120,7 @@ extension SharedHeap {
     /// Allocates a large object in a mapping of its own.
     func allocateLarge(_ shape: ObjectShape, objectBytes: Int, for m: GCHeap) throws(AllocationError) -> GCRef {
         fold(m)
-        if configuration.collectionMode == .incremental {
+        if configuration.collectionMode.marksBetweenPauses {
             if !collecting { incrementalStep(pendingBytes: objectBytes) }
         } else if pacer.shouldCollect(inUseBytes: inUseBytes &+ objectBytes) && !collecting {
             collect(reason: .pacer)

@@ -13,6 +13,8 @@ enum CollectionReason: String {
     case incremental
     /// An incremental cycle finished in one pause because the heap outgrew the pacer's bound first.
     case incrementalOverrun = "incremental-overrun"
+    /// A concurrent cycle whose marking finished beside the mutators (background marker and assists).
+    case concurrent
 }
 
 /// Objects and bytes the marker found live in one cycle.
@@ -131,7 +133,7 @@ extension SharedHeap {
         finishCycle(liveBytes: counts.bytes, liveObjects: counts.objects)
         releaseUnneededMemory()
         // Incremental mode sweeps the blocks this cycle left unswept in a paced pass before its next cycle.
-        if configuration.collectionMode == .incremental { beginFinishingSweep() }
+        if configuration.collectionMode.marksBetweenPauses { beginFinishingSweep() }
         timer.end("sweep")
         // The sum of the phases: a checkmark's time is left out (without one, the time from start to end).
         let duration = timer.phases.reduce(0) { $0 &+ $1.nanoseconds }
@@ -252,7 +254,9 @@ extension SharedHeap {
             GCTrace.write(GCTrace.line(for: event, heapCreated: createdNanoseconds,
                                        totalPauseNanoseconds: stats.totalPauseNanoseconds,
                                        footprintBytes: footprintBytes, goalBytes: pacer.goalBytes,
-                                       sweepMode: configuration.sweepMode, reason: reason.rawValue))
+                                       sweepMode: configuration.sweepMode, reason: reason.rawValue,
+                                       concurrentMarkNanoseconds: reason == .concurrent
+                                           ? (concurrent.cycleAssistNanoseconds, concurrent.cycleBackgroundCPUNanoseconds) : nil))
         }
         if configuration.verifyAfterEveryCycle {
             let problems = verify()

@@ -48,7 +48,8 @@ public struct GCConfiguration: Equatable, Sendable {
     /// Lazy sweeping done inside one allocation slow path is logged as a `sweep` pause event when it takes at
     /// least this long (shorter ones are only summed in the statistics).
     public var lazySweepLogThresholdNanoseconds: UInt64
-    /// Stop-the-world or incremental marking (`CollectionMode`). Incremental marking needs `sweepMode == .lazy`.
+    /// Stop-the-world, incremental or concurrent marking (`CollectionMode`). Incremental and concurrent marking
+    /// need `sweepMode == .lazy`.
     public var collectionMode: CollectionMode
     /// Incremental mode: the longest one mark slice may run, in nanoseconds (the slice stops at the first check
     /// after it; checks come every few dozen objects). nil: no time cap (bytes only).
@@ -85,6 +86,11 @@ public struct GCConfiguration: Equatable, Sendable {
     /// microseconds, more than a small heap's whole mark. Default 1 MiB; tests set 0 (every mark parallel).
     /// Programmatic only.
     public var parallelMinimumLiveBytes: Int
+    /// Concurrent mode: the share of the machine's processors the background marker aims to use while a cycle
+    /// marks (Go's pacer aims at 25%). With `p` processors online the marker runs `fraction * p` of the time,
+    /// at most all of it: on 2 processors, 0.25 is half of one (it marks a chunk, then sleeps as long). What
+    /// allocation outruns it, the mutators pay in assists. In (0, 1]; default 0.25.
+    public var backgroundMarkFraction: Double
 
     /// The default of `markThreads`: the processors online (`sysconf(_SC_NPROCESSORS_ONLN)`), at least 1 and
     /// at most 8 (as Boehm GC caps its markers; beyond that a mark is bound by memory, not processors).
@@ -107,18 +113,21 @@ public struct GCConfiguration: Equatable, Sendable {
                 collectionMode: CollectionMode = .stopTheWorld, sliceBudgetNanoseconds: UInt64? = 500_000,
                 sliceBudgetBytes: Int? = nil, checkmark: Bool = false, markTriggerFraction: Double = 0.5,
                 measurePauseCPUTime: Bool = true, checkFailureMode: CheckFailureMode = .trap,
-                markThreads: Int = GCConfiguration.defaultMarkThreads, parallelMinimumLiveBytes: Int = 1 << 20) {
+                markThreads: Int = GCConfiguration.defaultMarkThreads, parallelMinimumLiveBytes: Int = 1 << 20,
+                backgroundMarkFraction: Double = 0.25) {
         precondition(gogc.map { $0 >= 0 } ?? true, "GCConfiguration: gogc must not be negative (use nil for off)")
         precondition(minimumHeapBytes >= 0, "GCConfiguration: minimumHeapBytes must not be negative")
         precondition(heapLimitBytes.map { $0 > 0 } ?? true, "GCConfiguration: heapLimitBytes must be positive")
         precondition(markStackMaximumEntries >= 1, "GCConfiguration: markStackMaximumEntries must be at least 1")
         precondition(collectionMode == .stopTheWorld || sweepMode == .lazy,
-                     "GCConfiguration: incremental marking sweeps lazily: pass sweepMode: .lazy")
+                     "GCConfiguration: incremental and concurrent marking sweep lazily: pass sweepMode: .lazy")
         precondition(sliceBudgetNanoseconds.map { $0 > 0 } ?? true, "GCConfiguration: sliceBudgetNanoseconds must be positive")
         precondition(sliceBudgetBytes.map { $0 > 0 } ?? true, "GCConfiguration: sliceBudgetBytes must be positive")
         precondition(markTriggerFraction > 0 && markTriggerFraction < 1, "GCConfiguration: markTriggerFraction must be in (0, 1)")
         precondition((1...64).contains(markThreads), "GCConfiguration: markThreads must be in 1...64 (got \(markThreads))")
         precondition(parallelMinimumLiveBytes >= 0, "GCConfiguration: parallelMinimumLiveBytes must not be negative")
+        precondition(backgroundMarkFraction > 0 && backgroundMarkFraction <= 1,
+                     "GCConfiguration: backgroundMarkFraction must be in (0, 1] (got \(backgroundMarkFraction))")
         self.gogc = gogc
         self.minimumHeapBytes = minimumHeapBytes
         self.heapLimitBytes = heapLimitBytes
@@ -133,6 +142,7 @@ public struct GCConfiguration: Equatable, Sendable {
         self.sliceBudgetNanoseconds = sliceBudgetNanoseconds
         self.sliceBudgetBytes = sliceBudgetBytes
         self.checkmark = checkmark
+        self.backgroundMarkFraction = backgroundMarkFraction
         self.markTriggerFraction = markTriggerFraction
         self.measurePauseCPUTime = measurePauseCPUTime
         self.checkFailureMode = checkFailureMode
@@ -143,7 +153,7 @@ public struct GCConfiguration: Equatable, Sendable {
     /// The option keys `init(options:environment:)` accepts.
     public static let optionKeys = ["gogc", "heap-limit", "min-heap", "sweep", "verify", "poison", "trace",
                                     "mode", "slice-budget-us", "slice-budget-bytes", "checkmark", "mark-trigger", "pause-cpu",
-                                    "mark-threads"]
+                                    "mark-threads", "mark-cpu"]
 
     /// Environment variables read by `init(options:environment:)`.
     public static let environmentKeys = ["HEAPLAB_GOGC", "HEAPLAB_MEMLIMIT", "HEAPLAB_GCTRACE"]
@@ -195,7 +205,7 @@ public struct GCConfiguration: Equatable, Sendable {
             case "trace": trace = try Self.parseSwitch(value, key: key)
             case "mode":
                 guard let mode = CollectionMode(rawValue: value) else {
-                    throw ParameterError("gc: mode must be stop-the-world or incremental (got '\(value)')")
+                    throw ParameterError("gc: mode must be stop-the-world, incremental or concurrent (got '\(value)')")
                 }
                 collectionMode = mode
             case "slice-budget-us": sliceBudgetNanoseconds = try Self.parseSliceMicroseconds(value, key: key)
@@ -213,13 +223,18 @@ public struct GCConfiguration: Equatable, Sendable {
                     throw ParameterError("gc: mark-threads must be a whole number from 1 to 64 (got '\(value)')")
                 }
                 markThreads = n
+            case "mark-cpu":
+                guard let f = Double(value), f > 0, f <= 1 else {
+                    throw ParameterError("gc: mark-cpu must be a fraction greater than 0 and at most 1 (got '\(value)')")
+                }
+                backgroundMarkFraction = f
             default:
                 throw ParameterError("gc: unknown option '\(key)' (known: \(Self.optionKeys.joined(separator: ", ")))")
             }
         }
-        if collectionMode == .incremental {
+        if collectionMode.marksBetweenPauses {
             guard options["sweep"] != SweepMode.eager.rawValue else {
-                throw ParameterError("gc: mode=incremental sweeps lazily; sweep=eager cannot go with it")
+                throw ParameterError("gc: mode=\(collectionMode.rawValue) sweeps lazily; sweep=eager cannot go with it")
             }
             sweepMode = .lazy
         }
@@ -249,7 +264,8 @@ public struct GCConfiguration: Equatable, Sendable {
          "checkmark": checkmark ? "on" : "off",
          "mark-trigger": String(markTriggerFraction),
          "pause-cpu": measurePauseCPUTime ? "on" : "off",
-         "mark-threads": String(markThreads)]
+         "mark-threads": String(markThreads),
+         "mark-cpu": String(backgroundMarkFraction)]
     }
 
     // MARK: parsing

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HeapLabCore
+import Synchronization
 
 /// A precise, stop-the-world, non-moving mark-sweep garbage-collected heap: HeapLab's collector. With
 /// `GCConfiguration.collectionMode = .incremental` it marks in slices between the mutator's allocations instead,
@@ -50,8 +51,8 @@ import HeapLabCore
 public final class GCHeap: MemoryManager {
     public typealias Ref = GCRef
 
-    /// `gc`, or `gc-incremental` in incremental mode (the names the runner gives the two modes).
-    public var name: String { configuration.collectionMode == .incremental ? "gc-incremental" : "gc" }
+    /// `gc`, `gc-incremental` or `gc-concurrent`: the names the runner gives the three modes.
+    public var name: String { configuration.collectionMode.managerName }
     @inlinable public var reclamation: Reclamation { .tracing }
 
     // MARK: allocator state (the fast path reads only these)
@@ -293,7 +294,11 @@ public final class GCHeap: MemoryManager {
         let header = ObjectHeader(bits: object.address.load(as: UInt64.self))
         checkSlot(slot, count: header.referenceSlots, manager: "gc")
         writeBarrier(object, slot: slot)
-        object.address.storeBytes(of: value?.address, toByteOffset: 8 &+ slot &* 8, as: UnsafeMutableRawPointer?.self)
+        // A release store: concurrent marking reads slots while mutators run, with an acquire load
+        // (ConcurrentMarking.swift says what the pair orders). On x86-64 it is the same plain `mov` as before.
+        // Invariant: slot < referenceSlots, so the word at 8 + 8*slot lies inside the object, 8-byte aligned.
+        (object.address + (8 &+ slot &* 8)).assumingMemoryBound(to: Atomic<UInt>.self).pointee
+            .store(UInt(bitPattern: value?.address), ordering: .releasing)
     }
 
     /// Reads a `T` at `byteOffset` bytes into `object`'s payload (unaligned reads are fine).

@@ -59,6 +59,6 @@ extension SharedHeap {
             "collectorThreadsCPUNanoseconds": Double(s.collectorThreadsCPUNanoseconds),
         ]
         return ManagerStatistics(allocations: allocations, bytesRequested: bytesRequested, heapBytes: footprintBytes,
-                                 liveBytes: liveBytesAfterLastCycle, extra: extra.merging(incrementalStatistics()) { a, _ in a })
+                                 liveBytes: liveBytesAfterLastCycle, extra: extra.merging(incrementalStatistics()) { a, _ in a }.merging(concurrentStatistics()) { a, _ in a })
     }
 }

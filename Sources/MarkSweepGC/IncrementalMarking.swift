@@ -160,6 +160,12 @@ extension SharedHeap {
             }
             let runway = max(limit - inUse, 64 << 10)
             incremental.debtBytes += Double(allocated) * Double(remainingWork) / Double(runway)
+            if configuration.collectionMode == .concurrent {
+                // No slices: the background marker marks, and this mutator assists only for the debt its
+                // credit did not cover (ConcurrentMarking.swift).
+                concurrentStep()
+                return
+            }
             if markSlice(workBytes: Int(min(incremental.debtBytes, Double(Int.max / 2)))) {
                 finishIncrementalMarking(reason: .incremental)
             }
@@ -216,6 +222,7 @@ extension SharedHeap {
         markRoots(&incremental.counts)
         setBarrier(true)
         incremental.phase = .marking
+        if configuration.collectionMode == .concurrent { startBackgroundMarking() }
         let end = MonotonicClock.now()
         recordSlice(PauseEvent(kind: .markSlice, cycle: stats.cycles + 1, startNanoseconds: start,
                                durationNanoseconds: end &- start,
@@ -314,7 +321,8 @@ extension SharedHeap {
                                durationNanoseconds: duration, phases: timer.phases, heapBytesBefore: inUseBefore,
                                heapBytesAfter: inUseBytes, objectsMarked: liveObjects, bytesMarked: liveBytes,
                                cellsFreed: incremental.objectsAtStart - incremental.counts.objects,
-                               label: "\(incremental.cycleSlices) slices, \(GCTrace.fixed(Double(incremental.cycleSliceNanoseconds) / 1e6, 3)) ms",
+                               label: configuration.collectionMode == .concurrent ? concurrentCycleLabel
+                                   : "\(incremental.cycleSlices) slices, \(GCTrace.fixed(Double(incremental.cycleSliceNanoseconds) / 1e6, 3)) ms",
                                cpuNanoseconds: pauseCPUTime(since: cpuStart),
                                safepointOffCPUNanoseconds: safepointWait.offCPUNanoseconds)
         recordCycle(event, largeObjectsFreed: largeFreed, reason: reason)
@@ -403,6 +411,12 @@ extension SharedHeap {
     /// go back on the stack (they are grey). The loop is `drainRing`, the stop-the-world drain's own.
     func drain(_ stack: inout MarkStack, _ counts: inout MarkCounts, untilBytes: Int, deadline: UInt64) {
         drainRing(&stack, &counts, budget: DrainBudget(untilBytes: untilBytes, deadline: deadline))
+    }
+
+    /// `drain` with a budget while mutators run (concurrent marking: the background marker and assists), with
+    /// the lock held: atomic slot reads and marks (`drainRing`'s `concurrent`).
+    func drainConcurrently(_ stack: inout MarkStack, _ counts: inout MarkCounts, untilBytes: Int, deadline: UInt64) {
+        drainRing(&stack, &counts, budget: DrainBudget(untilBytes: untilBytes, deadline: deadline), concurrent: true)
     }
 }
 

@@ -138,6 +138,19 @@ extension SharedHeap {
                    parallel: Bool = false) {
         var slot = object + ObjectHeader.bytes + from &* 8
         let end = object + ObjectHeader.bytes + to &* 8
+        if parallel {
+            // Parallel and concurrent marking: with concurrent marking, mutators store into slots while they
+            // are read here (atomic on both sides; see `heaplab_load_slot_acquire`). Parallel marking runs with
+            // the world stopped and takes the same loads, which cost nothing more on x86-64.
+            while slot < end {
+                // Invariant: `slot` is a reference slot of `object` (below `end`), 8-byte aligned.
+                if let child = heaplab_load_slot_acquire(slot.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)) {
+                    markObject(child, &stack, &counts, parallel: true)
+                }
+                slot += 8
+            }
+            return
+        }
         while slot < end {
             if let child = slot.load(as: UnsafeMutableRawPointer?.self) { markObject(child, &stack, &counts, parallel: parallel) }
             slot += 8
@@ -189,10 +202,13 @@ extension SharedHeap {
     /// every 32 objects scanned, gives part of its stack to the pool when another marker is out of work
     /// (ParallelMarking.swift); it returns when its own stack is empty. Always inlined into its callers, so the
     /// single-threaded stop-the-world loop (`budget` and `share` constant nils) carries neither check.
+    ///
+    /// `concurrent`: concurrent marking (its background marker and assists), mutators running meanwhile: marks
+    /// and slot reads take the parallel loop's atomic forms. One thread marks at a time (the lock's holder).
     @inline(__always)
     func drainRing(_ stack: inout MarkStack, _ counts: inout MarkCounts, budget: DrainBudget?,
-                   share: Unmanaged<MarkWorkPool>? = nil) {
-        let parallel = share != nil
+                   share: Unmanaged<MarkWorkPool>? = nil, concurrent: Bool = false) {
+        let parallel = share != nil || concurrent
         // A ring of `prefetchDistance` entries on the native stack (a tuple), indexed modulo its size.
         typealias P = UnsafeMutableRawPointer?
         var ring: (P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P, P)

@@ -13,7 +13,8 @@ import Synchronization
 /// Locking: one mutex, `lock`, guards every stored property here. A mutator takes it on its allocation slow
 /// path (once per 64 KiB block, or per large object), for global roots, to attach and detach, and in the write
 /// barrier's slow path while incremental marking runs. The collector holds it for a whole pause, except while
-/// it waits for the other mutators to stop (a condition wait releases it). Functions of this class and its
+/// it waits for the other mutators to stop (a condition wait releases it); concurrent mode's background marker
+/// and assists hold it while they mark (ConcurrentMarking.swift). Functions of this class and its
 /// extensions assume the lock is held unless they say otherwise; the public ones take it themselves.
 ///
 /// Use: `GCHeap(configuration:pauseLog:)` makes a shared heap and attaches the calling thread to it; more
@@ -35,8 +36,8 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
     public let configuration: GCConfiguration
     /// Where every pause goes, whichever thread's allocation started it.
     public let pauseLog: PauseLog
-    /// `gc`, or `gc-incremental` in incremental mode.
-    public var name: String { configuration.collectionMode == .incremental ? "gc-incremental" : "gc" }
+    /// `gc`, `gc-incremental` or `gc-concurrent`: the names the runner gives the three modes.
+    public var name: String { configuration.collectionMode.managerName }
     /// Any reference may be stored anywhere and used on any thread; writers of one slot synchronize
     /// themselves, as in Go.
     public var sharing: ThreadSharing { .anyReference }
@@ -114,6 +115,9 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
     /// Incremental marking's state (IncrementalMarking.swift). Each mutator keeps a copy of `marking` for its
     /// write barrier (`GCHeap.barrierOn`), rewritten only while the world is stopped.
     @exclusivity(unchecked) var incremental = IncrementalState()
+    /// Concurrent mode's background marker (made at the first cycle) and counters (ConcurrentMarking.swift).
+    @exclusivity(unchecked) var backgroundMarker: BackgroundMarker?
+    @exclusivity(unchecked) var concurrent = ConcurrentState()
     /// Failed checks kept for `takeCheckFailures()` (`CheckFailureMode.record`).
     @exclusivity(unchecked) var recordedCheckFailures: [HeapCheckFailure] = []
     /// When the heap was made (`MonotonicClock`), for the trace's time stamps.
@@ -147,6 +151,7 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
     deinit {
         // Every context holds this heap strongly, so none is left when this runs.
         collectorWorkers?.shutDown()
+        backgroundMarker?.shutDown(self)
         blockSpace.unmapAll()
         largeObjects.unmapAll()
         markStack.deallocate()

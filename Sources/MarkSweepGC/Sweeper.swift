@@ -20,7 +20,7 @@ extension SharedHeap {
         // Large objects: stop-the-world mode sweeps them now; incremental mode hands the whole list to the
         // sweep pass in one step (LargeObjectSpace), to keep the final pause short.
         let large: (objects: Int, bytes: Int)
-        if configuration.collectionMode == .incremental {
+        if configuration.collectionMode.marksBetweenPauses {
             largeObjects.beginLazySweep()
             large = (0, 0)
         } else {
@@ -291,7 +291,7 @@ extension SharedHeap {
     /// thousand of them to find no free cell (what that cost: Docs/Internals.md, "Incremental marking", step 1).
     /// Go's mcentral gives up after 100 spans the same way. Stop-the-world mode sweeps until it finds one.
     func lazySweepSliceSpent(since start: UInt64, blocks: Int) -> Bool {
-        guard configuration.collectionMode == .incremental else { return false }
+        guard configuration.collectionMode.marksBetweenPauses else { return false }
         if blocks >= SharedHeap.allocatorSweepBlockBudget { return true }
         guard let budget = configuration.sliceBudgetNanoseconds else { return false }
         return MonotonicClock.now() &- start >= budget

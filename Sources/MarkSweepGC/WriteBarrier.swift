@@ -32,8 +32,10 @@ extension GCHeap {
 
     /// Marks `object` grey if it is white. Outlined: it runs only while marking, and only for non-nil old values.
     /// Takes the shared lock (marks and the mark stack are shared), but is not a safepoint: the caller of
-    /// `store` may hold unrooted references. The collector never marks while this thread runs (every slice
-    /// stops the world), so the lock only orders this shade against other mutators' shades and slow paths.
+    /// `store` may hold unrooted references. Incremental mode never marks while this thread runs (every slice
+    /// stops the world); concurrent mode's background marker and assists mark holding the lock. Either way the
+    /// lock makes this shade the only marker of the moment, and the object goes on the shared mark stack, where
+    /// mark termination looks for grey objects.
     @usableFromInline @inline(never)
     func shade(_ object: UnsafeMutableRawPointer) {
         shared.lock()
@@ -41,5 +43,6 @@ extension GCHeap {
         // The barrier switch changes only while this thread is stopped, so it is still on.
         shared.incremental.barrierShades &+= 1
         shared.markObject(object, &shared.markStack, &shared.incremental.counts)
+        shared.wakeBackgroundMarker()  // concurrent mode: new grey work for a marker that ran out
     }
 }

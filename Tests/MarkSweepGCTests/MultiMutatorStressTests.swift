@@ -24,11 +24,12 @@ final class MultiMutatorStressTests: XCTestCase {
     /// `markThreads` > 1 marks every stop-the-world collection (in incremental mode, the explicit ones) with
     /// that many markers, checkmarked; 1 marks on the collecting thread alone.
     func runStress(_ name: String, threads: Int, seed: UInt64, incremental: Bool, sweepMode: SweepMode = .lazy,
-                   debugChecks: Bool = true, markThreads: Int = 1,
+                   debugChecks: Bool = true, markThreads: Int = 1, concurrent: Bool = false,
                    file: StaticString = #filePath, line: UInt = #line) -> MultiMutatorRun {
         let configuration = incremental
             ? GCConfiguration(gogc: 50, minimumHeapBytes: 32 << 10, sweepMode: .lazy, verifyAfterEveryCycle: true,
-                              poisonFreedCells: debugChecks, checkReferences: debugChecks, collectionMode: .incremental,
+                              poisonFreedCells: debugChecks, checkReferences: debugChecks,
+                              collectionMode: concurrent ? .concurrent : .incremental,
                               sliceBudgetNanoseconds: nil, sliceBudgetBytes: 4096, checkmark: true, checkFailureMode: .record,
                               markThreads: markThreads, parallelMinimumLiveBytes: 0)
             : GCConfiguration(gogc: 50, minimumHeapBytes: 32 << 10, sweepMode: sweepMode, verifyAfterEveryCycle: true,
@@ -95,7 +96,15 @@ final class MultiMutatorStressTests: XCTestCase {
         if incremental {
             let finals = events.filter { $0.kind == .finalMark }.count
             XCTAssertGreaterThan(finals, 0, "\(label): incremental cycles ran to their end between rendezvous", file: file, line: line)
-            XCTAssertGreaterThan(events.filter { $0.kind == .markSlice }.count, finals, "\(label): mark slices", file: file, line: line)
+            if concurrent {
+                // No slices: start pauses (one per cycle begun) and the background marker's and assists' work.
+                XCTAssertGreaterThanOrEqual(events.filter { $0.kind == .markSlice }.count, finals, "\(label): start pauses", file: file, line: line)
+                let extra = main.statistics().extra
+                XCTAssertGreaterThan((extra["backgroundMarkChunks"] ?? 0) + (extra["assists"] ?? 0), 0,
+                                     "\(label): marking beside the mutators", file: file, line: line)
+            } else {
+                XCTAssertGreaterThan(events.filter { $0.kind == .markSlice }.count, finals, "\(label): mark slices", file: file, line: line)
+            }
         } else {
             // The rendezvous collections, the final one, the explicit ones, and the pacer's.
             XCTAssertGreaterThan(collections.count, run.checks + 1 + explicit, "\(label): the pacer collected too",
@@ -118,6 +127,12 @@ final class MultiMutatorStressTests: XCTestCase {
     /// than processors here).
     func testTwoThreadsIncrementalThreeMarkers() {
         runStress("2 threads, incremental, 3 markers", threads: 2, seed: 33, incremental: true, markThreads: 3)
+    }
+
+    /// Concurrent cycles: the background marker and assists mark while two mutators mutate private and shared
+    /// graphs; start and final pauses stop both; checkmarked.
+    func testTwoThreadsConcurrent() {
+        runStress("2 threads, concurrent", threads: 2, seed: 35, incremental: true, concurrent: true)
     }
 
     /// The release-build settings (no poisoning, no reference checks); verifier and checkmark still on.

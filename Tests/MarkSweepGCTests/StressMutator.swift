@@ -91,7 +91,8 @@ final class StressMutator {
 
     init(heap: GCHeap, seed: UInt64, label: String, maxObjects: Int, cutOneIn: Int = 8) {
         self.heap = heap
-        incremental = heap.configuration.collectionMode == .incremental
+        // Concurrent mode keeps the same contract (snapshot at the beginning); its cycles also run the steps below.
+        incremental = heap.configuration.collectionMode.marksBetweenPauses
         self.cutOneIn = cutOneIn
         forcedCollectionsPerThousand = incremental ? 1 : 10
         self.label = "\(label), seed \(seed) (replay: HEAPLAB_STRESS_SEED=\(StressSettings.seedOffset))"
@@ -148,17 +149,29 @@ final class StressMutator {
             case 853..<910 where incremental:
                 // An allocation slow path without the allocation: a slice of the work allocation has paid for
                 // (perhaps none), a cycle start at the trigger, or a sweep step.
-                stepIncremental { heap.shared.incrementalStep(pendingBytes: 0) }
+                // (With the heap's lock, as a slow path holds it: a concurrent heap's background marker takes it.)
+                stepIncremental { heap.shared.withLock { heap.shared.incrementalStep(pendingBytes: 0) } }
             case 910..<960 where incremental:
                 // A full slice, as a slow path with a large debt would run, and the final pause when it empties
                 // the mark stack.
                 if heap.isMarking {
                     stepIncremental {
-                        if heap.shared.markSlice(workBytes: 4096) { heap.shared.finishIncrementalMarking(reason: .incremental) }
+                        heap.shared.withLock {
+                            // The cycle may have ended since `isMarking` was read (concurrent mode: an assist).
+                            guard heap.shared.incremental.phase == .marking else { return }
+                            if heap.shared.markSlice(workBytes: 4096) { heap.shared.finishIncrementalMarking(reason: .incremental) }
+                        }
                     }
                 }
             case 960..<970 where incremental:
-                if !heap.isMarking { stepIncremental { heap.shared.startIncrementalMarking() } }
+                if !heap.isMarking {
+                    stepIncremental {
+                        heap.shared.withLock {
+                            guard heap.shared.incremental.phase != .marking else { return }
+                            heap.shared.startIncrementalMarking()
+                        }
+                    }
+                }
             default: storeRandom()
             }
         }
@@ -371,8 +384,8 @@ final class StressMutator {
         let cycles: Int
         let incrementalCycles: Int
         init(_ heap: GCHeap) {
-            cycles = heap.shared.stats.cycles
-            incrementalCycles = heap.shared.incremental.cycles
+            // Under the lock: a concurrent heap's background marker writes the heap's state meanwhile.
+            (cycles, incrementalCycles) = heap.shared.withLock { (heap.shared.stats.cycles, heap.shared.incremental.cycles) }
         }
     }
 
@@ -383,8 +396,9 @@ final class StressMutator {
         // The heap's own checks ran inside the operation: their reports come first.
         reportCheckFailures()
         guard !failed else { return }
-        let incrementalEnded = heap.shared.incremental.cycles - before.incrementalCycles
-        let stopTheWorld = heap.shared.stats.cycles - before.cycles - incrementalEnded
+        let now = Counters(heap)
+        let incrementalEnded = now.incrementalCycles - before.incrementalCycles
+        let stopTheWorld = now.cycles - before.cycles - incrementalEnded
         var boundary = false
         if stopTheWorld > 0 || incrementalEnded > 0 {
             // Within one allocation a stop-the-world cycle (the heap limit's) only ever follows an incremental
@@ -582,6 +596,6 @@ extension StressMutator {
 
     /// One line for the log: what the run went through.
     var summary: String {
-        "stress: \(label): \(operations) operations, \(exactChecks) stop-the-world and \(incrementalChecks) incremental cycles checked, \(outOfMemoryErrors) out-of-memory errors, at most \(peakLiveObjects) objects live, \(operationsWhileMarking) operations while marking, \(scopesEntered) scopes (deepest \(deepestScope)), \(payloadRewrites) payload rewrites, \(heap.shared.incremental.barrierShades) barrier shades"
+        "stress: \(label): \(operations) operations, \(exactChecks) stop-the-world and \(incrementalChecks) incremental cycles checked, \(outOfMemoryErrors) out-of-memory errors, at most \(peakLiveObjects) objects live, \(operationsWhileMarking) operations while marking, \(scopesEntered) scopes (deepest \(deepestScope)), \(payloadRewrites) payload rewrites, \(heap.shared.withLock { heap.shared.incremental.barrierShades }) barrier shades"
     }
 }

@@ -65,4 +65,12 @@ static inline uint32_t heaplab_load_flag(const uint32_t *flag) {
     return __atomic_load_n(flag, __ATOMIC_RELAXED);
 }
 
+/// Concurrent marking: a reference slot read by the marker while mutators may be storing into it. Acquire,
+/// pairing with the release store of `GCHeap.store`: a marker that reads a reference to an object allocated
+/// since marking began also sees that object's header and its mark (set before the block was handed out), so
+/// it finds the object black and never scans a half-written one. A plain `mov` on x86-64.
+static inline void *heaplab_load_slot_acquire(void *const *slot) {
+    return __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+}
+
 #endif
