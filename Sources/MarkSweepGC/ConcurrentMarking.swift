@@ -137,17 +137,23 @@ extension SharedHeap {
         return min(1, configuration.backgroundMarkFraction * Double(processors))
     }
 
-    /// Concurrent mode, the start pause's last step (lock held, world stopped): makes the background marker at
-    /// the first cycle and wakes it. When the system refuses the thread, assists do all the marking.
+    /// Concurrent mode: makes the background marker if there is none yet (lock held). Called before the first
+    /// start pause opens, so that starting a thread (tens to hundreds of microseconds) is not part of a pause.
+    /// When the system refuses the thread, assists do all the marking.
+    func prepareBackgroundMarker() {
+        guard configuration.collectionMode == .concurrent, backgroundMarker == nil, !concurrent.markerUnavailable else { return }
+        backgroundMarker = BackgroundMarker(heap: self)
+        concurrent.markerUnavailable = backgroundMarker == nil
+    }
+
+    /// Concurrent mode, the start pause's last step (lock held, world stopped): wakes the background marker
+    /// (made here if the cycle was started some other way than by the trigger).
     func startBackgroundMarking() {
         concurrent.cycleAssists = 0
         concurrent.cycleAssistNanoseconds = 0
         concurrent.cycleBackgroundNanoseconds = 0
         concurrent.cycleBackgroundCPUNanoseconds = 0
-        if backgroundMarker == nil && !concurrent.markerUnavailable {
-            backgroundMarker = BackgroundMarker(heap: self)
-            concurrent.markerUnavailable = backgroundMarker == nil
-        }
+        prepareBackgroundMarker()
         wakeBackgroundMarker()
     }
 

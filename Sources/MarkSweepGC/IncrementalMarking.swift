@@ -116,12 +116,16 @@ extension SharedHeap {
         case .idle:
             // Every block is swept (the last pass finished); marking starts at the trigger.
             guard inUse >= incrementalTriggerBytes else { return }
+            prepareBackgroundMarker()
             startIncrementalMarking()
         case .sweeping:
             if inUse >= incrementalTriggerBytes {
                 // The trigger came before the pass finished: the rest is swept in full slices (`.sweep`
                 // events), because marking reuses the marks; then marking starts.
-                if sweepSlice(maxBlocks: Int.max) { startIncrementalMarking() }
+                if sweepSlice(maxBlocks: Int.max) {
+                    prepareBackgroundMarker()
+                    startIncrementalMarking()
+                }
                 return
             }
             // Proportional sweeping: by the time the heap in use reaches the trigger, every block has been

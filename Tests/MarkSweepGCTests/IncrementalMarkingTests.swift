@@ -56,7 +56,7 @@ final class IncrementalMarkingTests: XCTestCase {
                 return "no error"
             } catch { return error.message }
         }
-        XCTAssertTrue(message(["mode": "concurrent"]).contains("mode must be stop-the-world or incremental"))
+        XCTAssertTrue(message(["mode": "parallel"]).contains("mode must be stop-the-world, incremental or concurrent"))
         XCTAssertTrue(message(["mode": "incremental", "sweep": "eager"]).contains("sweep=eager cannot go with it"))
         XCTAssertTrue(message(["slice-budget-us": "0"]).contains("slice-budget-us must be a positive number"))
         XCTAssertTrue(message(["slice-budget-us": "-5"]).contains("slice-budget-us"))
