@@ -58,11 +58,13 @@ struct BlockSpace {
     }
 
     /// Gives the pages of resident pool blocks back to the system until at most `keepBytes` of them stay
-    /// resident. Returns the bytes released.
-    mutating func releaseResidentBlocks(keepingBytes keepBytes: Int) -> Int {
+    /// resident, or `maxBlocks` were given back. Returns the bytes released.
+    mutating func releaseResidentBlocks(keepingBytes keepBytes: Int, maxBlocks: Int = Int.max) -> Int {
         let keep = max(0, keepBytes) / HeapLayout.blockBytes
         var released = 0
-        while residentPool.count > keep, let b = residentPool.popLast() {
+        var blocks = 0
+        while residentPool.count > keep, blocks < maxBlocks, let b = residentPool.popLast() {
+            blocks += 1
             VirtualMemory.release(b.base, bytes: HeapLayout.blockBytes)
             releasedPool.append(b)
             released += HeapLayout.blockBytes

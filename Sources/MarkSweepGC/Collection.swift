@@ -204,8 +204,13 @@ extension SharedHeap {
     /// is also a TLB shootdown, an interrupt to every other core the process runs on.
     func releaseUnneededMemory() {
         guard pacer.goalBytes != Int.max else { return }
+        _ = blockSpace.releaseResidentBlocks(keepingBytes: residentBytesToKeep)
+    }
+
+    /// Resident pool bytes kept after a cycle: the pacer's headroom and a quarter more (at least 1 MiB).
+    var residentBytesToKeep: Int {
         let headroom = max(0, pacer.goalBytes - inUseBytes)
-        _ = blockSpace.releaseResidentBlocks(keepingBytes: headroom + max(headroom / 4, 1 << 20))
+        return headroom + max(headroom / 4, 1 << 20)
     }
 
     /// How every collector pause opens: the clocks read, every other mutator stopped (Safepoints.swift), every

@@ -41,6 +41,11 @@ struct ConcurrentState {
     /// Whether the background marker thread could not be started (the system refused a thread): assists then
     /// do all the marking.
     var markerUnavailable = false
+    /// Memory the background thread still has to give back after the last final pause: resident pool blocks
+    /// beyond `releaseKeepBytes` (`scheduleBackgroundRelease`).
+    var releasePending = false
+    var releaseKeepBytes = 0
+    var backgroundReleasedBytes = 0
 
     // This cycle's (reset by the start pause), for the final pause's label and the trace line.
     var cycleAssists = 0
@@ -154,8 +159,24 @@ extension SharedHeap {
         concurrent.cycleBackgroundNanoseconds = 0
         concurrent.cycleBackgroundCPUNanoseconds = 0
         prepareBackgroundMarker()
+    }
+
+    /// Concurrent mode's final pause: memory beyond what the next cycle needs is given back by the background
+    /// thread after the pause, `releaseBatchBlocks` at a time with the lock held (Go's background scavenger),
+    /// instead of in the pause. Blocks the allocator takes from the pool meanwhile are not released.
+    func scheduleBackgroundRelease() {
+        guard pacer.goalBytes != Int.max else { return }
+        guard backgroundMarker != nil else {
+            releaseUnneededMemory()  // no background thread: in the pause, as the other modes do
+            return
+        }
+        concurrent.releaseKeepBytes = residentBytesToKeep
+        concurrent.releasePending = true
         wakeBackgroundMarker()
     }
+
+    /// Pool blocks the background thread releases per hold of the lock: 1 MiB, about 0.1-0.3 ms of madvise.
+    static let releaseBatchBlocks = 16
 
     /// Wakes the background marker if it waits for work (lock held).
     @inline(__always)
@@ -177,6 +198,17 @@ extension SharedHeap {
                 continue
             }
             guard incremental.phase == .marking, !markStack.isEmpty else {
+                if concurrent.releasePending {
+                    // No marking to do: give memory back, a batch per hold of the lock.
+                    let released = blockSpace.releaseResidentBlocks(keepingBytes: concurrent.releaseKeepBytes,
+                                                                    maxBlocks: SharedHeap.releaseBatchBlocks)
+                    concurrent.backgroundReleasedBytes &+= released
+                    if released < SharedHeap.releaseBatchBlocks * HeapLayout.blockBytes { concurrent.releasePending = false }
+                    unlock()
+                    sched_yield()
+                    lock()
+                    continue
+                }
                 concurrent.markerIdle = true
                 pthread_cond_wait(marker.wake, mutex)
                 concurrent.markerIdle = false
@@ -266,7 +298,8 @@ extension SharedHeap {
     /// The concurrent collector's counters, merged into `statistics().extra` (all 0 in the other modes):
     /// `backgroundMarkChunks`, `backgroundMarkNanoseconds` (wall time of the chunks), `backgroundMarkCPUNanoseconds`
     /// (the marker thread's CPU time in them), `backgroundMarkBytes`, `assists`, `assistNanoseconds` (total),
-    /// `maxAssistNanoseconds`, `assistBytes` (bytes of objects marked by assists).
+    /// `maxAssistNanoseconds`, `assistBytes` (bytes of objects marked by assists), `backgroundReleasedBytes`
+    /// (memory given back to the system by the background thread after final pauses).
     func concurrentStatistics() -> [String: Double] {
         let c = concurrent
         return ["backgroundMarkChunks": Double(c.backgroundChunks),
@@ -274,6 +307,7 @@ extension SharedHeap {
                 "backgroundMarkCPUNanoseconds": Double(c.backgroundCPUNanoseconds),
                 "backgroundMarkBytes": Double(c.backgroundBytes),
                 "assists": Double(c.assists), "assistNanoseconds": Double(c.assistNanoseconds),
-                "maxAssistNanoseconds": Double(c.maxAssistNanoseconds), "assistBytes": Double(c.assistBytes)]
+                "maxAssistNanoseconds": Double(c.maxAssistNanoseconds), "assistBytes": Double(c.assistBytes),
+                "backgroundReleasedBytes": Double(c.backgroundReleasedBytes)]
     }
 }
