@@ -427,9 +427,12 @@ extension SharedHeap {
     }
 
     /// `drain` with a budget while mutators run (concurrent marking: the background marker and assists), with
-    /// the lock held: atomic slot reads and marks (`drainRing`'s `concurrent`).
-    func drainConcurrently(_ stack: inout MarkStack, _ counts: inout MarkCounts, untilBytes: Int, deadline: UInt64) {
-        drainRing(&stack, &counts, budget: DrainBudget(untilBytes: untilBytes, deadline: deadline), concurrent: true)
+    /// the lock held: atomic slot reads and marks (`drainRing`'s `concurrent`). `yieldsToLockWaiters`: stop
+    /// early when another thread waits for the lock (the background marker gives way to mutators' slow paths).
+    func drainConcurrently(_ stack: inout MarkStack, _ counts: inout MarkCounts, untilBytes: Int, deadline: UInt64,
+                           yieldsToLockWaiters: Bool = false) {
+        drainRing(&stack, &counts, budget: DrainBudget(untilBytes: untilBytes, deadline: deadline,
+                                                       yieldsToLockWaiters: yieldsToLockWaiters), concurrent: true)
     }
 }
 

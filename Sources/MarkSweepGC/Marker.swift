@@ -189,10 +189,19 @@ extension SharedHeap {
     }
 
     /// What a budgeted drain may do: mark until `untilBytes` bytes are counted, or until the clock passes
-    /// `deadline` (checked every 32 objects scanned).
+    /// `deadline` (checked every 32 objects scanned), or (`yieldsToLockWaiters`, the background marker) until
+    /// another thread waits for the heap's lock (checked with the clock).
     struct DrainBudget {
         var untilBytes: Int
         var deadline: UInt64
+        var yieldsToLockWaiters = false
+    }
+
+    /// Whether a budgeted drain's time is up: the deadline passed, or a thread waits for the lock the drain
+    /// holds and the drain yields to it.
+    @inline(__always)
+    func budgetTimeSpent(_ budget: DrainBudget) -> Bool {
+        (budget.yieldsToLockWaiters && lockWaiters.load(ordering: .relaxed) > 0) || MonotonicClock.now() >= budget.deadline
     }
 
     /// The mark loop, shared by the stop-the-world drain, incremental slices and parallel marking: pops
@@ -228,7 +237,7 @@ extension SharedHeap {
                     // Nothing grey but the rest of a huge array, perhaps: a chunk of it, then the budget.
                     guard scanNextChunk(&stack, &counts, parallel: parallel) else { return }
                     if let share { offerWork(share, &stack) }
-                    if let budget, counts.bytes >= budget.untilBytes || MonotonicClock.now() >= budget.deadline { return }
+                    if let budget, counts.bytes >= budget.untilBytes || budgetTimeSpent(budget) { return }
                     continue
                 }
                 let object = slots[head & 31]
@@ -238,7 +247,7 @@ extension SharedHeap {
                 scanned &+= 1
                 if scanned & 31 == 0, let share { offerWork(share, &stack) }
                 guard let budget else { continue }
-                if counts.bytes >= budget.untilBytes || (scanned & 31 == 0 && MonotonicClock.now() >= budget.deadline) {
+                if counts.bytes >= budget.untilBytes || (scanned & 31 == 0 && budgetTimeSpent(budget)) {
                     // Budget spent: the ring's objects are grey and go back on the stack. (A push dropped for
                     // lack of stack sets `overflowed`, which the final pause's `markHeap` recovers from.)
                     while head != tail {

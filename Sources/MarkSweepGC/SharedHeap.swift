@@ -65,6 +65,9 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
     /// the lock only; read without it by a collector spinning while it waits for the others to stop (relaxed:
     /// the spin only decides when to take the lock and look again).
     let running = Atomic<Int>(0)
+    /// Threads waiting in `lock()` now. Relaxed: the background marker reads it as a hint to end its chunk early
+    /// (a stale value only makes the chunk a little longer or shorter); the mutex orders everything else.
+    let lockWaiters = Atomic<Int>(0)
     var runningCount: Int {
         get { running.load(ordering: .relaxed) }
         set { running.store(newValue, ordering: .relaxed) }
@@ -170,7 +173,13 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
 
     @inline(__always)
     func lock() {
+        // Uncontended: one trylock. Contended: counted in `lockWaiters` while waiting, so that the background
+        // marker, which holds the lock for chunks of marking, ends its chunk within 32 objects and lets the
+        // waiter (a mutator's slow path, a barrier shade, a pause) in.
+        guard pthread_mutex_trylock(mutex) != 0 else { return }
+        lockWaiters.add(1, ordering: .relaxed)
         let status = pthread_mutex_lock(mutex)
+        lockWaiters.subtract(1, ordering: .relaxed)
         assert(status == 0, "gc: pthread_mutex_lock failed (\(status))")
     }
 
