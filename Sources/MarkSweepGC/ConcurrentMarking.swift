@@ -217,7 +217,7 @@ extension SharedHeap {
                     if released < SharedHeap.releaseBatchBlocks * HeapLayout.blockBytes { concurrent.releasePending = false }
                     unlock()
                     sched_yield()
-                    lock()
+                    lockFromBackground()
                     continue
                 }
                 concurrent.markerIdle = true
@@ -257,9 +257,26 @@ extension SharedHeap {
             } else {
                 sched_yield()
             }
-            lock()
+            lockFromBackground()
         }
         unlock()
+    }
+
+    /// The background marker's way to take the lock between chunks: try, spin, yield, then nap 20 us at a time,
+    /// but never wait in the mutex itself. A thread asleep in the mutex makes every unlock a `futex` wake-up
+    /// system call: perf put 6% of binary-trees' mutator time in waking the marker that way.
+    func lockFromBackground() {
+        var attempts = 0
+        while pthread_mutex_trylock(mutex) != 0 {
+            attempts += 1
+            if attempts < 64 {
+                heaplab_spin_hint()
+            } else if attempts < 128 {
+                sched_yield()
+            } else {
+                SharedHeap.sleep(nanoseconds: 20_000)
+            }
+        }
     }
 
     /// Sleeps the calling thread for `nanoseconds`.
