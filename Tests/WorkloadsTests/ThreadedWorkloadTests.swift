@@ -99,6 +99,15 @@ final class ThreadedWorkloadTests: XCTestCase {
         }
     }
 
+    /// Concurrent marking beside the workloads' threads: the background marker, assists, checkmark after every
+    /// concurrent mark and the verifier after every cycle.
+    func testOnConcurrentGC() throws {
+        try runEvery { log in
+            Self.sharedHeap(try GCConfiguration(options: ["mode": "concurrent", "min-heap": "1MiB", "verify": "on",
+                                                          "checkmark": "on"]), log)
+        }
+    }
+
     func testOnArena() throws {
         try runEvery({ _ in ThreadedArenaManager() }, freesEverything: false)
     }
