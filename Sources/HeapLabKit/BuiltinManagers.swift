@@ -149,41 +149,53 @@ public enum GCDescriptor: ManagerDescriptor {
 public enum IncrementalGCDescriptor: ManagerDescriptor {
     public static let name = "gc-incremental"
     public static var entry: ManagerEntry {
-        ManagerEntry(name: name,
-                     summary: "the same collector marking incrementally: short slices paced by allocation, a snapshot-at-the-beginning write barrier, lazy sweeping (Docs/Internals.md)",
-                     options: GCDescriptor.gcOptions.filter { $0.name != "mode" && $0.name != "sweep" }, nativeReference: "c-malloc",
-                     checkValues: { options throws(ParameterError) in _ = try GCConfiguration(options: incremental(options)) })
+        GCDescriptor.entry(name: name, mode: .incremental,
+                           summary: "the same collector marking incrementally: short slices paced by allocation, a snapshot-at-the-beginning write barrier, lazy sweeping (Docs/Internals.md)")
     }
     @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> GCHeap {
-        GCHeap(configuration: try GCConfiguration(options: incremental(options)), pauseLog: pauseLog)
+        try GCDescriptor.make(options: options, mode: .incremental, pauseLog: pauseLog)
     }
     @inlinable public static func makeThreaded(options: [String: String], pauseLog: PauseLog) throws -> SharedHeap {
         try GCDescriptor.sharedHeap(make(options: options, pauseLog: pauseLog))
     }
     public static func report(_ manager: SharedHeap) -> ThreadedManagerReport { GCDescriptor.heapReport(manager) }
-    @inlinable static func incremental(_ options: [String: String]) -> [String: String] {
-        options.merging(["mode": "incremental"]) { _, mode in mode }
-    }
 }
 
 /// The same collector marking concurrently (`mode=concurrent`): a background marker thread and mutator assists.
 public enum ConcurrentGCDescriptor: ManagerDescriptor {
     public static let name = "gc-concurrent"
     public static var entry: ManagerEntry {
-        ManagerEntry(name: name,
-                     summary: "the same collector marking concurrently: a background marker thread at 25% of the processors, mutator assists, a snapshot-at-the-beginning barrier, two short pauses, lazy sweeping (Docs/Internals.md)",
-                     options: GCDescriptor.gcOptions.filter { $0.name != "mode" && $0.name != "sweep" }, nativeReference: "c-malloc",
-                     checkValues: { options throws(ParameterError) in _ = try GCConfiguration(options: concurrent(options)) })
+        GCDescriptor.entry(name: name, mode: .concurrent,
+                           summary: "the same collector marking concurrently: a background marker thread at 25% of the processors, mutator assists, a snapshot-at-the-beginning barrier, two short pauses, lazy sweeping (Docs/Internals.md)")
     }
     @inlinable public static func make(options: [String: String], pauseLog: PauseLog) throws -> GCHeap {
-        GCHeap(configuration: try GCConfiguration(options: concurrent(options)), pauseLog: pauseLog)
+        try GCDescriptor.make(options: options, mode: .concurrent, pauseLog: pauseLog)
     }
     @inlinable public static func makeThreaded(options: [String: String], pauseLog: PauseLog) throws -> SharedHeap {
         try GCDescriptor.sharedHeap(make(options: options, pauseLog: pauseLog))
     }
     public static func report(_ manager: SharedHeap) -> ThreadedManagerReport { GCDescriptor.heapReport(manager) }
-    @inlinable static func concurrent(_ options: [String: String]) -> [String: String] {
-        options.merging(["mode": "concurrent"]) { _, mode in mode }
+}
+
+extension GCDescriptor {
+    /// The registry entry of the collector in `mode` (incremental or concurrent): the collector's options
+    /// but `mode` and `sweep`, which the mode fixes.
+    static func entry(name: String, mode: CollectionMode, summary: String) -> ManagerEntry {
+        ManagerEntry(name: name, summary: summary,
+                     options: gcOptions.filter { $0.name != "mode" && $0.name != "sweep" }, nativeReference: "c-malloc",
+                     checkValues: { options throws(ParameterError) in
+                         _ = try GCConfiguration(options: GCDescriptor.options(options, mode: mode))
+                     })
+    }
+
+    /// A heap in `mode`, with `options` otherwise.
+    @inlinable static func make(options: [String: String], mode: CollectionMode, pauseLog: PauseLog) throws -> GCHeap {
+        GCHeap(configuration: try GCConfiguration(options: GCDescriptor.options(options, mode: mode)), pauseLog: pauseLog)
+    }
+
+    /// `options` with `mode` set (over any `mode` in `options`: the manager's name decides its mode).
+    @inlinable static func options(_ options: [String: String], mode: CollectionMode) -> [String: String] {
+        options.merging(["mode": mode.rawValue]) { _, fixed in fixed }
     }
 }
 
