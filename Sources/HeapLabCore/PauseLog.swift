@@ -40,6 +40,32 @@ public struct CollectorThreadSpan: Codable, Equatable, Sendable {
     }
 }
 
+/// Collector work done while the mutators ran (concurrent marking): a stretch of the background marker's
+/// marking, or of the mutators' assists, in the cycle that the event carrying it ends. Chunks less than a
+/// millisecond apart are merged into one span, so a span is a stretch of activity: `busyNanoseconds` of marking
+/// inside `nanoseconds` of wall time.
+public struct ConcurrentWorkSpan: Codable, Equatable, Sendable {
+    /// `background` (the background marker thread) or `assist` (allocating mutators marking their debt).
+    public var kind: String
+    /// Start of the span relative to the start of the event that carries it, nanoseconds; negative: the work
+    /// ran before that pause.
+    public var offsetNanoseconds: Int64
+    /// Wall time from the first chunk's start to the last chunk's end, nanoseconds.
+    public var nanoseconds: UInt64
+    /// Time spent marking inside the span (the sum of its chunks), nanoseconds; at most `nanoseconds`.
+    public var busyNanoseconds: UInt64
+    /// Bytes of objects the span's chunks marked.
+    public var bytesMarked: Int
+
+    public init(kind: String, offsetNanoseconds: Int64, nanoseconds: UInt64, busyNanoseconds: UInt64, bytesMarked: Int) {
+        self.kind = kind
+        self.offsetNanoseconds = offsetNanoseconds
+        self.nanoseconds = nanoseconds
+        self.busyNanoseconds = busyNanoseconds
+        self.bytesMarked = bytesMarked
+    }
+}
+
 /// One interruption of the mutator, recorded exactly.
 ///
 /// Times are `MonotonicClock` readings in nanoseconds. Byte and object counts are 0 where they do not apply.
@@ -84,13 +110,16 @@ public struct PauseEvent: Codable, Equatable, Sendable {
     /// For a collector pause marked or swept by several threads: what each collector thread did in it and
     /// when (a helper that the scheduler did not run before the work was done has no span); nil otherwise.
     public var collectorThreadSpans: [CollectorThreadSpan]?
+    /// For the final pause of a concurrent cycle: the marking its background marker and the mutators' assists
+    /// did while the mutators ran, from the cycle's start pause to this one; nil otherwise.
+    public var concurrentWork: [ConcurrentWorkSpan]?
 
     public init(kind: PauseKind, cycle: Int = 0, startNanoseconds: UInt64, durationNanoseconds: UInt64,
                 phases: [PhaseTime] = [], heapBytesBefore: Int = 0, heapBytesAfter: Int = 0,
                 objectsMarked: Int = 0, bytesMarked: Int = 0, cellsFreed: Int = 0, label: String = "",
                 cpuNanoseconds: UInt64? = nil, safepointOffCPUNanoseconds: UInt64? = nil,
                 collectorThreadsCPUNanoseconds: UInt64? = nil, thread: Int? = nil,
-                collectorThreadSpans: [CollectorThreadSpan]? = nil) {
+                collectorThreadSpans: [CollectorThreadSpan]? = nil, concurrentWork: [ConcurrentWorkSpan]? = nil) {
         self.kind = kind
         self.cycle = cycle
         self.startNanoseconds = startNanoseconds
@@ -106,6 +135,7 @@ public struct PauseEvent: Codable, Equatable, Sendable {
         self.safepointOffCPUNanoseconds = safepointOffCPUNanoseconds
         self.collectorThreadsCPUNanoseconds = collectorThreadsCPUNanoseconds
         self.collectorThreadSpans = collectorThreadSpans
+        self.concurrentWork = concurrentWork
         self.thread = thread
     }
 

@@ -12,6 +12,9 @@ import HeapLabCore
 /// - thread 3, `stalls`: one event per logged stall at a drop point, named after what was dropped;
 /// - threads 201, 202, ..., `collector thread i`: in a pause marked by several threads, what each collector
 ///   thread did in it (`mark`, `count`, `sweep`) and when;
+/// - threads 300 and 301, `background marker` and `assists`: concurrent marking's work between its pauses
+///   (`PauseEvent.concurrentWork` of each final pause), one span per stretch of activity, with the time it
+///   marked and the bytes;
 /// - counter `memory (MiB)`: resident memory, live and heap bytes at each memory sample.
 ///
 /// Times (`ts`, `dur`) are microseconds, as the format requires, with nanosecond precision in the fraction.
@@ -26,6 +29,9 @@ public enum ChromeTrace {
     /// Track of collector thread i (a helper of parallel marking and sweeping, 1, 2, ...): `collectorThreadBase +
     /// i`. It holds what that thread did inside each pause (`PauseEvent.collectorThreadSpans`).
     public static let collectorThreadBase = 200
+    /// Tracks of concurrent marking's work outside the pauses: the background marker's and the assists'.
+    public static let backgroundMarkerThread = 300
+    public static let assistThread = 301
 
     /// One trace event. Only the fields the format needs for each phase type are written.
     struct Event: Encodable {
@@ -105,7 +111,26 @@ public enum ChromeTrace {
             events.append(Event(name: "thread_name", ph: "M", pid: pid, tid: collectorThreadBase + i,
                                 args: ["name": .text("collector thread \(i)")]))
         }
+        // Concurrent marking: the background marker's and the assists' stretches of work, from each final pause.
+        let concurrentKinds = Set(report.pauses.flatMap { $0.concurrentWork ?? [] }.map(\.kind))
+        if concurrentKinds.contains("background") {
+            events.append(Event(name: "thread_name", ph: "M", pid: pid, tid: backgroundMarkerThread,
+                                args: ["name": .text("background marker")]))
+        }
+        if concurrentKinds.contains("assist") {
+            events.append(Event(name: "thread_name", ph: "M", pid: pid, tid: assistThread, args: ["name": .text("assists")]))
+        }
         for pause in report.pauses {
+            for span in pause.concurrentWork ?? [] {
+                // The span's start: the pause's start plus its (negative) offset, never before the run began.
+                let start = max(0, Int64(clamping: pause.startNanoseconds) &+ span.offsetNanoseconds)
+                events.append(Event(name: "\(span.kind == "assist" ? "assists" : "background mark") (cycle \(pause.cycle))",
+                                    cat: "concurrent-\(span.kind)", ph: "X", ts: microseconds(UInt64(start)),
+                                    dur: microseconds(span.nanoseconds), pid: pid,
+                                    tid: span.kind == "assist" ? assistThread : backgroundMarkerThread,
+                                    args: ["busy_ms": .number(Double(span.busyNanoseconds) / 1e6),
+                                           "bytes_marked": .integer(span.bytesMarked)]))
+            }
             for span in pause.collectorThreadSpans ?? [] {
                 events.append(Event(name: "\(span.name) (\(name(of: pause.kind)) \(pause.cycle))", cat: "collector-thread", ph: "X",
                                     ts: microseconds(pause.startNanoseconds &+ span.offsetNanoseconds),

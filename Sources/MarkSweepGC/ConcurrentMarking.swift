@@ -47,7 +47,9 @@ struct ConcurrentState {
     var releaseKeepBytes = 0
     var backgroundReleasedBytes = 0
 
-    // This cycle's (reset by the start pause), for the final pause's label and the trace line.
+    // This cycle's (reset by the start pause), for the final pause's label, the trace line and its
+    // `PauseEvent.concurrentWork`.
+    var cycleSpans = CycleWorkSpans()
     var cycleAssists = 0
     var cycleAssistNanoseconds: UInt64 = 0
     var cycleBackgroundNanoseconds: UInt64 = 0
@@ -62,6 +64,42 @@ struct ConcurrentState {
     var assistNanoseconds: UInt64 = 0
     var maxAssistNanoseconds: UInt64 = 0
     var assistBytes = 0
+}
+
+/// A concurrent cycle's marking outside the pauses, as stretches of activity (`ConcurrentWorkSpan`): each chunk
+/// (background) or assist joins the last span of its kind when it starts less than `mergeGapNanoseconds` after
+/// that span's end, so a cycle keeps a handful of spans, not one per chunk.
+struct CycleWorkSpans {
+    struct Span {
+        var start: UInt64
+        var end: UInt64
+        var busy: UInt64
+        var bytes: Int
+    }
+    var background: [Span] = []
+    var assist: [Span] = []
+    static let mergeGapNanoseconds: UInt64 = 1_000_000
+    /// At most this many spans of each kind per cycle; later work joins the last one.
+    static let maximumSpans = 256
+
+    static func add(_ spans: inout [Span], start: UInt64, end: UInt64, bytes: Int) {
+        if let last = spans.last, start &- last.end < mergeGapNanoseconds || spans.count >= maximumSpans {
+            spans[spans.count - 1].end = max(last.end, end)
+            spans[spans.count - 1].busy &+= end &- start
+            spans[spans.count - 1].bytes &+= bytes
+        } else {
+            spans.append(Span(start: start, end: end, busy: end &- start, bytes: bytes))
+        }
+    }
+
+    /// The spans as `ConcurrentWorkSpan`s with offsets from `pauseStart`.
+    func workSpans(relativeTo pauseStart: UInt64) -> [ConcurrentWorkSpan] {
+        func convert(_ spans: [Span], _ kind: String) -> [ConcurrentWorkSpan] {
+            spans.map { ConcurrentWorkSpan(kind: kind, offsetNanoseconds: Int64(bitPattern: $0.start &- pauseStart),
+                                           nanoseconds: $0.end &- $0.start, busyNanoseconds: $0.busy, bytesMarked: $0.bytes) }
+        }
+        return convert(background, "background") + convert(assist, "assist")
+    }
 }
 
 /// The background marker thread of a concurrent heap. It holds the heap unretained (the heap's `deinit` stops
@@ -156,6 +194,7 @@ extension SharedHeap {
     /// Concurrent mode, the start pause's last step (lock held, world stopped): wakes the background marker
     /// (made here if the cycle was started some other way than by the trigger).
     func startBackgroundMarking() {
+        concurrent.cycleSpans = CycleWorkSpans()
         concurrent.cycleAssists = 0
         concurrent.cycleAssistNanoseconds = 0
         concurrent.cycleBackgroundNanoseconds = 0
@@ -244,6 +283,7 @@ extension SharedHeap {
             concurrent.backgroundBytes &+= done
             concurrent.cycleBackgroundNanoseconds &+= end &- start
             concurrent.cycleBackgroundCPUNanoseconds &+= cpu
+            CycleWorkSpans.add(&concurrent.cycleSpans.background, start: start, end: end, bytes: done)
             stats.totalMarkNanoseconds &+= end &- start
             // The duty cycle: sleep so that chunk / (chunk + sleep) is the utilization. Always let go of the lock
             // between chunks (a pthread mutex is not fair: re-taking it at once could starve a waiting mutator).
@@ -319,6 +359,7 @@ extension SharedHeap {
         concurrent.assistBytes &+= done
         concurrent.cycleAssists += 1
         concurrent.cycleAssistNanoseconds &+= end &- start
+        CycleWorkSpans.add(&concurrent.cycleSpans.assist, start: start, end: end, bytes: done)
         stats.totalMarkNanoseconds &+= end &- start
     }
 

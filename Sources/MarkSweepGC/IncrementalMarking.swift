@@ -337,7 +337,9 @@ extension SharedHeap {
                                label: configuration.collectionMode == .concurrent ? concurrentCycleLabel
                                    : "\(incremental.cycleSlices) slices, \(GCTrace.fixed(Double(incremental.cycleSliceNanoseconds) / 1e6, 3)) ms",
                                cpuNanoseconds: pauseCPUTime(since: cpuStart),
-                               safepointOffCPUNanoseconds: safepointWait.offCPUNanoseconds)
+                               safepointOffCPUNanoseconds: safepointWait.offCPUNanoseconds,
+                               concurrentWork: configuration.collectionMode == .concurrent
+                                   ? concurrent.cycleSpans.workSpans(relativeTo: start) : nil)
         recordCycle(event, largeObjectsFreed: largeFreed, reason: reason)
         // The totals behind the mark rate count what the tracer marked, not the black allocation the event
         // reports as live.

@@ -75,6 +75,39 @@ final class ChromeTraceTests: XCTestCase {
         XCTAssertTrue(try events([Fixtures.matrix()[0]]).filter { ($0["tid"] as? Int ?? 0) >= ChromeTrace.collectorThreadBase }.isEmpty)
     }
 
+    /// Concurrent marking's work between pauses: a background-marker track and an assists track, each span where
+    /// the final pause's (negative) offset puts it, with its busy time and bytes.
+    func testConcurrentMarkingGetsBackgroundAndAssistTracks() throws {
+        var report = Fixtures.matrix()[0]
+        let index = try XCTUnwrap(report.pauses.firstIndex { $0.kind == .collection && $0.startNanoseconds > 2_000_000 })
+        report.pauses[index].concurrentWork = [
+            ConcurrentWorkSpan(kind: "background", offsetNanoseconds: -2_000_000, nanoseconds: 1_500_000,
+                               busyNanoseconds: 750_000, bytesMarked: 4096),
+            ConcurrentWorkSpan(kind: "assist", offsetNanoseconds: -400_000, nanoseconds: 100_000,
+                               busyNanoseconds: 100_000, bytesMarked: 512),
+        ]
+        let e = try events([report])
+        func trackName(_ tid: Int) -> [String] {
+            e.filter { $0["name"] as? String == "thread_name" && $0["tid"] as? Int == tid }
+                .compactMap { ($0["args"] as? [String: Any])?["name"] as? String }
+        }
+        XCTAssertEqual(trackName(ChromeTrace.backgroundMarkerThread), ["background marker"])
+        XCTAssertEqual(trackName(ChromeTrace.assistThread), ["assists"])
+        let pause = report.pauses[index]
+        let background = try XCTUnwrap(e.first { $0["cat"] as? String == "concurrent-background" })
+        XCTAssertEqual(background["name"] as? String, "background mark (cycle \(pause.cycle))")
+        XCTAssertEqual(background["tid"] as? Int, ChromeTrace.backgroundMarkerThread)
+        XCTAssertEqual(background["ts"] as? Double, Double(pause.startNanoseconds - 2_000_000) / 1_000)
+        XCTAssertEqual(background["dur"] as? Double, 1_500)
+        XCTAssertEqual((background["args"] as? [String: Any])?["busy_ms"] as? Double, 0.75)
+        XCTAssertEqual((background["args"] as? [String: Any])?["bytes_marked"] as? Int, 4096)
+        let assist = try XCTUnwrap(e.first { $0["cat"] as? String == "concurrent-assist" })
+        XCTAssertEqual(assist["tid"] as? Int, ChromeTrace.assistThread)
+        XCTAssertEqual(assist["ts"] as? Double, Double(pause.startNanoseconds - 400_000) / 1_000)
+        // Runs without concurrent marking have neither track.
+        XCTAssertTrue(try events([Fixtures.matrix()[0]]).filter { ($0["tid"] as? Int ?? 0) >= ChromeTrace.backgroundMarkerThread }.isEmpty)
+    }
+
     func testAPauseCarriesItsCPUTimeWhenMeasured() throws {
         var report = Fixtures.matrix()[0]
         let index = try XCTUnwrap(report.pauses.firstIndex { $0.kind != .stall })

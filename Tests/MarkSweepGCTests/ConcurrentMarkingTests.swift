@@ -138,6 +138,22 @@ final class ConcurrentMarkingTests: XCTestCase {
                                 goalBytes: 1 << 20, sweepMode: .lazy, reason: "concurrent",
                                 concurrentMarkNanoseconds: (1_500_000, 2_250_000))
         XCTAssertTrue(line.contains("1.500/2.250/0.000 ms cpu assist/background/idle"), line)
+        // Each final pause carries the cycle's marking between the pauses: spans before the pause, busy time
+        // within each span, and as many bytes as the cycle's label and statistics account for.
+        let spans = finals.flatMap { $0.concurrentWork ?? [] }
+        XCTAssertTrue(finals.allSatisfy { $0.concurrentWork != nil })
+        XCTAssertGreaterThan(spans.count, 0)
+        for s in spans {
+            XCTAssertTrue(s.kind == "background" || s.kind == "assist", s.kind)
+            XCTAssertLessThan(s.offsetNanoseconds, 0, "the work ran before its final pause")
+            XCTAssertLessThanOrEqual(s.busyNanoseconds, s.nanoseconds)
+            XCTAssertLessThanOrEqual(s.offsetNanoseconds + Int64(s.nanoseconds), 0)
+        }
+        let extra = heap.statistics().extra
+        let spanBytes = Double(spans.reduce(0) { $0 + $1.bytesMarked })
+        // Work of a cycle still marking now is not in any final pause yet: at most the totals.
+        XCTAssertLessThanOrEqual(spanBytes, (extra["backgroundMarkBytes"] ?? 0) + (extra["assistBytes"] ?? 0))
+        XCTAssertGreaterThan(spanBytes, 0)
         // No pause of a concurrent cycle is a mark slice but its start pause.
         for e in log.events where e.kind == .markSlice {
             XCTAssertEqual(e.label, "start: roots snapshot")
