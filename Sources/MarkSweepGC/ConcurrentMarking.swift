@@ -182,24 +182,23 @@ extension SharedHeap {
         return min(1, configuration.backgroundMarkFraction * Double(processors))
     }
 
-    /// Concurrent mode: makes the background marker if there is none yet (lock held). Called before the first
-    /// start pause opens, so that starting a thread (tens to hundreds of microseconds) is not part of a pause.
-    /// When the system refuses the thread, assists do all the marking.
+    /// Concurrent mode: makes the background marker if there is none yet (lock held). Called by
+    /// `startIncrementalMarking` before its pause opens, so that starting a thread (tens to hundreds of
+    /// microseconds) is not part of a pause. When the system refuses the thread, assists do all the marking.
     func prepareBackgroundMarker() {
         guard configuration.collectionMode == .concurrent, backgroundMarker == nil, !concurrent.markerUnavailable else { return }
         backgroundMarker = BackgroundMarker(heap: self)
         concurrent.markerUnavailable = backgroundMarker == nil
     }
 
-    /// Concurrent mode, the start pause's last step (lock held, world stopped): wakes the background marker
-    /// (made here if the cycle was started some other way than by the trigger).
+    /// Concurrent mode, the start pause's last step (lock held, world stopped): this cycle's counters reset.
+    /// The marker is woken after the pause (`startIncrementalMarking`).
     func startBackgroundMarking() {
         concurrent.cycleSpans = CycleWorkSpans()
         concurrent.cycleAssists = 0
         concurrent.cycleAssistNanoseconds = 0
         concurrent.cycleBackgroundNanoseconds = 0
         concurrent.cycleBackgroundCPUNanoseconds = 0
-        prepareBackgroundMarker()
     }
 
     /// Concurrent mode's final pause: memory beyond what the next cycle needs is given back by the background

@@ -116,16 +116,12 @@ extension SharedHeap {
         case .idle:
             // Every block is swept (the last pass finished); marking starts at the trigger.
             guard inUse >= incrementalTriggerBytes else { return }
-            prepareBackgroundMarker()
             startIncrementalMarking()
         case .sweeping:
             if inUse >= incrementalTriggerBytes {
                 // The trigger came before the pass finished: the rest is swept in full slices (`.sweep`
                 // events), because marking reuses the marks; then marking starts.
-                if sweepSlice(maxBlocks: Int.max) {
-                    prepareBackgroundMarker()
-                    startIncrementalMarking()
-                }
+                if sweepSlice(maxBlocks: Int.max) { startIncrementalMarking() }
                 return
             }
             // Proportional sweeping: by the time the heap in use reaches the trigger, every block has been
@@ -192,6 +188,7 @@ extension SharedHeap {
     /// black), the roots are marked grey, and the barrier is switched on. No step here visits every block: the
     /// pause is O(size classes + roots).
     func startIncrementalMarking() {
+        prepareBackgroundMarker()  // concurrent mode: its thread is started before the pause opens, not in it
         let pause = openPause()
         defer { startTheWorld() }
         let (cpuStart, start, stopped, safepointWait) = (pause.cpuStart, pause.start, pause.stopped, pause.safepointWait)

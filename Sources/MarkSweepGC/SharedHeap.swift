@@ -147,10 +147,10 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
         allStopped = .allocate(capacity: 1)
         resumed = .allocate(capacity: 1)
         // An adaptive mutex (glibc's PTHREAD_MUTEX_ADAPTIVE_NP: a waiter spins a little before it sleeps in the
-        // kernel): the lock is held briefly (a slow path, a shade, a background mark chunk that ends within 32
-        // objects of a waiter showing up), and putting the waiter to sleep and waking it again cost concurrent
-        // mode's mutator 8% of its time in binary-trees (perf, kernel wake-up). Not recursive. Conditions on the
-        // realtime clock, never timed but in `waitForStopsCheckingThreads`.
+        // kernel), because the lock is held briefly (a slow path, a shade, a background mark chunk that ends within
+        // 32 objects of a waiter showing up). On its own it did not change the kernel wake-ups perf found in
+        // concurrent mode (those were the background marker asleep in the mutex: `lockFromBackground`). Not
+        // recursive. Conditions on the realtime clock, never timed but in `waitForStopsCheckingThreads`.
         var attributes = pthread_mutexattr_t()
         pthread_mutexattr_init(&attributes)
         defer { pthread_mutexattr_destroy(&attributes) }
