@@ -8,9 +8,24 @@ public enum PauseKind: String, Codable, Sendable, CaseIterable {
     case finalMark
     /// Lazy sweeping done by the allocator on its slow path, when it is long enough to be logged.
     case sweep
+    /// A mutator assist of concurrent marking: the allocating thread marked part of the work its allocation
+    /// owed, while the background marker and the other mutator threads ran on. Only that thread waited: not a
+    /// stop of the world, and not counted among the collector pauses of a report, but time its thread lost to
+    /// the collector (the MMU curve counts it).
+    case assist
     /// A bulk free done by the program itself: a malloc'd structure freed, an ARC release cascade, an arena's
     /// scope end. Logged so that every manager's interruptions are comparable.
     case stall
+
+    /// Whether the event stopped every mutator thread (a collection, a mark slice, a final mark). A sweep or an
+    /// assist runs on one allocating thread, a stall on the thread that dropped something; the others run on.
+    /// With one mutator thread every event stops it, but only these stop the world when there are more.
+    public var stopsTheWorld: Bool {
+        switch self {
+        case .collection, .markSlice, .finalMark: return true
+        case .sweep, .assist, .stall: return false
+        }
+    }
 }
 
 /// The duration of one named phase inside a pause (`roots`, `mark`, `sweep`, ...).

@@ -42,6 +42,10 @@ public enum CSVExport {
             Column(name: "collector_pause_p50_ns", description: "median collector pause (ns, nearest rank; 0 if none)") { String(pauses($0).p50Nanoseconds) },
             Column(name: "collector_pause_p99_ns", description: "99th percentile collector pause (ns, nearest rank)") { String(pauses($0).p99Nanoseconds) },
             Column(name: "collector_pause_max_ns", description: "longest collector pause (ns)") { String(pauses($0).maxNanoseconds) },
+            Column(name: "stop_the_world_pause_max_ns", description: "longest collector pause that stopped every mutator thread (ns; lazy sweeps left out)") { String(PauseSummary($0.stopTheWorldPauses).maxNanoseconds) },
+            Column(name: "assists", description: "mutator assists of concurrent marking (count)") { String($0.assists.count) },
+            Column(name: "assist_total_ns", description: "sum of assists (ns)") { String(PauseSummary($0.assists).totalNanoseconds) },
+            Column(name: "assist_max_ns", description: "longest assist (ns)") { String(PauseSummary($0.assists).maxNanoseconds) },
             Column(name: "stalls", description: "logged stalls at drop points (count)") { String(stalls($0).count) },
             Column(name: "stall_total_ns", description: "sum of logged stalls (ns)") { String(stalls($0).totalNanoseconds) },
             Column(name: "stall_p99_ns", description: "99th percentile logged stall (ns, nearest rank)") { String(stalls($0).p99Nanoseconds) },
@@ -60,8 +64,7 @@ public enum CSVExport {
             let label = UnitFormat.duration(nanoseconds: Double(window)).replacingOccurrences(of: " ", with: "")
             columns.append(Column(name: "mmu_\(label)", description: "minimum mutator utilization for \(UnitFormat.duration(nanoseconds: Double(window))) windows (fraction 0-1; empty if the run has no duration)") { r in
                 guard r.wallNanoseconds > 0 else { return "" }
-                return String(MinimumMutatorUtilization(events: r.pauses, runStart: 0, runEnd: r.wallNanoseconds)
-                    .utilization(windowNanoseconds: window))
+                return String(r.mutatorUtilization.utilization(windowNanoseconds: window))
             })
         }
         columns += [

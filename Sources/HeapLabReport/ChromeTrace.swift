@@ -12,9 +12,9 @@ import HeapLabCore
 /// - thread 3, `stalls`: one event per logged stall at a drop point, named after what was dropped;
 /// - threads 201, 202, ..., `collector thread i`: in a pause marked by several threads, what each collector
 ///   thread did in it (`mark`, `count`, `sweep`) and when;
-/// - threads 300 and 301, `background marker` and `assists`: concurrent marking's work between its pauses
-///   (`PauseEvent.concurrentWork` of each final pause), one span per stretch of activity, with the time it
-///   marked and the bytes;
+/// - threads 300 and 301, `background marker` and `assists`: concurrent marking's work between its pauses:
+///   the background marker's stretches of activity (`PauseEvent.concurrentWork` of each final pause, with the
+///   time it marked and the bytes) and every assist (`PauseKind.assist` events);
 /// - counter `memory (MiB)`: resident memory, live and heap bytes at each memory sample.
 ///
 /// Times (`ts`, `dur`) are microseconds, as the format requires, with nanosecond precision in the fraction.
@@ -112,7 +112,11 @@ public enum ChromeTrace {
                                 args: ["name": .text("collector thread \(i)")]))
         }
         // Concurrent marking: the background marker's and the assists' stretches of work, from each final pause.
-        let concurrentKinds = Set(report.pauses.flatMap { $0.concurrentWork ?? [] }.map(\.kind))
+        // Assists logged one by one (`PauseKind.assist`) are drawn exactly; the merged assist spans of
+        // `concurrentWork` only for a report without them.
+        let exactAssists = report.pauses.contains { $0.kind == .assist }
+        var concurrentKinds = Set(report.pauses.flatMap { $0.concurrentWork ?? [] }.map(\.kind))
+        if exactAssists { concurrentKinds.insert("assist") }
         if concurrentKinds.contains("background") {
             events.append(Event(name: "thread_name", ph: "M", pid: pid, tid: backgroundMarkerThread,
                                 args: ["name": .text("background marker")]))
@@ -121,7 +125,7 @@ public enum ChromeTrace {
             events.append(Event(name: "thread_name", ph: "M", pid: pid, tid: assistThread, args: ["name": .text("assists")]))
         }
         for pause in report.pauses {
-            for span in pause.concurrentWork ?? [] {
+            for span in pause.concurrentWork ?? [] where !(exactAssists && span.kind == "assist") {
                 // The span's start: the pause's start plus its (negative) offset, never before the run began.
                 let start = max(0, Int64(clamping: pause.startNanoseconds) &+ span.offsetNanoseconds)
                 events.append(Event(name: "\(span.kind == "assist" ? "assists" : "background mark") (cycle \(pause.cycle))",
@@ -142,8 +146,18 @@ public enum ChromeTrace {
                                     pid: pid, tid: pause.thread.map { mutatorThreadBase + $0 } ?? stallThread, args: nil))
                 continue
             }
-            // A collector pause stops every mutator thread (the first, `safepoint`, phase is the wait for them).
-            for t in 0..<mutatorThreads {
+            if pause.kind == .assist {
+                // Each assist exactly, on the assists track (it stopped only the allocating thread).
+                var args: [String: Argument] = ["bytes_marked": .integer(pause.bytesMarked)]
+                if let cpu = pause.cpuNanoseconds { args["cpu_ns"] = .integer(Int(clamping: cpu)) }
+                events.append(Event(name: "assist (cycle \(pause.cycle))", cat: "assist", ph: "X",
+                                    ts: microseconds(pause.startNanoseconds), dur: microseconds(pause.durationNanoseconds),
+                                    pid: pid, tid: assistThread, args: args))
+                continue
+            }
+            // A collector pause stops every mutator thread (the first, `safepoint`, phase is the wait for them); a
+            // lazy sweep only the thread that allocated, which the log does not name.
+            for t in 0..<mutatorThreads where pause.kind.stopsTheWorld {
                 events.append(Event(name: "stopped: \(name(of: pause.kind)) \(pause.cycle)", cat: "stopped", ph: "X",
                                     ts: microseconds(pause.startNanoseconds), dur: microseconds(pause.durationNanoseconds),
                                     pid: pid, tid: mutatorThreadBase + t, args: nil))
@@ -185,6 +199,7 @@ public enum ChromeTrace {
         case .markSlice: return "mark slice"
         case .finalMark: return "final mark"
         case .sweep: return "sweep"
+        case .assist: return "assist"
         case .stall: return "stall"
         }
     }

@@ -1,7 +1,7 @@
 import HeapLabCore
 
 /// index.html of a report: the machine, a table of every run, the workloads' notes and failures, and each
-/// workload's four charts inline, so the page is one self-contained file (the charts are also written beside it
+/// workload's charts inline, so the page is one self-contained file (the charts are also written beside it
 /// as SVG files). Plain HTML and CSS, no script.
 public enum HTMLPage {
     /// The page for `reports`, charts coloured by `palette`.
@@ -56,13 +56,15 @@ public enum HTMLPage {
     static func caption(_ kind: ReportCharts.Kind) -> String {
         switch kind {
         case .pauses:
-            return "How often the program was stopped for how long: collector pauses and stalls at drop points (bulk frees, release cascades, scope ends). Further right is longer; bars far right are the pauses users notice."
+            return "How often the program was stopped for how long: collector pauses, assists of concurrent marking and stalls at drop points (bulk frees, release cascades, scope ends). Further right is longer; bars far right are the pauses users notice."
         case .mmu:
-            return "For each window length, the worst share of any window of that length that the program had for itself. A curve near 100% even at 1 ms means no noticeable pauses; 0% means a pause at least that long."
+            return "For each window length, the worst share of any window of that length that the program had for itself. Pauses, assists and stalls count as time lost; with several threads, an assist or stall takes only its own thread's share. A curve near 100% even at 1 ms means no noticeable pauses; 0% means a pause at least that long."
         case .memory:
             return "Resident memory (solid) as the kernel counts it, beside the live bytes (dashed) and the manager's heap (dotted) where known. The gap is the manager's overhead: headers, free space, garbage not yet collected."
         case .latency:
             return "Latency of one operation of the workload at each percentile, the tail to the right. Flat is good; a steep rise at 99.9% shows pauses hitting a few operations."
+        case .collectorWork:
+            return "Where each run's memory management time went, summed over the run: first the time the program's own threads lost (stop-the-world pauses, lazy sweeping, assists, stalls), then the CPU time collector threads spent beside them (helpers in parallel pauses, the background marker). Short pauses bought with concurrent marking show up here as collector-thread time."
         case .throughputScaling:
             return "Operations of every thread per second of wall time, at each thread count (median over the runs). On a machine with fewer cores than threads the line flattens at the core count; below that, a flat line means the manager serializes the threads."
         case .latencyScaling:

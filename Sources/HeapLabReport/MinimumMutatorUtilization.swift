@@ -4,62 +4,87 @@ import HeapLabCore
 /// window of length w, placed anywhere inside the run, during which the mutator was running rather than paused.
 /// MMU(w) = 1 means no window of that length ever lost time to pauses; MMU(w) = 0 means some pause was at least
 /// w long. Computed exactly from the pause log, not sampled.
+///
+/// An interruption may take a share of the mutator rather than all of it: with T mutator threads, a stall, a
+/// lazy sweep or an assist stops one of them (share 1/T), a stop of the world all of them (share 1). The time
+/// lost at each instant is the sum of the shares of the interruptions under way, at most 1, as in the
+/// per-goroutine utilization of Go's execution tracer; with one mutator every share is 1.
 public struct MinimumMutatorUtilization {
-    /// Merged, sorted, non-overlapping pause intervals clipped to the run, as [start, end) in nanoseconds.
-    private let starts: [UInt64]
-    private let ends: [UInt64]
-    /// prefix[i] = total paused nanoseconds of intervals 0..<i.
-    private let prefix: [UInt64]
+    /// The instants where the lost share changes, sorted and distinct, clipped to the run (nanoseconds).
+    private let breaks: [UInt64]
+    /// share[i]: the lost share (0...1) from breaks[i] to breaks[i + 1] (0 after the last).
+    private let share: [Double]
+    /// lost[i]: the lost time (share-weighted nanoseconds) from the run's start to breaks[i].
+    private let lost: [Double]
     private let runStart: UInt64
     private let runEnd: UInt64
 
     /// - Parameters:
-    ///   - pauses: the pause intervals; they may overlap and come in any order.
-    ///   - runStart: the run's start, nanoseconds; pauses are clipped to the run.
+    ///   - intervals: the interruptions, each with the share of the mutator it took (clamped to 0...1); they may
+    ///     overlap and come in any order.
+    ///   - runStart: the run's start, nanoseconds; intervals are clipped to the run.
     ///   - runEnd: the run's end, nanoseconds (`runEnd >= runStart`).
-    public init(pauses: [(start: UInt64, duration: UInt64)], runStart: UInt64, runEnd: UInt64) {
+    public init(intervals: [(start: UInt64, duration: UInt64, share: Double)], runStart: UInt64, runEnd: UInt64) {
         precondition(runEnd >= runStart, "MMU: run ends before it starts")
         self.runStart = runStart
         self.runEnd = runEnd
-        var intervals = pauses.compactMap { p -> (UInt64, UInt64)? in
+        // Each interval becomes +share at its start and -share at its end.
+        var changes: [(at: UInt64, delta: Double)] = []
+        changes.reserveCapacity(intervals.count * 2)
+        for p in intervals {
             let s = max(p.start, runStart), e = min(p.start &+ p.duration, runEnd)
-            return e > s ? (s, e) : nil
+            let w = p.share.isFinite ? min(max(p.share, 0), 1) : 1
+            guard e > s, w > 0 else { continue }
+            changes.append((s, w))
+            changes.append((e, -w))
         }
-        intervals.sort { $0.0 < $1.0 }
-        var s: [UInt64] = [], e: [UInt64] = []
-        for (a, b) in intervals {
-            if let last = e.last, a <= last {
-                e[e.count - 1] = max(last, b)
-            } else {
-                s.append(a)
-                e.append(b)
+        changes.sort { $0.at < $1.at }
+        var breaks: [UInt64] = [], share: [Double] = [], lost: [Double] = []
+        var level = 0.0
+        var i = 0
+        while i < changes.count {
+            let at = changes[i].at
+            while i < changes.count && changes[i].at == at {
+                level += changes[i].delta
+                i += 1
             }
+            // Rounding of the running sum must not leave a sliver of share after the last interval ends.
+            if abs(level) < 1e-9 { level = 0 }
+            let lostHere = breaks.isEmpty ? 0 : lost[lost.count - 1] + share[share.count - 1] * Double(at - breaks[breaks.count - 1])
+            breaks.append(at)
+            share.append(min(max(level, 0), 1))
+            lost.append(lostHere)
         }
-        var p: [UInt64] = [0]
-        p.reserveCapacity(s.count + 1)
-        for i in s.indices { p.append(p[i] + (e[i] - s[i])) }
-        starts = s
-        ends = e
-        prefix = p
+        self.breaks = breaks
+        self.share = share
+        self.lost = lost
     }
 
-    /// Convenience: from pause events of a run.
-    public init(events: [PauseEvent], runStart: UInt64, runEnd: UInt64) {
-        self.init(pauses: events.map { ($0.startNanoseconds, $0.durationNanoseconds) },
+    /// Every interval takes the whole mutator (share 1).
+    public init(pauses: [(start: UInt64, duration: UInt64)], runStart: UInt64, runEnd: UInt64) {
+        self.init(intervals: pauses.map { ($0.start, $0.duration, 1) }, runStart: runStart, runEnd: runEnd)
+    }
+
+    /// From the pause events of a run with `threads` mutator threads: an event that stops the world
+    /// (`PauseKind.stopsTheWorld`) takes the whole mutator, any other (a stall, a lazy sweep, an assist)
+    /// 1/`threads` of it.
+    public init(events: [PauseEvent], threads: Int = 1, runStart: UInt64, runEnd: UInt64) {
+        let one = 1 / Double(max(threads, 1))
+        self.init(intervals: events.map { ($0.startNanoseconds, $0.durationNanoseconds, $0.kind.stopsTheWorld ? 1 : one) },
                   runStart: runStart, runEnd: runEnd)
     }
 
-    /// Paused nanoseconds in [runStart, t].
-    private func pausedBefore(_ t: UInt64) -> UInt64 {
-        // The number of intervals that start at or before t.
-        var lo = 0, hi = starts.count
+    /// Lost time (share-weighted nanoseconds) in [runStart, t].
+    private func pausedBefore(_ t: UInt64) -> Double {
+        // The number of breaks at or before t.
+        var lo = 0, hi = breaks.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if starts[mid] <= t { lo = mid + 1 } else { hi = mid }
+            if breaks[mid] <= t { lo = mid + 1 } else { hi = mid }
         }
         guard lo > 0 else { return 0 }
         let i = lo - 1
-        return prefix[i] + (min(t, ends[i]) - starts[i])
+        return lost[i] + share[i] * Double(t - breaks[i])
     }
 
     /// MMU for a window of `windowNanoseconds` (> 0). A window longer than the run is clipped to the run, so
@@ -70,9 +95,9 @@ public struct MinimumMutatorUtilization {
         guard length > 0 else { return 1 }
         let w = min(windowNanoseconds, length)
         let lastStart = runEnd - w
-        // Paused time in [s, s + w] is piecewise linear in s; its maximum lies where s or s + w meets a pause
-        // boundary, or at either end of the range of s.
-        var worst: UInt64 = 0
+        // Lost time in [s, s + w] is piecewise linear in s; its maximum lies where s or s + w meets a break
+        // (a change of the lost share), or at either end of the range of s.
+        var worst = 0.0
         func consider(_ s: UInt64) {
             let clamped = min(max(s, runStart), lastStart)
             let paused = pausedBefore(clamped + w) - pausedBefore(clamped)
@@ -80,13 +105,11 @@ public struct MinimumMutatorUtilization {
         }
         consider(runStart)
         consider(lastStart)
-        for i in starts.indices {
-            consider(starts[i])
-            consider(ends[i])
-            if starts[i] >= w { consider(starts[i] - w) }
-            if ends[i] >= w { consider(ends[i] - w) }
+        for b in breaks {
+            consider(b)
+            if b >= w { consider(b - w) }
         }
-        return 1 - Double(worst) / Double(w)
+        return max(0, 1 - worst / Double(w))
     }
 
     /// The MMU curve at `points` window lengths spaced evenly on a log axis from `fromNanoseconds` to

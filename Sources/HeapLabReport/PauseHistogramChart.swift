@@ -6,7 +6,7 @@ import HeapLabCore
 /// counts, so that a manager's rare long pauses stay visible beside its thousands of short ones.
 ///
 /// Counted are every logged interruption: collector pauses (collections, mark slices, final marks, long lazy
-/// sweeps) and stalls at the workload's drop points (bulk frees, release cascades, scope ends). Stalls under the
+/// sweeps), concurrent marking's assists, and stalls at the workload's drop points (bulk frees, release cascades, scope ends). Stalls under the
 /// pause log's threshold are not in the log; each panel says how many there were.
 ///
 /// With several mutator threads, each collector pause that had to stop another running thread also has a time
@@ -105,6 +105,8 @@ public struct PauseHistogramChart {
         let pauses = report.collectorPauses.count, stalls = report.stalls.count
         var parts: [String] = []
         if pauses > 0 { parts.append("\(UnitFormat.integer(pauses)) collector pause\(pauses == 1 ? "" : "s")") }
+        let assists = report.assists.count
+        if assists > 0 { parts.append("\(UnitFormat.integer(assists)) assist\(assists == 1 ? "" : "s")") }
         if stalls > 0 || pauses == 0 { parts.append("\(UnitFormat.integer(stalls)) stall\(stalls == 1 ? "" : "s")") }
         if let longest = report.pauses.map(\.durationNanoseconds).max() {
             parts.append("longest \(UnitFormat.duration(nanoseconds: Double(longest)))")

@@ -1,6 +1,6 @@
 import HeapLabCore
 
-/// The charts of a report: four per workload, each comparing every manager that ran it.
+/// The charts of a report: five per workload, each comparing every manager that ran it.
 public enum ReportCharts {
     /// The kinds of chart, in the order the HTML page shows them.
     public enum Kind: String, CaseIterable, Sendable {
@@ -12,6 +12,9 @@ public enum ReportCharts {
         case memory
         /// Per-operation latency percentiles (`LatencyChart`).
         case latency
+        /// Memory management time per run: what the program's threads lost and what collector threads spent
+        /// beside them (`CollectorWorkChart`).
+        case collectorWork = "collector-work"
         /// Throughput against threads, per manager (`ScalingChart`): threaded workloads run at several counts.
         case throughputScaling = "throughput-scaling"
         /// p99 latency against threads, per manager (`ScalingChart`).
@@ -43,6 +46,7 @@ public enum ReportCharts {
         case .mmu: return MMUChart(workload: workload, reports: reports, palette: palette).svg(standalone: standalone)
         case .memory: return MemoryChart(workload: workload, reports: reports, palette: palette).svg(standalone: standalone)
         case .latency: return LatencyChart(workload: workload, reports: reports, palette: palette).svg(standalone: standalone)
+        case .collectorWork: return CollectorWorkChart(workload: workload, reports: reports, palette: palette).svg(standalone: standalone)
         case .throughputScaling:
             return ScalingChart(workload: workload, measure: .throughput, reports: reports, palette: palette).svg(standalone: standalone)
         case .latencyScaling:

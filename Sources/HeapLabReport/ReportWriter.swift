@@ -6,7 +6,7 @@ import HeapLabCore
 ///     DIR/results.json      the RunReports (RunReport.encode; schema in Docs/Reports.md)
 ///     DIR/results.csv       one row per run (CSVExport)
 ///     DIR/trace.json        pauses, phases and stalls for Perfetto UI or chrome://tracing (ChromeTrace)
-///     DIR/charts/*.svg      four charts per workload (ReportCharts)
+///     DIR/charts/*.svg      five charts per workload, seven for a threaded one at several counts (ReportCharts)
 ///     DIR/index.html        the table and the charts inline (HTMLPage)
 public enum ReportWriter {
     /// Why a report could not be written.

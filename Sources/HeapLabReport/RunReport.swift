@@ -143,16 +143,27 @@ public struct RunReport: Codable, Equatable, Sendable {
         self.isNativeReference = isNativeReference
     }
 
-    /// Pauses by collectors (everything but stalls).
-    public var collectorPauses: [PauseEvent] { pauses.filter { $0.kind != .stall } }
+    /// Pauses by collectors: collections, mark slices, final marks and logged lazy sweeps (everything but stalls
+    /// and assists).
+    public var collectorPauses: [PauseEvent] { pauses.filter { $0.kind != .stall && $0.kind != .assist } }
+    /// The collector pauses that stopped every mutator thread (`PauseKind.stopsTheWorld`): the lazy sweeps left
+    /// out.
+    public var stopTheWorldPauses: [PauseEvent] { pauses.filter { $0.kind.stopsTheWorld } }
+    /// Mutator assists of concurrent marking (empty for every other manager).
+    public var assists: [PauseEvent] { pauses.filter { $0.kind == .assist } }
     /// Stalls at drop points.
     public var stalls: [PauseEvent] { pauses.filter { $0.kind == .stall } }
+
+    /// The mutator's utilization over the run from every logged interruption (pause start times are relative
+    /// to the run start): a threaded workload's stalls, sweeps and assists take one of its `threads`.
+    public var mutatorUtilization: MinimumMutatorUtilization {
+        MinimumMutatorUtilization(events: pauses, threads: parameters["threads"] ?? 1, runStart: 0, runEnd: wallNanoseconds)
+    }
 
     /// The MMU curve of this run (pause start times are relative to the run start).
     public func mmuCurve(fromNanoseconds: UInt64 = 1_000_000, toNanoseconds: UInt64 = 1_000_000_000,
                          points: Int = 25) -> [MMUPoint] {
-        MinimumMutatorUtilization(events: pauses, runStart: 0, runEnd: wallNanoseconds)
-            .curve(fromNanoseconds: fromNanoseconds, toNanoseconds: max(toNanoseconds, fromNanoseconds + 1), points: points)
+        mutatorUtilization.curve(fromNanoseconds: fromNanoseconds, toNanoseconds: max(toNanoseconds, fromNanoseconds + 1), points: points)
     }
 
     /// Encodes reports as pretty, key-sorted JSON (the format of `--json` files; schema in Docs/Experiments.md).

@@ -21,6 +21,13 @@ enum RunTable {
         Column(title: "collector pauses", unit: "count", numeric: true) { UnitFormat.integer($0.collectorPauses.count) },
         Column(title: "pause total", unit: "time", numeric: true) { duration(PauseSummary($0.collectorPauses).totalNanoseconds) },
         Column(title: "longest pause", unit: "time", numeric: true) { duration(PauseSummary($0.collectorPauses).maxNanoseconds) },
+        Column(title: "longest stop-the-world", unit: "time (sweeps left out)", numeric: true) {
+            duration(PauseSummary($0.stopTheWorldPauses).maxNanoseconds)
+        },
+        Column(title: "assists", unit: "count / longest", numeric: true) { r in
+            let assists = r.assists
+            return assists.isEmpty ? "–" : "\(UnitFormat.integer(assists.count)) / \(duration(PauseSummary(assists).maxNanoseconds))"
+        },
         Column(title: "stalls", unit: "count (+ unlogged)", numeric: true) { r in
             let logged = UnitFormat.integer(r.stalls.count)
             return r.unloggedStallCount > 0 ? "\(logged) (+\(UnitFormat.integer(r.unloggedStallCount)))" : logged
@@ -80,7 +87,6 @@ enum RunTable {
 
     static func mmu(_ r: RunReport, _ window: UInt64) -> String {
         guard r.wallNanoseconds > 0 else { return "–" }
-        return UnitFormat.percent(MinimumMutatorUtilization(events: r.pauses, runStart: 0, runEnd: r.wallNanoseconds)
-            .utilization(windowNanoseconds: window))
+        return UnitFormat.percent(r.mutatorUtilization.utilization(windowNanoseconds: window))
     }
 }

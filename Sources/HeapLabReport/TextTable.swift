@@ -75,6 +75,7 @@ extension TextTable {
     ///   unit: a tree, a request), median over repeats;
     /// - `pauses n/total/max`: collector pauses (count, summed duration, longest), median over repeats; "-"
     ///   for a manager that logged none;
+    /// - `assists n/total/max`: concurrent marking's mutator assists, the same way, when a run logged any;
     /// - `stalls n/max`: drop-point stalls (bulk frees: malloc walking a tree, an ARC release cascade, an arena
     ///   scope end) counted, and the longest logged one, median over repeats;
     /// - `status`: `ok`, or how many runs failed, ran out of memory or did not apply.
@@ -98,6 +99,9 @@ extension TextTable {
                            Column("peak RSS"), Column("allocs"), Column("lat p50"), Column("lat p99"), Column("lat max"),
                            Column("pauses n/total/max"), Column("stalls n/max"), Column("status", .left)]
             if threadCounts.count > 1 { columns.insert(Column("threads"), at: 1) }
+            // Concurrent marking's assists get a column of their own when a run of the section logged any.
+            let showsAssists = ofWorkload.contains { $0.status == .ok && !$0.assists.isEmpty }
+            if showsAssists { columns.insert(Column("assists n/total/max"), at: columns.count - 2) }
             var table = TextTable(columns: columns)
             for manager in managers {
                 // A manager that does not apply at any count (a native reference) gets one row, not one per count.
@@ -124,7 +128,8 @@ extension TextTable {
                                          + (lines.count > 14 ? "\n    ..." : ""))
                     }
                     guard !ok.isEmpty else {
-                        table.append([manager] + threadsCells + ["-", "-", "-", "-", "-", "-", "-", "-", "-", "-", status(runs)])
+                        table.append([manager] + threadsCells + ["-", "-", "-", "-", "-", "-", "-", "-", "-"]
+                                     + (showsAssists ? ["-"] : []) + ["-", status(runs)])
                         continue
                     }
                     let times = ok.map(\.wallNanoseconds)
@@ -145,11 +150,8 @@ extension TextTable {
                     } else {
                         referenceRatio = "-"
                     }
-                    let pauseCounts = ok.map { UInt64($0.collectorPauses.count) }
-                    let pauseCell = pauseCounts.allSatisfy({ $0 == 0 }) ? "-" :
-                        count(Int(median(pauseCounts)!)) + " / "
-                        + duration(median(ok.map { $0.collectorPauses.reduce(0) { $0 &+ $1.durationNanoseconds } })!) + " / "
-                        + duration(median(ok.map { $0.collectorPauses.map(\.durationNanoseconds).max() ?? 0 })!)
+                    let pauseCell = Self.eventsCell(ok, \.collectorPauses)
+                    let assistCells = showsAssists ? [Self.eventsCell(ok, \.assists)] : []
                     let stallCounts = ok.map { UInt64($0.stalls.count + $0.unloggedStallCount) }
                     let stallCell = stallCounts.allSatisfy({ $0 == 0 }) ? "-" :
                         count(Int(median(stallCounts)!)) + " / " + Self.longestStall(ok)
@@ -158,7 +160,7 @@ extension TextTable {
                         bytes(Int(median(ok.map { UInt64($0.residentMemory.peakBytes) })!)),
                         count(Int(median(ok.map { UInt64($0.managerStatistics.allocations) })!)),
                         latencyCell(ok, \.p50Nanoseconds), latencyCell(ok, \.p99Nanoseconds), latencyCell(ok, \.maxNanoseconds),
-                        pauseCell, stallCell, status(runs),
+                        pauseCell] + assistCells + [stallCell, status(runs),
                     ])
                 }
             }
@@ -204,7 +206,17 @@ extension TextTable {
         return values.filter { seen.insert($0).inserted }
     }
 
-    /// The median of `values` (the mean of the two middle values for an even count), nil when empty.
+    /// `n / total / max` of the events `events` picks from each run, each the median over `runs`; "-" when no
+    /// run has one.
+    static func eventsCell(_ runs: [RunReport], _ events: (RunReport) -> [PauseEvent]) -> String {
+        let picked = runs.map(events)
+        let counts = picked.map { UInt64($0.count) }
+        guard !counts.allSatisfy({ $0 == 0 }) else { return "-" }
+        return count(Int(median(counts)!)) + " / "
+            + duration(median(picked.map { $0.reduce(0) { $0 &+ $1.durationNanoseconds } })!) + " / "
+            + duration(median(picked.map { $0.map(\.durationNanoseconds).max() ?? 0 })!)
+    }
+
     /// The median over runs of each run's longest logged stall; when no run logged one (every stall was below
     /// the threshold), "<" and the threshold, since only that bound is known.
     static func longestStall(_ runs: [RunReport]) -> String {
@@ -216,6 +228,7 @@ extension TextTable {
         return duration(median(logged.map { $0.stalls.map(\.durationNanoseconds).max()! })!)
     }
 
+    /// The median of `values` (the mean of the two middle values for an even count), nil when empty.
     public static func median(_ values: [UInt64]) -> UInt64? {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted(), mid = sorted.count / 2

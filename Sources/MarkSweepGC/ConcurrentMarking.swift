@@ -339,19 +339,26 @@ extension SharedHeap {
 
     /// A mutator assist: the allocating mutator marks `workBytes` (at least 1; capped by the slice budgets)
     /// with the lock held and the world running. Not a pause: the other mutators run on (only their slow paths
-    /// wait for the lock). Counted in the statistics and the final pause's label, not in the pause log.
+    /// wait for the lock). Logged as a `PauseKind.assist` event (the time its thread lost, which the MMU counts),
+    /// and counted in the statistics and the final pause's label.
     func assist(workBytes: Int) {
         var budget = max(workBytes, 1)
         if let cap = configuration.sliceBudgetBytes { budget = min(budget, cap) }
+        let cpuStart = pauseCPUStart()
         let start = MonotonicClock.now()
         let deadline = configuration.sliceBudgetNanoseconds.map { start &+ $0 } ?? UInt64.max
-        let before = incremental.counts.bytes
+        let before = incremental.counts.bytes, beforeObjects = incremental.counts.objects
         var stack = markStack
         drainConcurrently(&stack, &incremental.counts, untilBytes: before &+ budget, deadline: deadline)
         markStack = stack
         let end = MonotonicClock.now()
         let done = incremental.counts.bytes &- before
+        let objects = incremental.counts.objects &- beforeObjects
         incremental.debtBytes = max(0, incremental.debtBytes - Double(done))
+        pauseLog.record(PauseEvent(kind: .assist, cycle: stats.cycles + 1, startNanoseconds: start,
+                                   durationNanoseconds: end &- start, phases: [PhaseTime("mark", nanoseconds: end &- start)],
+                                   heapBytesBefore: inUseBytes, heapBytesAfter: inUseBytes,
+                                   objectsMarked: objects, bytesMarked: done, cpuNanoseconds: pauseCPUTime(since: cpuStart)))
         concurrent.assists += 1
         concurrent.assistNanoseconds &+= end &- start
         concurrent.maxAssistNanoseconds = max(concurrent.maxAssistNanoseconds, end &- start)

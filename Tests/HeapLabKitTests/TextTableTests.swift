@@ -139,4 +139,18 @@ final class TextTableTests: XCTestCase {
         let cells = noBaseline.split(separator: "\n")[3].split(separator: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         XCTAssertEqual(Array(cells.prefix(3)), ["arc", "2.00 s", "-"], "no malloc run, no ratio: \(noBaseline)")
     }
+
+    /// Assists get a column of their own, and only in a section where a run logged any; they are not pauses.
+    func testAssistsHaveTheirOwnColumnOnlyWhereLogged() {
+        let final = PauseEvent(kind: .finalMark, cycle: 1, startNanoseconds: 0, durationNanoseconds: 200_000)
+        let assist = PauseEvent(kind: .assist, cycle: 1, startNanoseconds: 0, durationNanoseconds: 1_000_000)
+        let text = TextTable.runSummary([report("malloc", seconds: 1), report("gc-concurrent", seconds: 1, pauses: [final, assist, assist])])
+        let lines = text.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines[1].contains("pauses n/total/max") && lines[1].contains("assists n/total/max"), text)
+        let row = lines.first { $0.hasPrefix("gc-concurrent") }!
+        XCTAssertTrue(row.contains("1 / 200 µs / 200 µs"), "the final pause alone is a pause: \(row)")
+        XCTAssertTrue(row.contains("2 / 2.00 ms / 1.00 ms"), "the two assists: \(row)")
+        let withoutAssists = TextTable.runSummary([report("malloc", seconds: 1), report("gc", seconds: 1, pauses: [final])])
+        XCTAssertFalse(withoutAssists.contains("assists"), withoutAssists)
+    }
 }

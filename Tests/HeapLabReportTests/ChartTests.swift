@@ -58,6 +58,47 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(Set(managers.map(palette.colour(of:))).count, managers.count, "seven managers, seven colours")
     }
 
+    /// The collector-work chart stacks each run's segments in order, each as long as its total, and names what a
+    /// run lost and what its collector threads spent.
+    func testCollectorWorkChartStacksEachRunsTimes() throws {
+        var gc = Fixtures.matrix()[0]
+        gc.manager = "gc-concurrent"
+        gc.wallNanoseconds = 1_000_000_000
+        gc.pauses = [PauseEvent(kind: .markSlice, cycle: 1, startNanoseconds: 1_000, durationNanoseconds: 2_000_000),
+                     PauseEvent(kind: .assist, cycle: 1, startNanoseconds: 3_000_000, durationNanoseconds: 3_000_000),
+                     PauseEvent(kind: .finalMark, cycle: 1, startNanoseconds: 8_000_000, durationNanoseconds: 1_000_000,
+                                collectorThreadsCPUNanoseconds: 500_000),
+                     PauseEvent(kind: .sweep, cycle: 1, startNanoseconds: 9_500_000, durationNanoseconds: 400_000)]
+        gc.managerStatistics.extra = ["lazySweepNanoseconds": 4_000_000, "backgroundMarkCPUNanoseconds": 10_000_000]
+        let malloc = Fixtures.matrix()[2]
+        let segments = CollectorWorkChart.segments(of: gc)
+        XCTAssertEqual(segments[.stopTheWorld], 3_000_000)
+        XCTAssertEqual(segments[.lazySweep], 4_000_000, "all lazy sweeping, not only the logged 0.4 ms")
+        XCTAssertEqual(segments[.assists], 3_000_000)
+        XCTAssertEqual(segments[.stalls], 0)
+        XCTAssertEqual(segments[.pauseHelpers], 500_000)
+        XCTAssertEqual(segments[.backgroundMarker], 10_000_000)
+        XCTAssertEqual(CollectorWorkChart.segments(of: malloc)[.stalls],
+                       malloc.stalls.reduce(0) { $0 + $1.durationNanoseconds } + malloc.unloggedStallNanoseconds)
+
+        let e = try elements(.collectorWork, [gc, malloc])
+        let rects = e.filter { $0.attributes["class"] == "segment" }
+        XCTAssertEqual(rects.compactMap { $0.attributes["data-segment"] },
+                       ["stop-the-world pauses", "lazy sweeping", "assists", "pause helper threads (CPU)",
+                        "background marker (CPU)", "stalls"])
+        XCTAssertEqual(rects.compactMap { $0.attributes["data-nanoseconds"] }.prefix(5),
+                       ["3000000", "4000000", "3000000", "500000", "10000000"])
+        // Stacked: each segment of a run starts where the one before it ends.
+        for (a, b) in zip(rects.prefix(5), rects.prefix(5).dropFirst()) {
+            XCTAssertEqual(Double(a.attributes["x"]!)! + Double(a.attributes["width"]!)!, Double(b.attributes["x"]!)!, accuracy: 0.15)
+        }
+        XCTAssertEqual(legendLabels(e), ["stop-the-world pauses", "lazy sweeping", "assists", "stalls",
+                                         "pause helper threads (CPU)", "background marker (CPU)"])
+        XCTAssertTrue(e.contains { $0.text == "program's threads lost 10 ms (1% of their time), collector threads 10.5 ms CPU" },
+                      "\(e.map(\.text).filter { $0.hasPrefix("program") })")
+        XCTAssertEqual(e.filter { $0.attributes["class"] == "run" }.compactMap { $0.attributes["data-manager"] }, ["gc-concurrent", "malloc"])
+    }
+
     func testPauseHistogramHasAPanelPerManagerWithBarsWhereThereWerePauses() throws {
         let e = try elements(.pauses)
         XCTAssertEqual(e.filter { $0.attributes["class"] == "panel" }.compactMap { $0.attributes["data-manager"] }, managers)

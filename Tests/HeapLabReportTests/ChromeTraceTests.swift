@@ -104,6 +104,19 @@ final class ChromeTraceTests: XCTestCase {
         let assist = try XCTUnwrap(e.first { $0["cat"] as? String == "concurrent-assist" })
         XCTAssertEqual(assist["tid"] as? Int, ChromeTrace.assistThread)
         XCTAssertEqual(assist["ts"] as? Double, Double(pause.startNanoseconds - 400_000) / 1_000)
+        // Assists logged one by one are drawn exactly, and the merged assist spans are then left out.
+        var exact = report
+        exact.pauses.append(PauseEvent(kind: .assist, cycle: pause.cycle, startNanoseconds: pause.startNanoseconds - 300_000,
+                                       durationNanoseconds: 40_000, bytesMarked: 2048, cpuNanoseconds: 39_000))
+        let withAssists = try events([exact])
+        XCTAssertTrue(withAssists.filter { $0["cat"] as? String == "concurrent-assist" }.isEmpty)
+        let logged = try XCTUnwrap(withAssists.first { $0["cat"] as? String == "assist" })
+        XCTAssertEqual(logged["tid"] as? Int, ChromeTrace.assistThread)
+        XCTAssertEqual(logged["ts"] as? Double, Double(pause.startNanoseconds - 300_000) / 1_000)
+        XCTAssertEqual(logged["dur"] as? Double, 40)
+        XCTAssertEqual((logged["args"] as? [String: Any])?["cpu_ns"] as? Int, 39_000)
+        XCTAssertEqual(withAssists.filter { $0["tid"] as? Int == ChromeTrace.pauseThread && $0["cat"] as? String == "assist" }.count, 0,
+                       "an assist is not drawn among the pauses")
         // Runs without concurrent marking have neither track.
         XCTAssertTrue(try events([Fixtures.matrix()[0]]).filter { ($0["tid"] as? Int ?? 0) >= ChromeTrace.backgroundMarkerThread }.isEmpty)
     }

@@ -96,4 +96,44 @@ final class MinimumMutatorUtilizationTests: XCTestCase {
         XCTAssertEqual(curve.first?.utilization, 0, "a 10 ms pause fills a 1 ms window")
         XCTAssertEqual(curve.last!.utilization, 0.99, accuracy: 1e-9)
     }
+
+    /// Shares: an interval that takes a fraction of the mutator, checked against a brute-force sum over unit
+    /// time steps (the lost share of each step is the sum of the shares over it, at most 1).
+    func testSharesMatchBruteForceOnRandomPatterns() {
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<40 {
+            let length = UInt64.random(in: 50...300, using: &rng)
+            let intervals: [(start: UInt64, duration: UInt64, share: Double)] = (0..<Int.random(in: 0...8, using: &rng)).map { _ in
+                (UInt64.random(in: 0...length, using: &rng), UInt64.random(in: 0...40, using: &rng),
+                 [0.25, 0.5, 1.0][Int.random(in: 0...2, using: &rng)])
+            }
+            var lost = [Double](repeating: 0, count: Int(length))
+            for i in intervals {
+                for t in i.start..<min(i.start + i.duration, length) { lost[Int(t)] += i.share }
+            }
+            lost = lost.map { min($0, 1) }
+            let m = MinimumMutatorUtilization(intervals: intervals, runStart: 0, runEnd: length)
+            for w in [UInt64(1), 3, 10, 25, length / 2 + 1, length] {
+                var worst = 0.0
+                for s in 0...(length - w) { worst = max(worst, lost[Int(s)..<Int(s + w)].reduce(0, +)) }
+                XCTAssertEqual(m.utilization(windowNanoseconds: w), 1 - worst / Double(w), accuracy: 1e-9,
+                               "intervals \(intervals), run length \(length), window \(w)")
+            }
+        }
+    }
+
+    /// With two mutator threads an assist or a stall takes half the mutator, a stop of the world all of it.
+    func testThreadedRunsCountPerThreadEventsAsTheirShare() {
+        let events = [PauseEvent(kind: .assist, startNanoseconds: 100, durationNanoseconds: 100),
+                      PauseEvent(kind: .stall, startNanoseconds: 400, durationNanoseconds: 100, thread: 1),
+                      PauseEvent(kind: .finalMark, startNanoseconds: 700, durationNanoseconds: 50)]
+        let two = MinimumMutatorUtilization(events: events, threads: 2, runStart: 0, runEnd: 1_000)
+        XCTAssertEqual(two.utilization(windowNanoseconds: 100), 0.5, accuracy: 1e-12, "the assist takes one of two threads")
+        XCTAssertEqual(two.utilization(windowNanoseconds: 50), 0, accuracy: 1e-12, "the final mark stops both")
+        XCTAssertEqual(two.utilization(windowNanoseconds: 1_000), 1 - (50 + 50 + 50) / 1_000.0, accuracy: 1e-12)
+        let one = MinimumMutatorUtilization(events: events, runStart: 0, runEnd: 1_000)
+        XCTAssertEqual(one.utilization(windowNanoseconds: 100), 0, accuracy: 1e-12, "one thread: the assist stops it")
+        XCTAssertEqual(one.utilization(windowNanoseconds: 1_000), 1 - 250 / 1_000.0, accuracy: 1e-12)
+        XCTAssertTrue(PauseKind.finalMark.stopsTheWorld && !PauseKind.assist.stopsTheWorld && !PauseKind.sweep.stopsTheWorld)
+    }
 }

@@ -21,7 +21,7 @@ final class ReportWriterTests: XCTestCase {
         let names = written.map { $0.path.replacingOccurrences(of: directory.path + "/", with: "") }
         XCTAssertEqual(names, ["results.json", "results.csv", "trace.json", "charts/gcbench-pauses.svg",
                                "charts/gcbench-mmu.svg", "charts/gcbench-memory.svg", "charts/gcbench-latency.svg",
-                               "index.html"])
+                               "charts/gcbench-collector-work.svg", "index.html"])
         // The files read back as what was written.
         XCTAssertEqual(try RunReport.decode(Data(contentsOf: directory.appendingPathComponent("results.json"))), reports)
         let csv = try CSVReader.parse(String(contentsOf: directory.appendingPathComponent("results.csv"), encoding: .utf8))
@@ -32,7 +32,7 @@ final class ReportWriterTests: XCTestCase {
             XCTAssertNoThrow(try XMLCollector.parse(String(contentsOf: url, encoding: .utf8)), url.lastPathComponent)
         }
         let html = try String(contentsOf: directory.appendingPathComponent("index.html"), encoding: .utf8)
-        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 4, "four charts inline")
+        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 5, "five charts inline")
         XCTAssertEqual(html.components(separatedBy: "<tr>").count - 1, 3, "a header row and a row per run")
         XCTAssertTrue(html.contains("href=\"trace.json\""))
     }
@@ -44,7 +44,7 @@ final class ReportWriterTests: XCTestCase {
         let reports = Fixtures.matrix(workloads: ["gcbench", "lru-cache"])
         try RunReport.encode(reports).write(to: results)
         let written = try ReportWriter.write(resultsFile: results, to: directory.appendingPathComponent("out"))
-        XCTAssertEqual(written.filter { $0.pathExtension == "svg" }.count, 8)
+        XCTAssertEqual(written.filter { $0.pathExtension == "svg" }.count, 10)
         let html = try String(contentsOf: written.last!, encoding: .utf8)
         XCTAssertTrue(html.contains("<h2 id=\"lru-cache\">lru-cache</h2>"))
         XCTAssertTrue(html.contains("each tree in a scope of its own"), "workload notes are listed")

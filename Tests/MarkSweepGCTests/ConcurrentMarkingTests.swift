@@ -30,8 +30,9 @@ final class ConcurrentMarkingTests: XCTestCase {
     /// holds at every step, and nothing throws (what is live stays far below the limit).
     func testAssistsKeepAFlatOutAllocatorUnderTheHeapLimit() throws {
         let limit = 4 << 20
+        let log = PauseLog()
         let heap = GCHeap(configuration: concurrentConfiguration(heapLimitBytes: limit, backgroundMarkFraction: 0.001),
-                          pauseLog: PauseLog())
+                          pauseLog: log)
         try buildList(heap, count: 20_000)  // about 640 KiB live, traced every cycle
         let garbage = ObjectShape(referenceSlots: 2, payloadBytes: 40)
         for i in 0..<400_000 {
@@ -44,6 +45,18 @@ final class ConcurrentMarkingTests: XCTestCase {
         let extra = heap.statistics().extra
         XCTAssertGreaterThan(extra["assists"] ?? 0, 0, "the mutator assisted")
         XCTAssertGreaterThan(extra["assistBytes"] ?? 0, 0, "its assists marked")
+        // Every assist is in the pause log as an `assist` event, exactly as the statistics count them.
+        let assists = log.events.filter { $0.kind == .assist }
+        XCTAssertEqual(Double(assists.count), extra["assists"])
+        XCTAssertEqual(Double(assists.reduce(0) { $0 + $1.durationNanoseconds }), extra["assistNanoseconds"])
+        XCTAssertEqual(Double(assists.reduce(0) { $0 + $1.bytesMarked }), extra["assistBytes"])
+        XCTAssertEqual(Double(assists.map(\.durationNanoseconds).max() ?? 0), extra["maxAssistNanoseconds"])
+        for a in assists {
+            XCTAssertFalse(a.kind.stopsTheWorld)
+            XCTAssertGreaterThan(a.cycle, 0)
+            XCTAssertEqual(a.phases.map(\.name), ["mark"])
+            XCTAssertNotNil(a.cpuNanoseconds, "the assist's CPU time is measured")
+        }
         XCTAssertGreaterThan(extra["incrementalCycles"] ?? 0, 2, "concurrent cycles ended")
         XCTAssertEqual(heap.takeCheckFailures(), [], "the checkmark after every concurrent mark found nothing missed")
         heap.collect()  // the verifier checks a heap between cycles (a cycle may be marking now)
