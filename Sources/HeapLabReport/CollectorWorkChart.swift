@@ -81,7 +81,7 @@ public struct CollectorWorkChart {
                             label: { UnitFormat.duration(nanoseconds: $0) })
         let heading = ChartHeading(title: "\(runs.workload): memory management time",
                                    subtitle: runs.subtitle("per run, summed over threads: time the program's threads lost, then collector threads' CPU"))
-        let left = min(236, 32 + (runs.shown.map { ChartStyle.textWidth($0.name) }.max() ?? 40))
+        let left = min(236, 40 + (runs.shown.map { ChartStyle.textWidth($0.name) }.max() ?? 40))
         let plot = PlotRect(x: left, y: heading.height + 10, width: width - left - 24,
                             height: max(1, Double(runs.shown.count)) * CollectorWorkChart.rowHeight)
         let axes = Axes(x: x, y: NoTicks(), plot: plot)
@@ -93,12 +93,10 @@ public struct CollectorWorkChart {
         var rows: [SVGElement] = []
         for (index, run) in runs.shown.enumerated() {
             let top = plot.y + Double(index) * CollectorWorkChart.rowHeight + 6
-            let nameWidth = ChartStyle.textWidth(run.name)
             var parts: [SVGElement] = [
-                SVGElement("rect", [("class", "swatch"), ("x", svgNumber(max(2, left - 8 - nameWidth - 16))),
-                                    ("y", svgNumber(top + 3)), ("width", "10"), ("height", "10"),
-                                    ("fill", palette.colour(of: run.report.manager))]),
-                .label(run.name, x: left - 8, y: top + CollectorWorkChart.barHeight - 4, anchor: "end"),
+                SVGElement("rect", [("class", "swatch"), ("x", "16"), ("y", svgNumber(top + 3)), ("width", "10"),
+                                    ("height", "10"), ("fill", palette.colour(of: run.report.manager))]),
+                .label(run.name, x: 32, y: top + CollectorWorkChart.barHeight - 4),
             ]
             var from = 0.0
             for segment in Segment.allCases {

@@ -31,7 +31,7 @@ public struct MMUChart {
         }
         return LineChart(
             title: "\(runs.workload): minimum mutator utilization",
-            subtitle: runs.subtitle("higher is better; collector pauses and stalls both count as time lost"),
+            subtitle: runs.subtitle("higher is better; collector pauses, assists and stalls count as time lost"),
             x: x, y: y, xTitle: "window length (log scale)", yTitle: "minimum mutator utilization (%)",
             series: series,
             legend: series.map { LegendEntry(label: $0.name, colour: $0.colour, sample: .line(dash: $0.dash)) }
