@@ -23,14 +23,22 @@ enum RunDetails {
         lines.append(pauses.count == 0 ? "  collector pauses: none"
                      : "  collector pauses: \(pauses.count), total \(d(pauses.totalNanoseconds)), p50 \(d(pauses.p50Nanoseconds)), p99 \(d(pauses.p99Nanoseconds)), max \(d(pauses.maxNanoseconds))"
                        + (pauses.maxCPUNanoseconds.map { "; on-CPU max \(d($0))" + offCPUNote(r.collectorPauses) } ?? ""))
+        let stopTheWorld = PauseSummary(r.stopTheWorldPauses)
+        if stopTheWorld.count > 0 && stopTheWorld.count < pauses.count {
+            lines.append("  of which stopped the world: \(stopTheWorld.count), max \(d(stopTheWorld.maxNanoseconds)) (the rest are lazy sweeps)")
+        }
+        let assists = PauseSummary(r.assists)
+        if assists.count > 0 {
+            lines.append("  assists (concurrent marking, on the allocating thread): \(assists.count), total \(d(assists.totalNanoseconds)), p50 \(d(assists.p50Nanoseconds)), p99 \(d(assists.p99Nanoseconds)), max \(d(assists.maxNanoseconds))")
+        }
         let stalls = PauseSummary(r.stalls)
         if stalls.count + r.unloggedStallCount > 0 {
             lines.append("  stalls: \(stalls.count) logged, total \(d(stalls.totalNanoseconds)), p50 \(d(stalls.p50Nanoseconds)), p99 \(d(stalls.p99Nanoseconds)), max \(d(stalls.maxNanoseconds)); \(r.unloggedStallCount) shorter ones, total \(d(r.unloggedStallNanoseconds))")
         }
         if r.wallNanoseconds > 0 {
-            let mmu = MinimumMutatorUtilization(events: r.pauses, runStart: 0, runEnd: r.wallNanoseconds)
+            let mmu = r.mutatorUtilization
             let windows: [UInt64] = [1_000_000, 10_000_000, 100_000_000, 1_000_000_000]
-            lines.append("  MMU (logged pauses and stalls): " + windows.map {
+            lines.append("  MMU (logged pauses, assists and stalls): " + windows.map {
                 "\(d($0)) \(TextTable.fixed(mmu.utilization(windowNanoseconds: $0), decimals: 3))"
             }.joined(separator: ", "))
         }

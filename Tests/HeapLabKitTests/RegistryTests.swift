@@ -229,5 +229,17 @@ final class RunOutputTests: XCTestCase {
         }
         let failed = spec.failedReport("the child crashed", date: "d")
         XCTAssertEqual(RunDetails.describe(failed), "gcbench on malloc, d: failed")
+        // A concurrent collector's events: stop-the-world pauses named apart from lazy sweeps, assists apart from
+        // both, and all of them in the MMU.
+        var concurrent = try TestSupport.registry.run(inProcess: spec)
+        concurrent.pauses = [PauseEvent(kind: .finalMark, cycle: 1, startNanoseconds: 1_000, durationNanoseconds: 200_000),
+                             PauseEvent(kind: .sweep, cycle: 1, startNanoseconds: 300_000, durationNanoseconds: 300_000),
+                             PauseEvent(kind: .assist, cycle: 1, startNanoseconds: 700_000, durationNanoseconds: 1_000_000),
+                             PauseEvent(kind: .assist, cycle: 1, startNanoseconds: 2_000_000, durationNanoseconds: 1_000_000)]
+        let details = RunDetails.describe(concurrent)
+        for part in ["collector pauses: 2,", "of which stopped the world: 1, max 200 µs (the rest are lazy sweeps)",
+                     "assists (concurrent marking, on the allocating thread): 2, total 2.00 ms", "MMU (logged pauses, assists and stalls)"] {
+            XCTAssertTrue(details.contains(part), "details lack '\(part)':\n\(details)")
+        }
     }
 }
