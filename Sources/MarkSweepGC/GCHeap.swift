@@ -238,7 +238,9 @@ public final class GCHeap: MemoryManager {
                 }
             }
         }
-        shared.lock()
+        // A safepoint (every reference the caller holds is rooted): a stop of the world that begins while this
+        // thread waits for the lock counts it as stopped, and it parks first once it has the lock.
+        shared.lockAtSafepoint()
         defer { shared.unlock() }
         shared.parkIfStopRequested(self)
         if bytes > SizeClasses.maximumSmallCellBytes {

@@ -23,6 +23,9 @@ struct GCStatistics {
     var maxSafepointNanoseconds: UInt64 = 0
     /// Of the total time to safepoint, how long the last thread to stop was off the CPU (the scheduler's share).
     var totalSafepointOffCPUNanoseconds: UInt64 = 0
+    /// Stops that counted a mutator asleep on the lock at a safepoint as stopped (`lockAtSafepoint`), instead
+    /// of waiting for it to wake up and park.
+    var safepointLockWaiterStops = 0
     /// Pauses that marked, and eager sweeps that swept, with the collector threads (ParallelMarking.swift),
     /// and the collector threads' CPU time in them (the collecting thread's own is in each pause's
     /// `cpuNanoseconds`).

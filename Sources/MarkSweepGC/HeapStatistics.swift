@@ -51,6 +51,7 @@ extension SharedHeap {
             "safepointNanoseconds": Double(s.totalSafepointNanoseconds),
             "maxSafepointNanoseconds": Double(s.maxSafepointNanoseconds),
             "safepointOffCPUNanoseconds": Double(s.totalSafepointOffCPUNanoseconds),
+            "safepointLockWaiterStops": Double(s.safepointLockWaiterStops),
             "threads": Double(mutators.count),
             "markThreads": Double(configuration.markThreads),
             "parallelMarks": Double(s.parallelMarks),

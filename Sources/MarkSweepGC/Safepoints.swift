@@ -17,7 +17,9 @@ import Synchronization
 //
 // The handshake (Docs/Threads.md, section 6), by the thread that collects, holding the lock:
 //   1. `stopRequested = true`; record the time;
-//   2. wait on `allStopped` until it is the only running mutator (every other one stopped or inactive);
+//   2. wait on `allStopped` until it is the only running mutator (every other one stopped, inactive, or asleep
+//      on the lock at a safepoint: `SharedHeap.lockAtSafepoint`, which the collector's holding of the lock
+//      keeps asleep until the world restarts);
 //   3. the time since 1 is the pause's first phase, `safepoint`;
 //   4. the cycle, with every mutator's allocators retired and every mutator's roots scanned;
 //   5. `stopRequested = false`, broadcast `resumed`.
@@ -28,7 +30,9 @@ import Synchronization
 // `GCHeap.safepoint()`, relaxed: a stale `false` only delays the stop to the next poll, a `true` sends the
 // mutator to take the lock, and the lock (pthread mutex: acquire on lock, release on unlock) orders every root
 // and object write of the mutator before the collector's scan, and the collector's writes before the mutator
-// runs again.
+// runs again. A mutator asleep on the lock at a safepoint is counted by `safepointLockWaiters` instead: its
+// increment (release) before it sleeps and the collector's load (acquire, lock held) order its writes before
+// the scan, and the mutex its wake-up after the collector's writes.
 
 extension SharedHeap {
     /// Stops every other mutator at a safepoint (or finds it inactive) and returns how long it took, the time
@@ -44,7 +48,7 @@ extension SharedHeap {
         let start = MonotonicClock.now()
         stopRequested.store(true, ordering: .relaxed)  // under the lock: the lock publishes it to waiters
         stopDepth = 1
-        guard runningCount > 1 else { return recordStop(SafepointWait(nanoseconds: MonotonicClock.now() &- start)) }
+        guard unstoppedCount > 1 else { return recordStop(SafepointWait(nanoseconds: MonotonicClock.now() &- start)) }
         // Every other running mutator's CPU clock now, so its off-CPU time until it stops can be told apart.
         forEachMutator { m in
             m.cpuAtStopRequest = m.state == .running && !m.owner.isCurrent ? ThreadCPUClock.read(m.cpuClock) : nil
@@ -53,9 +57,11 @@ extension SharedHeap {
         // released), then sleep: an allocating mutator reaches its slow path within microseconds, far less
         // than waking a thread from a condition wait takes on a loaded machine.
         var spinning = true
-        while runningCount > 1 {
+        while unstoppedCount > 1 {
             if spinning {
-                spinning = spinUnlocked(upTo: SharedHeap.stopSpinNanoseconds) { running.load(ordering: .relaxed) <= 1 }
+                spinning = spinUnlocked(upTo: SharedHeap.stopSpinNanoseconds) {
+                    running.load(ordering: .relaxed) &- safepointLockWaiters.load(ordering: .relaxed) <= 1
+                }
                 continue  // look again under the lock
             }
             waitForStopsCheckingThreads()
@@ -81,6 +87,8 @@ extension SharedHeap {
 
     private func recordStop(_ wait: SafepointWait) -> SafepointWait {
         stats.safepointWaits += 1
+        // Lock held: a mutator counted here is asleep on the lock now and stays so until the world restarts.
+        if safepointLockWaiters.load(ordering: .relaxed) > 0 { stats.safepointLockWaiterStops += 1 }
         stats.totalSafepointNanoseconds &+= wait.nanoseconds
         stats.maxSafepointNanoseconds = max(stats.maxSafepointNanoseconds, wait.nanoseconds)
         stats.totalSafepointOffCPUNanoseconds &+= wait.offCPUNanoseconds ?? 0
@@ -140,7 +148,7 @@ extension SharedHeap {
             context.parkedAt = MonotonicClock.now()
         }
         runningCount -= 1
-        if runningCount == 1 { pthread_cond_signal(allStopped) }
+        if unstoppedCount <= 1 { pthread_cond_signal(allStopped) }
         // Spin a little before sleeping (the lock released): a mark slice or a short collection ends sooner than
         // a condition wait's wake-up. A new stop may be requested before this thread looks again; it then stays
         // stopped for that one too.
@@ -191,7 +199,7 @@ extension SharedHeap {
         parkIfStopRequested(context)
         context.state = .inactive
         runningCount -= 1
-        if stopRequested.load(ordering: .relaxed) && runningCount == 1 { pthread_cond_signal(allStopped) }
+        if stopRequested.load(ordering: .relaxed) && unstoppedCount <= 1 { pthread_cond_signal(allStopped) }
     }
 
     /// Makes `context` running again after `deactivate` (lock held), once no stop is in progress.

@@ -72,6 +72,17 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
         get { running.load(ordering: .relaxed) }
         set { running.store(newValue, ordering: .relaxed) }
     }
+    /// Running mutators asleep in `lockAtSafepoint()`: at a safepoint (their allocation slow path, before it
+    /// touches anything), waiting for the lock. A collector holding the lock counts them as stopped: they can not
+    /// run until it lets the lock go, and when they get it they park first. Without this, a mutator asleep on
+    /// the lock when a pause opens had to be woken and scheduled before the pause could go on, which was most of
+    /// the longest times to safepoint with two mutators (Docs/Internals.md, "Concurrent marking"). Incremented
+    /// with release before the thread sleeps, so that its writes (to its context and to heap objects) happen
+    /// before a collector's acquire load that counts it; decremented once it holds the lock.
+    let safepointLockWaiters = Atomic<Int>(0)
+    /// Running mutators that a collector holding the lock must still wait for: the running ones not asleep on
+    /// the lock at a safepoint (the collector included). Read with the lock held.
+    var unstoppedCount: Int { runningCount - safepointLockWaiters.load(ordering: .acquiring) }
 
     // MARK: totals folded from the mutators
 
@@ -191,6 +202,29 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
         assert(status == 0, "gc: pthread_mutex_lock failed (\(status))")
     }
 
+    /// `lock()` for a mutator at a safepoint (its allocation slow path, with every reference it holds rooted):
+    /// while it waits for the lock, a stop of the world counts it as stopped (`safepointLockWaiters`). The
+    /// caller parks (`parkIfStopRequested`) before anything else once it has the lock.
+    @inline(__always)
+    func lockAtSafepoint() {
+        guard pthread_mutex_trylock(mutex) != 0 else { return }
+        lockContendedAtSafepoint()
+    }
+
+    @inline(never)
+    func lockContendedAtSafepoint() {
+        // Release: everything this thread wrote before (its allocator, its counts, its objects' slots) happens
+        // before the collector's acquire load of the count, which is what lets it scan them without this thread.
+        safepointLockWaiters.add(1, ordering: .releasing)
+        lockWaiters.add(1, ordering: .relaxed)
+        let status = pthread_mutex_lock(mutex)
+        lockWaiters.subtract(1, ordering: .relaxed)
+        // Under the lock: a collector reads the count only holding it, so it never counts this thread once it
+        // runs again.
+        safepointLockWaiters.subtract(1, ordering: .relaxed)
+        assert(status == 0, "gc: pthread_mutex_lock failed (\(status))")
+    }
+
     @inline(__always)
     func unlock() {
         let status = pthread_mutex_unlock(mutex)
@@ -273,7 +307,7 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
         if let i = mutators.firstIndex(where: { $0.takeUnretainedValue() === context }) { mutators.remove(at: i) }
         runningCount -= 1
         context.attached = false
-        if stopRequested.load(ordering: .relaxed) && runningCount == 1 { pthread_cond_signal(allStopped) }
+        if stopRequested.load(ordering: .relaxed) && unstoppedCount <= 1 { pthread_cond_signal(allStopped) }
     }
 
     /// Adds `context`'s allocation counts since its last fold to the heap's totals (lock held, and `context`

@@ -107,4 +107,61 @@ final class MutatorThreadTests: XCTestCase {
         }
         XCTAssertEqual(heap.shared.attachedThreads, 1)
     }
+
+    /// A mutator asleep on the heap's lock in its allocation slow path is at a safepoint: a collection that
+    /// begins while it waits counts it as stopped and runs to the end without it (it never ran meanwhile: it is
+    /// still waiting afterwards), its rooted objects survive, and once the lock is free it allocates and parks as
+    /// usual.
+    func testAMutatorWaitingForTheLockInItsSlowPathIsStopped() throws {
+        let log = PauseLog()
+        let heap = GCHeap(configuration: GCConfiguration(sweepMode: .lazy, verifyAfterEveryCycle: true), pauseLog: log)
+        let shared = heap.shared
+        let node = ObjectShape(referenceSlots: 1, payloadBytes: 8)
+        let large = ObjectShape(referenceSlots: 0, payloadBytes: 64 << 10)  // a large object: always the slow path
+        let ready = DispatchSemaphore(value: 0), go = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var listLength = -1
+        nonisolated(unsafe) var allocatedLarge = false
+        let thread = Thread {
+            let mine = try! shared.attach()
+            let head = mine.pushRoot(nil)
+            for i in 0..<1_000 {
+                let n = try! mine.allocate(node)
+                mine.storePayload(n, byteOffset: 0, i)
+                mine.store(n, slot: 0, mine.root(at: head))
+                mine.setRoot(head, n)
+            }
+            ready.signal()
+            go.wait()
+            _ = try! mine.allocate(large)  // blocks on the lock the test holds
+            allocatedLarge = true
+            var count = 0, cursor = mine.root(at: head)
+            while let n = cursor, mine.loadPayload(n, byteOffset: 0, as: Int.self) == 999 - count {
+                count += 1
+                cursor = mine.load(n, slot: 0)
+            }
+            listLength = count
+            mine.popRoots(to: 0)
+            shared.detach(mine)
+            done.signal()
+        }
+        thread.start()
+        heap.withoutCollector { ready.wait() }
+        shared.lock()
+        go.signal()
+        // Wait (lock held) until the other thread sleeps on the lock in its slow path.
+        let deadline = Date().addingTimeInterval(60)
+        while shared.safepointLockWaiters.load(ordering: .relaxed) == 0 && Date() < deadline { usleep(100) }
+        XCTAssertEqual(shared.safepointLockWaiters.load(ordering: .relaxed), 1, "the other thread waits on the lock")
+        shared.collect(reason: .forced)
+        XCTAssertEqual(shared.safepointLockWaiters.load(ordering: .relaxed), 1,
+                       "the collection ran to its end with the other thread still waiting for the lock")
+        XCTAssertFalse(allocatedLarge)
+        XCTAssertEqual(shared.stats.cycles, 1)
+        shared.unlock()
+        heap.withoutCollector { done.wait() }
+        XCTAssertTrue(allocatedLarge)
+        XCTAssertEqual(listLength, 1_000, "the waiting thread's rooted list survived whole")
+        XCTAssertEqual(heap.verify(), [])
+        XCTAssertEqual(log.events.filter { $0.kind == .collection }.count, 1)
+    }
 }
