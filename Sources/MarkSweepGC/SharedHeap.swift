@@ -196,6 +196,12 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
         // marker, which holds the lock for chunks of marking, ends its chunk within 32 objects and lets the
         // waiter (a mutator's slow path, a barrier shade, a pause) in.
         guard pthread_mutex_trylock(mutex) != 0 else { return }
+        waitForLock()
+    }
+
+    /// The contended path of the locks: waits in the mutex, counted in `lockWaiters` meanwhile.
+    @inline(never)
+    func waitForLock() {
         lockWaiters.add(1, ordering: .relaxed)
         let status = pthread_mutex_lock(mutex)
         lockWaiters.subtract(1, ordering: .relaxed)
@@ -216,13 +222,10 @@ public final class SharedHeap: ThreadedMemoryManager, @unchecked Sendable {
         // Release: everything this thread wrote before (its allocator, its counts, its objects' slots) happens
         // before the collector's acquire load of the count, which is what lets it scan them without this thread.
         safepointLockWaiters.add(1, ordering: .releasing)
-        lockWaiters.add(1, ordering: .relaxed)
-        let status = pthread_mutex_lock(mutex)
-        lockWaiters.subtract(1, ordering: .relaxed)
+        waitForLock()
         // Under the lock: a collector reads the count only holding it, so it never counts this thread once it
         // runs again.
         safepointLockWaiters.subtract(1, ordering: .relaxed)
-        assert(status == 0, "gc: pthread_mutex_lock failed (\(status))")
     }
 
     @inline(__always)
